@@ -1,0 +1,274 @@
+"""The registry of built-in effects: one entry per effect, the single source of truth.
+
+An entry knows its parameters (with ranges and defaults) and the ffmpeg filters that implement
+it. The filters are chosen from those that both the ffmpeg binary and PyAV's bundled
+libavfilter have (``lutyuv``, ``hue``, ``avgblur``, ``unsharp``, ``vignette``, ``chromakey``,
+``colorchannelmixer``), so the in-process preview can run the very same filters and agree with
+the render by construction.
+
+Filters are described as ``(name, {option: raw value})`` pairs; escaping happens once, when the
+graph is written as text (:mod:`vnb.ffmpeg.escape`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from vnb.errors import EffectError
+
+__all__ = ["REGISTRY", "EffectSpec", "Filter", "Param", "effect_filters", "normalize_params"]
+
+Filter = tuple[str, dict[str, object]]
+"""One ffmpeg filter: its name and its options with raw (unescaped) values."""
+
+ParamValue = float | bool | str
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter of an effect."""
+
+    name: str
+    default: ParamValue
+    minimum: float | None = None
+    maximum: float | None = None
+    doc: str = ""
+
+    def check(self, value: object, effect: str) -> ParamValue:
+        """Return ``value`` checked against this parameter's type and range.
+
+        Raises:
+            EffectError: the value has the wrong type or is out of range.
+        """
+        where = f"effect {effect!r} parameter {self.name!r}"
+        if isinstance(self.default, bool):
+            if not isinstance(value, bool):
+                msg = f"{where}: expected true or false, got {value!r}"
+                raise EffectError(msg)
+            return value
+        if isinstance(self.default, str):
+            if not isinstance(value, str) or len(value) > 64:
+                msg = f"{where}: expected a colour string, got {value!r}"
+                raise EffectError(msg)
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            msg = f"{where}: expected a number, got {value!r}"
+            raise EffectError(msg)
+        number = float(value)
+        if not math.isfinite(number):
+            msg = f"{where}: must be a finite number, got {value!r}"
+            raise EffectError(msg)
+        if self.minimum is not None and number < self.minimum:
+            msg = f"{where}: must be >= {self.minimum}, got {value!r}"
+            raise EffectError(msg)
+        if self.maximum is not None and number > self.maximum:
+            msg = f"{where}: must be <= {self.maximum}, got {value!r}"
+            raise EffectError(msg)
+        return number
+
+
+@dataclass(frozen=True, slots=True)
+class EffectSpec:
+    """A built-in effect: what it takes and the filters that make it."""
+
+    name: str
+    doc: str
+    params: tuple[Param, ...]
+    build: Callable[[Mapping[str, ParamValue]], list[Filter]]
+    alpha: bool = False
+    """True when the effect makes transparency (the clip needs a track below it to show)."""
+
+
+def _rgb_hex(color: object) -> str:
+    # Imported here: the schema's colour parser is the one place colours are understood.
+    from vnb.schema.color import to_ffmpeg_color  # noqa: PLC0415
+
+    return to_ffmpeg_color(str(color))
+
+
+def _num(x: float) -> float:
+    return round(float(x), 6)
+
+
+def _brightness(p: Mapping[str, ParamValue]) -> list[Filter]:
+    shift = _num(float(p["amount"]) * 219)
+    return [("lutyuv", {"y": f"clip(val+{shift},minval,maxval)"})]
+
+
+def _contrast(p: Mapping[str, ParamValue]) -> list[Filter]:
+    k = _num(float(p["factor"]))
+    return [("lutyuv", {"y": f"clip((val-125.5)*{k}+125.5,minval,maxval)"})]
+
+
+def _gamma(p: Mapping[str, ParamValue]) -> list[Filter]:
+    return [("lutyuv", {"y": f"gammaval({_num(1 / float(p['gamma']))})"})]
+
+
+def _saturation(p: Mapping[str, ParamValue]) -> list[Filter]:
+    return [("hue", {"s": _num(float(p["factor"]))})]
+
+
+def _hue(p: Mapping[str, ParamValue]) -> list[Filter]:
+    return [("hue", {"h": _num(float(p["degrees"]))})]
+
+
+def _grayscale(_p: Mapping[str, ParamValue]) -> list[Filter]:
+    return [("hue", {"s": 0})]
+
+
+_SEPIA = ((0.393, 0.769, 0.189), (0.349, 0.686, 0.168), (0.272, 0.534, 0.131))
+
+
+def _sepia(p: Mapping[str, ParamValue]) -> list[Filter]:
+    s = float(p["strength"])
+    names = "rgb"
+    args: dict[str, object] = {}
+    for i, row in enumerate(_SEPIA):
+        for j, v in enumerate(row):
+            identity = 1.0 if i == j else 0.0
+            args[f"{names[i]}{names[j]}"] = _num(identity + (v - identity) * s)
+    return [("colorchannelmixer", args)]
+
+
+def _blur(p: Mapping[str, ParamValue]) -> list[Filter]:
+    r = round(float(p["radius"]))
+    return [] if r == 0 else [("avgblur", {"sizeX": r, "sizeY": r})]
+
+
+def _sharpen(p: Mapping[str, ParamValue]) -> list[Filter]:
+    return [("unsharp", {"lx": 5, "ly": 5, "la": _num(float(p["amount"])), "cx": 5, "cy": 5})]
+
+
+def _vignette(p: Mapping[str, ParamValue]) -> list[Filter]:
+    return [("vignette", {"angle": _num(float(p["angle"]))})]
+
+
+def _chromakey(p: Mapping[str, ParamValue]) -> list[Filter]:
+    return [
+        ("format", {"pix_fmts": "yuva420p"}),
+        (
+            "chromakey",
+            {
+                "color": _rgb_hex(p["color"]),
+                "similarity": _num(float(p["similarity"])),
+                "blend": _num(float(p["blend"])),
+            },
+        ),
+    ]
+
+
+def _spec(
+    name: str,
+    doc: str,
+    build: Callable[[Mapping[str, ParamValue]], list[Filter]],
+    *params: Param,
+    alpha: bool = False,
+) -> EffectSpec:
+    return EffectSpec(name=name, doc=doc, params=params, build=build, alpha=alpha)
+
+
+REGISTRY: dict[str, EffectSpec] = {
+    spec.name: spec
+    for spec in (
+        _spec(
+            "brightness",
+            "Shift luma: -1 black, 0 unchanged, +1 white.",
+            _brightness,
+            Param("amount", 0.0, -1.0, 1.0, "luma shift as a fraction of the range"),
+        ),
+        _spec(
+            "contrast",
+            "Scale luma around mid-grey: 1 unchanged, 0 flat grey.",
+            _contrast,
+            Param("factor", 1.0, 0.0, 4.0, "contrast factor"),
+        ),
+        _spec(
+            "gamma",
+            "Gamma correction of luma: >1 brightens mid-tones, <1 darkens them.",
+            _gamma,
+            Param("gamma", 1.0, 0.1, 10.0, "gamma"),
+        ),
+        _spec(
+            "saturation",
+            "Scale colour saturation: 0 grey, 1 unchanged.",
+            _saturation,
+            Param("factor", 1.0, 0.0, 10.0, "saturation factor"),
+        ),
+        _spec(
+            "hue",
+            "Rotate hue by an angle in degrees.",
+            _hue,
+            Param("degrees", 0.0, -360.0, 360.0, "hue rotation"),
+        ),
+        _spec("grayscale", "Remove all colour.", _grayscale),
+        _spec(
+            "sepia",
+            "Warm brown tones of old photographs.",
+            _sepia,
+            Param("strength", 1.0, 0.0, 1.0, "0 unchanged, 1 full sepia"),
+        ),
+        _spec(
+            "blur",
+            "Box blur of the given radius in pixels.",
+            _blur,
+            Param("radius", 5.0, 0.0, 256.0, "radius in pixels of the box"),
+        ),
+        _spec(
+            "sharpen",
+            "Unsharp mask.",
+            _sharpen,
+            Param("amount", 1.0, 0.0, 5.0, "strength"),
+        ),
+        _spec(
+            "vignette",
+            "Darken the corners.",
+            _vignette,
+            Param("angle", math.pi / 5, 0.0, math.pi / 2, "lens angle in radians"),
+        ),
+        _spec(
+            "chromakey",
+            "Make a key colour transparent, so the track below shows through.",
+            _chromakey,
+            Param("color", "#00ff00", doc="key colour"),
+            Param("similarity", 0.1, 0.01, 1.0, "how close to the key a colour must be"),
+            Param("blend", 0.05, 0.0, 1.0, "soft edge"),
+            alpha=True,
+        ),
+    )
+}
+
+
+def normalize_params(name: str, params: Mapping[str, object]) -> dict[str, ParamValue]:
+    """Check an effect's name and parameters; return them complete with defaults.
+
+    Raises:
+        EffectError: unknown effect, unknown parameter, or a bad value.
+    """
+    spec = REGISTRY.get(name)
+    if spec is None:
+        known = ", ".join(sorted(REGISTRY))
+        msg = f"unknown effect {name!r} (known: {known})"
+        raise EffectError(msg)
+    known_params = {p.name: p for p in spec.params}
+    unknown = sorted(set(params) - set(known_params))
+    if unknown:
+        takes = ", ".join(known_params) or "no parameters"
+        msg = f"effect {name!r} has no parameter {unknown[0]!r} (it takes {takes})"
+        raise EffectError(msg)
+    out: dict[str, ParamValue] = {}
+    for p in spec.params:
+        out[p.name] = p.check(params[p.name], name) if p.name in params else p.default
+    if name == "chromakey":
+        try:
+            _rgb_hex(out["color"])
+        except ValueError as err:
+            msg = f"effect {name!r} parameter 'color': {err}"
+            raise EffectError(msg) from err
+    return out
+
+
+def effect_filters(name: str, params: Mapping[str, object]) -> list[Filter]:
+    """The ffmpeg filters (name, raw options) that apply one effect."""
+    return REGISTRY[name].build(normalize_params(name, params))

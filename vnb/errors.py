@@ -1,0 +1,93 @@
+"""The one error hierarchy of vnb: everything vnb raises on purpose is a `VnbError`.
+
+Each error also inherits the matching builtin where one fits, so ``except ValueError`` and
+``except FileNotFoundError`` keep working in user code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "EffectError",
+    "FFmpegNotFoundError",
+    "MediaError",
+    "MediaNotFoundError",
+    "ProjectError",
+    "RenderCancelledError",
+    "RenderError",
+    "SchemaVersionError",
+    "UnsupportedMediaError",
+    "VnbError",
+]
+
+
+class VnbError(Exception):
+    """Base class of every error vnb raises on purpose."""
+
+
+class ProjectError(VnbError, ValueError):
+    """A project document or an edit is invalid.
+
+    The message names the file (when there is one) and the field path of every problem, e.g.
+    ``demo.vnb.json: tracks[0].clips[2].duration: must be > 0``.
+    """
+
+    def __init__(self, problems: str | Sequence[str], *, file: str | None = None) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.file = file
+        head = f"{file}: " if file else ""
+        if len(self.problems) == 1:
+            msg = head + self.problems[0]
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            msg = f"{head}{len(self.problems)} problems:\n{lines}"
+        super().__init__(msg)
+
+
+class SchemaVersionError(ProjectError):
+    """The document's format version is newer than this vnb, or has no migration."""
+
+
+class MediaError(VnbError):
+    """A media file cannot be used."""
+
+
+class MediaNotFoundError(MediaError, FileNotFoundError):
+    """A media file does not exist or is not readable."""
+
+
+class UnsupportedMediaError(MediaError, ValueError):
+    """Not a local media file vnb accepts: URL, playlist, device, corrupt or unknown format."""
+
+
+class FFmpegNotFoundError(VnbError, FileNotFoundError):
+    """No ffmpeg binary was found."""
+
+
+class RenderError(VnbError):
+    """ffmpeg failed; the message carries the command and the last lines ffmpeg printed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        argv: Sequence[str] = (),
+        returncode: int | None = None,
+        stderr_tail: str = "",
+    ) -> None:
+        self.argv = list(argv)
+        self.returncode = returncode
+        self.stderr_tail = stderr_tail
+        full = message
+        if stderr_tail:
+            full += f"\nffmpeg said:\n{stderr_tail}"
+        super().__init__(full)
+
+
+class RenderCancelledError(RenderError):
+    """The render was cancelled (by the user, a timeout or an interrupt)."""
+
+
+class EffectError(VnbError, ValueError):
+    """An unknown effect, or a parameter it does not take or cannot accept."""

@@ -1,0 +1,77 @@
+"""Gather what a project's plan needs from disk: probes of its sources and subtitle cues."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
+from vnb.media.probing import MediaInfo, probe
+
+if TYPE_CHECKING:
+    from vnb.schema import Project
+    from vnb.text import Cue
+
+__all__ = ["gather", "plan_project"]
+
+
+def gather(project: Project) -> tuple[dict[str, MediaInfo], dict[str, list[Cue]]]:
+    """Probe every source and read every subtitle file of ``project``.
+
+    Returns:
+        ``(media, cues)`` keyed by the names as written in the project.
+
+    Raises:
+        MediaNotFoundError: missing files, all of them listed with their clip ids.
+        UnsupportedMediaError: files that are not usable media, listed likewise.
+    """
+    from vnb.text import load_subtitles  # noqa: PLC0415 - Pillow/pysubs2 only when needed
+
+    media: dict[str, MediaInfo] = {}
+    missing: list[str] = []
+    unusable: list[str] = []
+    base = project.base_dir
+    for track in project.tracks:
+        for clip in track.clips:
+            if clip.source is None or clip.source in media:
+                continue
+            try:
+                media[clip.source] = probe(clip.source, base_dir=base)
+            except MediaNotFoundError as err:
+                missing.append(f"clip {clip.id!r}: {err}")
+            except MediaError as err:
+                unusable.append(f"clip {clip.id!r}: {err}")
+    cues: dict[str, list[Cue]] = {}
+    for track in project.tracks:
+        for subs in track.subtitles:
+            if subs.file is not None and subs.file not in cues:
+                path = base / subs.file
+                if not path.is_file():
+                    missing.append(f"subtitles {subs.id!r}: {path}: no such file")
+                    continue
+                cues[subs.file] = load_subtitles(path)
+    if missing:
+        raise MediaNotFoundError(_listing("missing media", missing))
+    if unusable:
+        raise UnsupportedMediaError(_listing("unusable media", unusable))
+    return media, cues
+
+
+def _listing(what: str, lines: Sequence[str]) -> str:
+    if len(lines) == 1:
+        return f"{what}: {lines[0]}"
+    return f"{what} ({len(lines)}):\n" + "\n".join(f"  - {line}" for line in lines)
+
+
+def plan_project(project: Project):  # noqa: ANN201 - returns vnb.plan.Plan (import cycle)
+    """Validate ``project``, gather its media and compile its `Plan`.
+
+    Raises:
+        ProjectError: invalid fields or timeline, every problem listed.
+        MediaError: missing or unusable media, every file listed with its clip.
+    """
+    from vnb.plan import compile_plan  # noqa: PLC0415
+
+    project.validate_all()
+    media, cues = gather(project)
+    return compile_plan(project, media, cues)

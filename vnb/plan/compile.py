@@ -1,0 +1,391 @@
+"""Project → Plan: resolve times to frames, gaps, stacking, transitions, titles and sound.
+
+Pure: the media facts (`MediaInfo`) and subtitle cues come in as arguments; nothing here opens
+a file or starts a process.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING, Protocol
+
+from vnb.effects.registry import REGISTRY, normalize_params
+from vnb.errors import ProjectError
+from vnb.plan.model import (
+    AudioItem,
+    AudioTrackPlan,
+    Crossfade,
+    Piece,
+    Placement,
+    Plan,
+    TextItem,
+    TextTrackPlan,
+    TransitionSpan,
+    VideoItem,
+    VideoTrackPlan,
+)
+from vnb.schema.timebase import frame_to_sample, to_frame
+
+if TYPE_CHECKING:
+    from vnb.media import MediaInfo
+    from vnb.schema import Clip, Project, Track, Transform
+
+__all__ = ["CueLike", "check_timeline", "compile_plan", "place"]
+
+
+class CueLike(Protocol):
+    """A subtitle cue: start and end in seconds, and its text."""
+
+    start: float
+    end: float
+    text: str
+
+
+def _xfade_name(kind: str) -> str:
+    return "fade" if kind == "crossfade" else kind
+
+
+def _frames(clip: Clip, fps: Fraction) -> tuple[int, int]:
+    return to_frame(clip.start, fps), to_frame(clip.end, fps)
+
+
+def _track_spans(
+    track: Track, where: str, fps: Fraction, problems: list[str]
+) -> tuple[list[Clip], list[TransitionSpan]]:
+    """Sort a track's clips and resolve its transitions, recording every problem found."""
+    clips = sorted(track.clips, key=lambda c: (_frames(c, fps), c.id))
+    by_id = {c.id: c for c in clips}
+    order = {c.id: i for i, c in enumerate(clips)}
+    spans: list[TransitionSpan] = []
+    joined: set[tuple[str, str]] = set()
+    for tr in track.transitions:
+        a, b = by_id.get(tr.from_clip), by_id.get(tr.to_clip)
+        if a is None or b is None:
+            missing = tr.from_clip if a is None else tr.to_clip
+            problems.append(
+                f"{where}: transition {tr.id!r} names clip {missing!r}, not on this track"
+            )
+            continue
+        if order[b.id] != order[a.id] + 1:
+            problems.append(
+                f"{where}: transition {tr.id!r} joins {a.id!r} and {b.id!r}, not adjacent"
+            )
+            continue
+        a_end = _frames(a, fps)[1]
+        b_start = _frames(b, fps)[0]
+        if a_end - b_start != to_frame(tr.duration, fps) or a_end <= b_start:
+            problems.append(
+                f"{where}: transition {tr.id!r} lasts {tr.duration:g} s but clips {a.id!r} and "
+                f"{b.id!r} overlap by {max(0, a_end - b_start) / fps:.4g} s; it must last "
+                "exactly their overlap"
+            )
+            continue
+        spans.append(
+            TransitionSpan(kind=_xfade_name(tr.kind), a=a.id, b=b.id, start=b_start, end=a_end)
+        )
+        joined.add((a.id, b.id))
+    for a, b in zip(clips, clips[1:], strict=False):
+        a0, a1 = _frames(a, fps)
+        b0, b1 = _frames(b, fps)
+        if b0 < a1 and (a.id, b.id) not in joined:
+            problems.append(
+                f"{where}: clips {a.id!r} and {b.id!r} overlap by {(a1 - b0) / fps:.4g} s "
+                "without a transition (add one with add_transition, or move a clip)"
+            )
+        if b1 <= a1 and b0 < a1:
+            problems.append(f"{where}: clip {b.id!r} lies inside clip {a.id!r}")
+    span_in = {s.b: s for s in spans}
+    span_out = {s.a: s for s in spans}
+    for c in clips:
+        c0, c1 = _frames(c, fps)
+        if c1 <= c0:
+            problems.append(f"{where}: clip {c.id!r} is shorter than one frame")
+            continue
+        body0 = span_in[c.id].end if c.id in span_in else c0
+        body1 = span_out[c.id].start if c.id in span_out else c1
+        if body1 < body0:
+            problems.append(f"{where}: the transitions of clip {c.id!r} overlap each other")
+        if c.fade_in > 0 and c.id in span_in:
+            problems.append(f"{where}: clip {c.id!r} has both a fade_in and a transition in")
+        if c.fade_out > 0 and c.id in span_out:
+            problems.append(f"{where}: clip {c.id!r} has both a fade_out and a transition out")
+    return clips, spans
+
+
+def check_timeline(project: Project) -> list[str]:
+    """Structural problems of the timeline (no media needed), as ``where: what`` lines."""
+    problems: list[str] = []
+    for i, track in enumerate(project.tracks):
+        _track_spans(track, f"tracks[{i}]", project.fps, problems)
+    return problems
+
+
+def _pieces(
+    items: Sequence[tuple[str, int, int]], spans: Sequence[TransitionSpan]
+) -> tuple[Piece, ...]:
+    span_in = {s.b: s for s in spans}
+    span_out = {s.a: s for s in spans}
+    out: list[Piece] = []
+    cursor = 0
+    for clip_id, start, end in items:
+        tin, tout = span_in.get(clip_id), span_out.get(clip_id)
+        if tin is None and start > cursor:
+            out.append(Piece(kind="gap", start=cursor, end=start))
+        body0 = tin.end if tin else start
+        body1 = tout.start if tout else end
+        if body1 > body0:
+            out.append(Piece(kind="clip", start=body0, end=body1, item=clip_id))
+        if tout is not None:
+            out.append(
+                Piece(
+                    kind="cross",
+                    start=tout.start,
+                    end=tout.end,
+                    item=tout.a,
+                    other=tout.b,
+                    transition=tout.kind,
+                )
+            )
+        cursor = max(cursor, end)
+    return tuple(out)
+
+
+def _even(x: float) -> int:
+    return max(2, 2 * round(x / 2))
+
+
+def place(source_size: tuple[int, int], transform: Transform, canvas: tuple[int, int]) -> Placement:
+    """Where a picture of ``source_size`` lands on ``canvas`` under ``transform``."""
+    sw, sh = source_size
+    cw, ch = canvas
+    crop = None
+    c = transform.crop
+    if c.left or c.top or c.right or c.bottom:
+        x0 = 2 * math.floor(c.left * sw / 2)
+        y0 = 2 * math.floor(c.top * sh / 2)
+        w = max(2, 2 * math.floor((sw - x0 - c.right * sw) / 2))
+        h = max(2, 2 * math.floor((sh - y0 - c.bottom * sh) / 2))
+        crop = (x0, y0, w, h)
+        sw, sh = w, h
+    if transform.fit == "stretch":
+        sx, sy = cw / sw, ch / sh
+    else:
+        s = min(cw / sw, ch / sh) if transform.fit == "fit" else max(cw / sw, ch / sh)
+        sx = sy = s
+    w = _even(sw * sx * transform.scale)
+    h = _even(sh * sy * transform.scale)
+    x = round(cw / 2 + transform.x - w / 2)
+    y = round(ch / 2 + transform.y - h / 2)
+    rotation = transform.rotation % 360
+    covers = (x, y, w, h) == (0, 0, cw, ch) and rotation == 0
+    return Placement(crop=crop, width=w, height=h, x=x, y=y, rotation=rotation, covers=covers)
+
+
+def _display_size(info: MediaInfo) -> tuple[int, int]:
+    v = info.video
+    assert v is not None  # noqa: S101 - checked by the caller
+    return (v.height, v.width) if v.rotation % 180 == 90 else (v.width, v.height)
+
+
+def _params(name: str, params: Mapping[str, object]) -> tuple[tuple[str, float | bool | str], ...]:
+    return tuple(sorted(normalize_params(name, params).items()))
+
+
+def _video_item(
+    clip: Clip,
+    where: str,
+    project: Project,
+    info: MediaInfo | None,
+    upper: bool,
+    problems: list[str],
+) -> VideoItem | None:
+    fps = project.fps
+    start, end = _frames(clip, fps)
+    canvas = (project.width, project.height)
+    if clip.source is not None:
+        if info is None:
+            return None
+        if info.video is None:
+            problems.append(
+                f"{where} ({clip.id!r}): {clip.source} has no picture; put it on an audio track"
+            )
+            return None
+        size = _display_size(info)
+        still, src_fps = info.is_still, info.video.fps
+    else:
+        size, still, src_fps = canvas, True, None
+    source_start = float(to_frame(clip.source_start, fps) / fps)
+    if clip.source is not None and info is not None and not still:
+        needed = source_start + float((end - start) / fps) * clip.speed
+        slack = float(1 / (src_fps or fps))
+        if needed > info.duration + slack:
+            problems.append(
+                f"{where} ({clip.id!r}): plays {source_start:g}–{needed:g} s of {clip.source} "
+                f"but the source ends at {info.duration:g} s"
+            )
+    placement = place(size, clip.transform, canvas)
+    effects = tuple((e.name, _params(e.name, e.params)) for e in clip.effects)
+    keyed = any(REGISTRY[name].alpha for name, _ in effects)
+    fade_in, fade_out = to_frame(clip.fade_in, fps), to_frame(clip.fade_out, fps)
+    alpha = (
+        keyed or clip.opacity < 1 or not placement.covers or (upper and (fade_in or fade_out) > 0)
+    )
+    return VideoItem(
+        clip_id=clip.id,
+        source=info.path if info is not None else None,
+        color=clip.color,
+        still=still,
+        source_size=size,
+        source_fps=src_fps,
+        start=start,
+        end=end,
+        source_start=source_start,
+        speed=clip.speed,
+        placement=placement,
+        opacity=clip.opacity,
+        effects=effects,
+        fade_in=fade_in,
+        fade_out=fade_out,
+        alpha=alpha,
+    )
+
+
+def _audio_item(clip: Clip, project: Project, info: MediaInfo | None, silent: bool) -> AudioItem:
+    fps, sr = project.fps, project.sample_rate
+    start, end = _frames(clip, fps)
+    has_sound = not silent and not clip.muted and info is not None and info.audio is not None
+    return AudioItem(
+        clip_id=clip.id,
+        source=info.path if has_sound and info is not None else None,
+        start=frame_to_sample(start, fps, sr),
+        end=frame_to_sample(end, fps, sr),
+        source_start=float(to_frame(clip.source_start, fps) / fps),
+        speed=clip.speed,
+        volume=clip.volume,
+        fade_in=round(clip.fade_in * sr),
+        fade_out=round(clip.fade_out * sr),
+    )
+
+
+def _text_items(
+    track: Track, project: Project, cues: Mapping[str, Sequence[CueLike]]
+) -> tuple[TextItem, ...]:
+    fps = project.fps
+    out: list[TextItem] = []
+    for t in track.titles:
+        out.append(
+            TextItem(
+                id=t.id, text=t.text, font=t.font, size=t.size, color=t.color, bold=t.bold,
+                box=t.box, box_color=t.box_color, outline=t.outline, outline_color=t.outline_color,
+                position=t.position, margin=t.margin,
+                start=to_frame(t.start, fps), end=to_frame(t.end, fps),
+                fade_in=to_frame(t.fade_in, fps), fade_out=to_frame(t.fade_out, fps),
+            )
+        )  # fmt: skip
+    for s in track.subtitles:
+        entries: Sequence[CueLike] = s.cues if s.file is None else cues.get(s.file, ())
+        for n, q in enumerate(entries):
+            start, end = (
+                to_frame(max(0.0, q.start + s.offset), fps),
+                to_frame(q.end + s.offset, fps),
+            )
+            if end <= start or not q.text.strip():
+                continue
+            out.append(
+                TextItem(
+                    id=f"{s.id}.{n}", text=q.text, font=s.font, size=s.size, color=s.color,
+                    bold=False, box=s.box, box_color=s.box_color, outline=0,
+                    outline_color="black", position="bottom", margin=s.margin,
+                    start=start, end=end, fade_in=0, fade_out=0,
+                )
+            )  # fmt: skip
+    return tuple(out)
+
+
+def compile_plan(
+    project: Project,
+    media: Mapping[str, MediaInfo] | None = None,
+    cues: Mapping[str, Sequence[CueLike]] | None = None,
+) -> Plan:
+    """Resolve ``project`` into a `Plan`.
+
+    Args:
+        project: the edit.
+        media: probe results keyed by each clip's ``source`` as written in the project.
+        cues: subtitle cues keyed by each subtitles' ``file`` as written.
+
+    Raises:
+        ProjectError: every problem found, with where it is: overlaps without transitions,
+            clips beyond the end of their source, audio files on video tracks…
+    """
+    media = media or {}
+    cues = cues or {}
+    fps, sr = project.fps, project.sample_rate
+    problems: list[str] = []
+    layers: list[VideoTrackPlan | TextTrackPlan] = []
+    audio: list[AudioTrackPlan] = []
+    seen_video = False
+    for index, track in enumerate(project.tracks):
+        where = f"tracks[{index}]"
+        if track.kind == "text":
+            if not track.hidden:
+                items = _text_items(track, project, cues)
+                if items:
+                    layers.append(TextTrackPlan(index=index, items=items))
+            continue
+        clips, spans = _track_spans(track, where, fps, problems)
+        if not clips:
+            continue
+        pieces = _pieces([(c.id, *_frames(c, fps)) for c in clips], spans)
+        if track.kind == "video" and not track.hidden:
+            vitems = []
+            for n, c in enumerate(clips):
+                info = media.get(c.source) if c.source else None
+                item = _video_item(c, f"{where}.clips[{n}]", project, info, seen_video, problems)
+                if item is not None:
+                    vitems.append(item)
+            if len(vitems) == len(clips):
+                layers.append(
+                    VideoTrackPlan(
+                        index=index, items=tuple(vitems), transitions=tuple(spans), pieces=pieces
+                    )
+                )
+            seen_video = True
+        for n, c in enumerate(clips):
+            info = media.get(c.source) if c.source else None
+            if track.kind == "audio" and c.source and info is not None and info.audio is None:
+                problems.append(f"{where}.clips[{n}] ({c.id!r}): {c.source} has no sound")
+        aitems = tuple(
+            _audio_item(c, project, media.get(c.source) if c.source else None, track.muted)
+            for c in clips
+        )
+        if any(a.source for a in aitems):
+            fades = tuple(
+                Crossfade(
+                    a=s.a,
+                    b=s.b,
+                    start=frame_to_sample(s.start, fps, sr),
+                    end=frame_to_sample(s.end, fps, sr),
+                )
+                for s in spans
+            )
+            audio.append(AudioTrackPlan(index=index, items=aitems, crossfades=fades, pieces=pieces))
+    if problems:
+        raise ProjectError(problems)
+    frames = to_frame(project.duration, fps)
+    if frames <= 0:
+        msg = "the project is empty: add a clip or a title"
+        raise ProjectError(msg)
+    return Plan(
+        width=project.width,
+        height=project.height,
+        fps=fps,
+        sample_rate=sr,
+        background=project.background,
+        frames=frames,
+        samples=frame_to_sample(frames, fps, sr),
+        layers=tuple(layers),
+        audio=tuple(audio),
+    )

@@ -1,0 +1,220 @@
+"""The plan: a project resolved to whole frames and samples, ready for ffmpeg or the preview.
+
+Every value here is frozen and hashable, so plans and their parts make cache keys. Frame
+ranges are half-open ``[start, end)`` in timeline frames; audio ranges in samples at the
+project's rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+__all__ = [
+    "AudioItem",
+    "AudioTrackPlan",
+    "Crossfade",
+    "Piece",
+    "Placement",
+    "Plan",
+    "TextItem",
+    "TextTrackPlan",
+    "TransitionSpan",
+    "VideoItem",
+    "VideoTrackPlan",
+]
+
+Params = tuple[tuple[str, float | bool | str], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Placement:
+    """Where a clip's picture lands on the canvas, in whole pixels."""
+
+    crop: tuple[int, int, int, int] | None
+    """``(x, y, w, h)`` cut from the source picture first, or None."""
+    width: int
+    """Size of the scaled picture (even)."""
+    height: int
+    x: int
+    """Top-left of the scaled, unrotated picture on the canvas (may be negative)."""
+    y: int
+    rotation: float
+    """Clockwise degrees about the picture's centre."""
+    covers: bool
+    """The picture exactly covers the canvas, unrotated."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VideoItem:
+    """A clip's picture on a video track."""
+
+    clip_id: str
+    source: str | None
+    """Absolute path of the source, None for colour clips."""
+    color: str | None
+    still: bool
+    """A still image, shown for the whole clip."""
+    source_size: tuple[int, int]
+    """Display size of the source picture (after its rotation metadata)."""
+    source_fps: Fraction | None
+    start: int
+    end: int
+    source_start: float
+    """Source seconds shown at ``start`` (on the project's frame grid)."""
+    speed: float
+    placement: Placement
+    opacity: float
+    effects: tuple[tuple[str, Params], ...]
+    """(effect name, complete parameters) in order."""
+    fade_in: int
+    """Frames."""
+    fade_out: int
+    alpha: bool
+    """The item has transparency (opacity, fades on an upper track, keying, placement)."""
+
+    def source_time(self, frame: int, fps: Fraction) -> float:
+        """The source time shown at timeline ``frame``."""
+        return self.source_start + float((frame - self.start) / fps) * self.speed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransitionSpan:
+    """A transition over ``[start, end)`` frames from clip ``a`` to clip ``b``."""
+
+    kind: str
+    """An ffmpeg ``xfade`` transition name."""
+    a: str
+    b: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Piece:
+    """A stretch ``[start, end)`` of a track: a gap, one clip, or a transition between two."""
+
+    kind: str
+    """``gap``, ``clip`` or ``cross``."""
+    start: int
+    end: int
+    item: str | None = None
+    """The clip id for ``clip``; the outgoing clip for ``cross``."""
+    other: str | None = None
+    """The incoming clip for ``cross``."""
+    transition: str | None = None
+    """The xfade name for ``cross``."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VideoTrackPlan:
+    """One visible video track: its items, transitions, and the pieces that tile it."""
+
+    index: int
+    """Position among the project's tracks."""
+    items: tuple[VideoItem, ...]
+    transitions: tuple[TransitionSpan, ...]
+    pieces: tuple[Piece, ...]
+    """Gaps, clips and crosses in time order, covering ``[0, last end)``."""
+
+    def item(self, clip_id: str) -> VideoItem:
+        """The item of a clip id."""
+        return next(i for i in self.items if i.clip_id == clip_id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextItem:
+    """A title or subtitle cue: text rasterised once, shown over ``[start, end)`` frames."""
+
+    id: str
+    text: str
+    font: str | None
+    size: int
+    color: str
+    bold: bool
+    box: bool
+    box_color: str
+    outline: int
+    outline_color: str
+    position: str
+    margin: int
+    start: int
+    end: int
+    fade_in: int
+    fade_out: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextTrackPlan:
+    """One visible text track."""
+
+    index: int
+    items: tuple[TextItem, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioItem:
+    """A clip's sound: ``[start, end)`` in samples of the mix."""
+
+    clip_id: str
+    source: str | None
+    """None: the clip is silent (no audio stream, muted, or a colour clip)."""
+    start: int
+    end: int
+    source_start: float
+    speed: float
+    volume: float
+    fade_in: int
+    """Samples."""
+    fade_out: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Crossfade:
+    """An audio crossfade over ``[start, end)`` samples from clip ``a`` to clip ``b``."""
+
+    a: str
+    b: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioTrackPlan:
+    """The sound of one track (an audio track, or the clips of a video track)."""
+
+    index: int
+    items: tuple[AudioItem, ...]
+    crossfades: tuple[Crossfade, ...]
+    pieces: tuple[Piece, ...]
+    """The track's pieces in frames, as for its pictures (the builder converts to samples)."""
+
+    def item(self, clip_id: str) -> AudioItem:
+        """The item of a clip id."""
+        return next(i for i in self.items if i.clip_id == clip_id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """A whole project in frames and samples.
+
+    ``layers`` go bottom to top (video and text tracks in project order); ``audio`` lists
+    every track that makes sound.
+    """
+
+    width: int
+    height: int
+    fps: Fraction
+    sample_rate: int
+    background: str
+    frames: int
+    """Length of the edit in frames."""
+    samples: int
+    """Length of the edit in audio samples (the same instant as ``frames``)."""
+    layers: tuple[VideoTrackPlan | TextTrackPlan, ...]
+    audio: tuple[AudioTrackPlan, ...]
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return float(self.frames / self.fps)

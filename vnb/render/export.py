@@ -1,0 +1,207 @@
+"""Render a project to a file: plan, rasterise titles, build the graph, run ffmpeg, check."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vnb.errors import RenderError
+from vnb.ffmpeg import TextImage, build_command, build_graph
+from vnb.render.binary import ffmpeg_has, find_ffmpeg
+from vnb.render.run import Progress, run_ffmpeg
+from vnb.schema.export import ExportSettings, resolve_export
+
+if TYPE_CHECKING:
+    from vnb.plan import Plan, TextItem
+    from vnb.schema import Project
+
+__all__ = ["RenderResult", "render", "text_images"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenderResult:
+    """What a render made."""
+
+    path: Path
+    duration: float
+    """Seconds."""
+    frames: int
+    """Video frames written (0 for audio-only output)."""
+    width: int
+    height: int
+    video_codec: str | None
+    """The encoder that ran."""
+    audio_codec: str | None
+    preset: str
+    hardware: str
+    """``software``, or the hardware encoder family that ran."""
+    note: str
+    """Why hardware was or was not used, and any fallback taken."""
+    elapsed: float
+    """Wall-clock seconds."""
+    command: tuple[str, ...]
+    """The ffmpeg command (for logs; it ran without a shell)."""
+
+    def _repr_html_(self) -> str:
+        return f"<code>{self.path}</code>: {self.duration:.2f} s, {self.width}×{self.height}"
+
+
+def text_style(item: TextItem, canvas_width: int) -> Any:
+    """The raster style of a title or cue (shared by render and preview)."""
+    from vnb.text import TextStyle  # noqa: PLC0415 - Pillow on use
+
+    return TextStyle(
+        font=item.font,
+        size=item.size,
+        color=item.color,
+        bold=item.bold,
+        box=item.box,
+        box_color=item.box_color,
+        outline=item.outline,
+        outline_color=item.outline_color,
+        max_width=max(16, canvas_width - 2 * item.margin),
+    )
+
+
+def text_images(plan: Plan, folder: Path) -> dict[str, TextImage]:
+    """Rasterise every title and cue of ``plan`` into PNG files in ``folder``."""
+    from PIL import Image  # noqa: PLC0415
+
+    from vnb.plan import TextTrackPlan  # noqa: PLC0415
+    from vnb.text import rasterize_text  # noqa: PLC0415
+
+    out: dict[str, TextImage] = {}
+    for layer in plan.layers:
+        if not isinstance(layer, TextTrackPlan):
+            continue
+        for n, item in enumerate(layer.items):
+            rgba = rasterize_text(item.text, text_style(item, plan.width))
+            path = folder / f"text{layer.index}_{n}.png"
+            Image.fromarray(rgba, "RGBA").save(path)
+            out[item.id] = TextImage(str(path), rgba.shape[1], rgba.shape[0])
+    return out
+
+
+def _expected_frames(plan: Plan, export: ExportSettings) -> int:
+    if export.fps is None:
+        return plan.frames
+    rate = Fraction(export.fps).limit_denominator(1001)
+    return round(plan.frames / plan.fps * rate)
+
+
+def _checker(plan: Plan, export: ExportSettings, frames: int) -> Callable[[Path], None]:
+    """A check of the finished file against the plan (security notes: check what ffmpeg made)."""
+
+    def check(path: Path) -> None:
+        import av  # noqa: PLC0415
+
+        try:
+            with av.open(str(path)) as container:
+                duration = (container.duration or 0) / 1e6
+                video = container.streams.video[0] if container.streams.video else None
+                got = video.frames if video is not None else 0
+        except av.error.FFmpegError as err:
+            msg = f"the rendered file cannot be read back: {err}"
+            raise RenderError(msg) from err
+        if export.video_codec not in ("none", "gif") and got and abs(got - frames) > 1:
+            msg = f"ffmpeg wrote {got} frames, the plan has {frames}"
+            raise RenderError(msg)
+        if duration and abs(duration - plan.duration) > max(0.25, 2 / float(plan.fps)):
+            msg = f"ffmpeg wrote {duration:.3f} s, the plan has {plan.duration:.3f} s"
+            raise RenderError(msg)
+
+    return check
+
+
+def render(
+    project: Project,
+    output: str | os.PathLike[str],
+    preset: str | None = None,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+    timeout: float | None = None,
+    progress_bar: bool | None = None,
+    **overrides: Any,
+) -> RenderResult:
+    """Render ``project`` to ``output``.
+
+    Args:
+        project: the edit.
+        output: the file to write. It appears only when the render succeeded and was checked;
+            a failed or cancelled render leaves nothing under this name.
+        preset: a named preset (``web-1080p``, ``web-720p``, ``vertical``, ``square``,
+            ``webm``, ``prores``, ``gif``, ``audio-only``); default: the project's export
+            settings.
+        on_progress: called with a `Progress` about twice a second.
+        cancel: set this event to stop the render.
+        timeout: seconds after which the render is stopped.
+        progress_bar: show a tqdm bar (default: in notebooks and terminals).
+        **overrides: export settings to change: ``crf``, ``speed``, ``video_codec``,
+            ``audio_codec``, ``audio_bitrate``, ``width``, ``height``, ``fps``, ``hardware``…
+
+    Raises:
+        ProjectError: invalid project, preset or override.
+        MediaError: missing or unusable media (all listed with their clips).
+        RenderError: ffmpeg failed (its reason is in the message).
+        RenderCancelledError: cancelled or timed out.
+    """
+    from vnb.media import plan_project  # noqa: PLC0415
+
+    started = time.monotonic()
+    export = resolve_export(project.export, preset, **overrides)
+    note = "software encoder"
+    if export.hardware not in ("none", "auto"):
+        msg = (
+            f"hardware={export.hardware!r}: hardware encoders are not supported yet; "
+            "use hardware='auto' or 'none'"
+        )
+        raise RenderError(msg)
+    if export.hardware == "auto":
+        note = "hardware='auto': hardware encoders are not probed yet, used software"
+    plan = plan_project(project)
+    exe = find_ffmpeg()
+    with tempfile.TemporaryDirectory(prefix="vnb-render-") as tmp:
+        folder = Path(tmp)
+        graph = build_graph(plan, export, text_images(plan, folder))
+        command = build_command(graph, export, lambda name: ffmpeg_has("encoders", name, exe))
+        script = None
+        if command.needs_script():
+            script = folder / "graph.txt"
+            script.write_text(command.graph, encoding="utf-8")
+        frames = _expected_frames(plan, export) if graph.video else 0
+        path = run_ffmpeg(
+            command.args(str(script) if script else None),
+            output,
+            muxer=command.muxer,
+            total_seconds=max(plan.duration, 1e-3),
+            on_progress=on_progress,
+            cancel=cancel,
+            timeout=timeout,
+            progress_bar=progress_bar,
+            description=Path(output).name,
+            exe=exe,
+            check=_checker(plan, export, frames),
+        )
+    width = export.width or plan.width
+    return RenderResult(
+        path=path,
+        duration=plan.duration,
+        frames=frames,
+        width=width,
+        height=export.height or (plan.height * width // plan.width // 2 * 2),
+        video_codec=command.video_codec,
+        audio_codec=None if export.audio_codec == "none" else export.audio_codec,
+        preset=export.preset,
+        hardware="software",
+        note=note,
+        elapsed=time.monotonic() - started,
+        command=(exe, *command.args(str(script) if script else None)),
+    )

@@ -1,0 +1,41 @@
+"""The project schema (pydantic v2): what an edit is, validated, versioned, saved atomically."""
+
+from vnb.schema.export import PRESETS, ExportSettings, resolve_export
+from vnb.schema.migrations import FORMAT, SCHEMA_VERSION
+from vnb.schema.project import Project, load
+from vnb.schema.timeline import (
+    TRANSITIONS,
+    Clip,
+    Crop,
+    Cue,
+    Effect,
+    Marker,
+    Subtitles,
+    TimeRange,
+    Title,
+    Track,
+    Transform,
+    Transition,
+)
+
+__all__ = [
+    "FORMAT",
+    "PRESETS",
+    "SCHEMA_VERSION",
+    "TRANSITIONS",
+    "Clip",
+    "Crop",
+    "Cue",
+    "Effect",
+    "ExportSettings",
+    "Marker",
+    "Project",
+    "Subtitles",
+    "TimeRange",
+    "Title",
+    "Track",
+    "Transform",
+    "Transition",
+    "load",
+    "resolve_export",
+]

@@ -1,0 +1,99 @@
+"""The base model of every project object, and how validation errors become `ProjectError`."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr, ValidationError
+
+from vnb.errors import ProjectError
+
+__all__ = ["Model", "PathStr", "format_validation_error", "new_id"]
+
+_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+_PROTOCOL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+def new_id(prefix: str) -> str:
+    """A fresh random identifier such as ``clip-3f9a1c2e``."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _path_str(value: Any) -> Any:
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if isinstance(value, str):
+        if not value or "\x00" in value:
+            msg = "must be a non-empty file name"
+            raise ValueError(msg)
+        if _PROTOCOL.match(value) and not _DRIVE.match(value):
+            msg = f"must be a local file, not a URL or protocol: {value!r}"
+            raise ValueError(msg)
+    return value
+
+
+PathStr = Annotated[str, BeforeValidator(_path_str)]
+"""A local file name (str or PathLike); URLs and ``proto:`` names are refused."""
+
+
+def _loc_text(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.startswith(("function-", "tagged-union")) or "[" in part:
+            continue
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def format_validation_error(err: ValidationError, prefix: str = "") -> list[str]:
+    """Turn pydantic's error into lines ``field.path: what is wrong``, one per problem."""
+    lines = []
+    for e in err.errors(include_url=False):
+        where = _loc_text(tuple(e["loc"]))
+        if prefix:
+            where = f"{prefix}.{where}" if where else prefix
+        text = str(e["msg"]).removeprefix("Value error, ")
+        lines.append(f"{where}: {text}" if where else text)
+    return lines
+
+
+class Model(BaseModel):
+    """Strict, closed, validated-on-assignment base of the project schema.
+
+    Assigning a bad value raises `ProjectError` naming the field path
+    (``tracks[0].clips[2].duration: ...``) and leaves the object unchanged.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        validate_assignment=True,
+        strict=True,
+        allow_inf_nan=False,
+        use_attribute_docstrings=True,
+        str_max_length=100_000,
+    )
+    _parent: Any = PrivateAttr(default=None)
+
+    def _path(self) -> str:
+        """Where this object sits in its project, e.g. ``tracks[0].clips[2]``."""
+        return ""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            super().__setattr__(name, value)
+            return
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as err:
+            raise ProjectError(format_validation_error(err, self._path())) from None
+        self._adopt()
+
+    def _adopt(self) -> None:
+        """Point children at their parent (subclasses with children override)."""

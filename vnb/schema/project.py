@@ -1,0 +1,362 @@
+"""The project: the root of the document, its editing façade, and atomic save/load."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import pydantic_core
+from pydantic import (
+    BeforeValidator,
+    Field,
+    JsonValue,
+    PlainSerializer,
+    PrivateAttr,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+
+from vnb.errors import ProjectError
+from vnb.schema.base import Model, format_validation_error
+from vnb.schema.export import ExportSettings
+from vnb.schema.migrations import FORMAT, SCHEMA_VERSION, migrate
+from vnb.schema.timebase import parse_rate
+from vnb.schema.timeline import Clip, Color, Marker, Title, Track
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from vnb.media import MediaInfo
+    from vnb.render import RenderResult
+
+__all__ = ["MAX_CLIPS", "MAX_FILE_BYTES", "Project", "load"]
+
+MAX_CLIPS = 10_000
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def _rate_json(rate: Fraction) -> int | str:
+    return rate.numerator if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
+
+
+FrameRate = Annotated[
+    Fraction,
+    BeforeValidator(parse_rate),
+    PlainSerializer(_rate_json),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 1000},
+                {"type": "string", "pattern": r"^\d+(/\d+)?$"},
+            ],
+            "description": "Frames per second: 30, or a ratio such as '30000/1001'.",
+        }
+    ),
+]
+
+
+class Project(Model):
+    """A video edit: canvas settings, tracks of clips and titles, markers and export settings.
+
+    Example:
+        ```python
+        p = vnb.Project(name="demo", width=1280, height=720, fps=30)
+        v = p.add_track("video")
+        a = v.add_clip("a.mp4", start=0, duration=3)
+        p.add_title("Hello", start=0, duration=2)
+        p.save("demo.vnb.json")
+        p.render("out.mp4")
+        ```
+    """
+
+    format: Literal["vnb.project"] = FORMAT
+    version: Literal[1] = SCHEMA_VERSION
+    name: str = Field(default="untitled", max_length=1000)
+    width: int = Field(default=1920, ge=16, le=8192)
+    """Canvas width in pixels (even)."""
+    height: int = Field(default=1080, ge=16, le=8192)
+    """Canvas height in pixels (even)."""
+    fps: FrameRate = Fraction(30)
+    """Frame rate of the timeline: 30, 25, '30000/1001'…"""
+    sample_rate: Literal[22050, 32000, 44100, 48000, 96000] = 48_000
+    """Audio sample rate of the mix."""
+    background: Color = "black"
+    """Colour shown where no clip covers the canvas."""
+    tracks: list[Track] = Field(default_factory=list, max_length=1000)
+    """Video tracks stack in order: the first is at the bottom."""
+    markers: list[Marker] = Field(default_factory=list, max_length=10_000)
+    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    export: ExportSettings = Field(default_factory=ExportSettings)
+    """Settings used by `render` unless a preset or overrides are given."""
+
+    _base_dir: Path | None = PrivateAttr(default=None)
+    _file: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _sane(self) -> Project:
+        problems = []
+        if self.width % 2 or self.height % 2:
+            problems.append("width and height must be even (H.264 needs it)")
+        n = sum(len(t.clips) for t in self.tracks)
+        if n > MAX_CLIPS:
+            problems.append(f"tracks: {n} clips is more than the limit of {MAX_CLIPS}")
+        ids: set[str] = set()
+        for t in self.tracks:
+            for c in t.clips:
+                if c.id in ids:
+                    problems.append(f"clip id {c.id!r} is used twice")
+                ids.add(c.id)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Point the tracks back at this project."""
+        self._adopt()
+
+    def _adopt(self) -> None:
+        for t in self.tracks:
+            t._parent = self  # noqa: SLF001 - same family
+            t._adopt()  # noqa: SLF001
+
+    # -- where files are -----------------------------------------------------------------
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative source names resolve against: the project file's, else cwd."""
+        return self._base_dir or Path.cwd()
+
+    @property
+    def file(self) -> Path | None:
+        """The file this project was loaded from or last saved to."""
+        return self._file
+
+    def probe(self, source: str | os.PathLike[str]) -> MediaInfo:
+        """Probe a source relative to this project (cached by path, size and mtime)."""
+        from vnb.media import probe  # noqa: PLC0415 - media imports PyAV
+
+        return probe(source, base_dir=self.base_dir)
+
+    # -- editing -------------------------------------------------------------------------
+
+    def add_track(self, kind: Literal["video", "audio", "text"] = "video", name: str = "") -> Track:
+        """Add a track on top of the others and return it.
+
+        Raises:
+            ProjectError: an unknown kind.
+        """
+        try:
+            track = Track(
+                id=self.new_id(kind[0]), kind=kind, name=name or f"{kind} {len(self.tracks) + 1}"
+            )
+        except ValidationError as err:
+            raise ProjectError(
+                format_validation_error(err, f"tracks[{len(self.tracks)}]")
+            ) from None
+        self.tracks.append(track)
+        track._parent = self  # noqa: SLF001 - same family
+        return track
+
+    def add_title(
+        self, text: str, *, start: float = 0.0, duration: float = 3.0, **style: Any
+    ) -> Title:
+        """Add a title on the top text track (made if there is none) and return it.
+
+        Style fields: ``font``, ``size``, ``color``, ``bold``, ``position``, ``margin``,
+        ``box``, ``box_color``, ``outline``, ``outline_color``, ``fade_in``, ``fade_out``.
+        """
+        texts = [t for t in self.tracks if t.kind == "text"]
+        track = texts[-1] if texts else self.add_track("text", "titles")
+        return track.add_title(text, start=start, duration=duration, **style)
+
+    def add_marker(self, time: float, label: str = "", color: str = "orange") -> Marker:
+        """Add a marker and return it."""
+        try:
+            marker = Marker(time=time, label=label, color=color)
+        except ValidationError as err:
+            raise ProjectError(
+                format_validation_error(err, f"markers[{len(self.markers)}]")
+            ) from None
+        self.markers.append(marker)
+        return marker
+
+    def find_clip(self, clip_id: str) -> Clip | None:
+        """The clip with this id on any track, or None."""
+        for t in self.tracks:
+            for c in t.clips:
+                if c.id == clip_id:
+                    return c
+        return None
+
+    def new_id(self, prefix: str) -> str:
+        """An id unused anywhere in the project: ``c1``, ``c2``… for ``prefix="c"``."""
+        used = {t.id for t in self.tracks}
+        for t in self.tracks:
+            used.update(c.id for c in t.clips)
+            used.update(x.id for x in t.transitions)
+            used.update(x.id for x in t.titles)
+            used.update(x.id for x in t.subtitles)
+        n = 1
+        while f"{prefix}{n}" in used:
+            n += 1
+        return f"{prefix}{n}"
+
+    @property
+    def duration(self) -> float:
+        """End of the last clip, title or subtitle, in seconds."""
+        ends = [c.end for t in self.tracks for c in t.clips]
+        ends += [ti.end for t in self.tracks for ti in t.titles]
+        ends += [q.end + s.offset for t in self.tracks for s in t.subtitles for q in s.cues]
+        return max(ends, default=0.0)
+
+    def validate_all(self) -> None:
+        """Re-check the whole project, including edits made in place to lists.
+
+        Raises:
+            ProjectError: every problem found, with field paths.
+        """
+        try:
+            type(self).model_validate(self.model_dump())
+        except ValidationError as err:
+            raise ProjectError(format_validation_error(err), file=_name(self._file)) from None
+
+    # -- the engine ----------------------------------------------------------------------
+
+    def frame_at(self, t: float, *, size: tuple[int, int] | None = None) -> np.ndarray:
+        """The composed frame at timeline time ``t`` as an H×W×3 uint8 array."""
+        from vnb.render import frame_at  # noqa: PLC0415 - the engine is imported on use
+
+        return frame_at(self, t, size=size)
+
+    def render(
+        self, output: str | os.PathLike[str], preset: str | None = None, **options: Any
+    ) -> RenderResult:
+        """Render to ``output`` with the export settings, a preset, and overrides.
+
+        See `vnb.render.render` for the options (``crf``, ``speed``, ``video_codec``,
+        ``audio_codec``, ``audio_bitrate``, ``hardware``, ``on_progress``, ``cancel``…).
+        """
+        from vnb.render import render  # noqa: PLC0415 - the engine is imported on use
+
+        return render(self, output, preset=preset, **options)
+
+    # -- files ---------------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        """The project as its JSON document."""
+        return self.model_dump_json(indent=2)
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Write the project atomically; the previous file is kept as ``NAME.bak``.
+
+        The document goes to a temporary file in the same folder, is flushed and fsynced,
+        then renamed over the target; an interrupted save never leaves a torn file.
+
+        Raises:
+            ProjectError: the timeline is invalid (e.g. clips overlapping without a
+                transition), or no path was given for a new project.
+        """
+        from vnb.plan import check_timeline  # noqa: PLC0415 - avoid a cycle
+
+        target = Path(path) if path is not None else self._file
+        if target is None:
+            msg = "save: give a file name for a new project"
+            raise ProjectError(msg)
+        target = target.absolute()
+        self.validate_all()
+        problems = check_timeline(self)
+        if problems:
+            raise ProjectError(problems, file=target.name)
+        if self._base_dir is not None and self._base_dir != target.parent:
+            _rebase_sources(self, self._base_dir, target.parent)
+        _atomic_write(target, self.to_json().encode())
+        self._file = target
+        self._base_dir = target.parent
+        return target
+
+
+def _name(path: Path | None) -> str | None:
+    return str(path) if path is not None else None
+
+
+def _rebase_sources(project: Project, old: Path, new: Path) -> None:
+    """Keep relative source names pointing at the same files when saving elsewhere."""
+    for t in project.tracks:
+        for c in t.clips:
+            if c.source and not Path(c.source).is_absolute():
+                c.source = os.path.relpath(old / c.source, new)
+        for s in t.subtitles:
+            if s.file and not Path(s.file).is_absolute():
+                s.file = os.path.relpath(old / s.file, new)
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    folder = target.parent
+    if not folder.is_dir():
+        msg = f"save: folder {folder} does not exist"
+        raise ProjectError(msg)
+    for stale in folder.glob(f".{target.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if target.exists():
+            backup = target.with_name(target.name + ".bak")
+            with contextlib.suppress(OSError):
+                backup.unlink()
+            try:
+                os.link(target, backup)
+            except OSError:
+                shutil.copy2(target, backup)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if hasattr(os, "O_DIRECTORY"):
+        dfd = os.open(folder, os.O_DIRECTORY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+def load(path: str | os.PathLike[str]) -> Project:
+    """Read a project file, upgrading older versions.
+
+    Raises:
+        ProjectError: unreadable, not JSON, not a vnb project, or invalid — every problem
+            listed with its field path and the file's name.
+    """
+    p = Path(path)
+    name = str(p)
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            msg = f"the file is {size} bytes, more than the limit of {MAX_FILE_BYTES}"
+            raise ProjectError(msg, file=name)
+        raw = p.read_bytes()
+    except OSError as err:
+        raise ProjectError(f"cannot read: {err.strerror or err}", file=name) from None
+    try:
+        doc = pydantic_core.from_json(raw, allow_inf_nan=False)
+    except ValueError as err:
+        raise ProjectError(f"not valid JSON: {err}", file=name) from None
+    doc = migrate(doc, file=name)
+    try:
+        project = Project.model_validate(doc)
+    except ValidationError as err:
+        raise ProjectError(format_validation_error(err), file=name) from None
+    project._base_dir = p.absolute().parent  # noqa: SLF001 - the loader owns these
+    project._file = p.absolute()  # noqa: SLF001
+    return project

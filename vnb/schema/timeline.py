@@ -1,0 +1,535 @@
+"""What sits on the timeline: tracks, clips, transitions, titles, subtitles, markers, effects.
+
+Time vocabulary: ``start`` is where an item sits on the timeline, ``source_start`` where a clip
+begins in its source, ``duration`` how long it lasts on the timeline; all in seconds, all ranges
+half-open ``[start, start + duration)``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any, Literal, NamedTuple
+
+from pydantic import AfterValidator, Field, JsonValue, ValidationError, model_validator
+
+from vnb.errors import ProjectError
+from vnb.schema.base import Model, PathStr, format_validation_error, new_id
+from vnb.schema.color import parse_color
+
+__all__ = [
+    "TRANSITIONS",
+    "Clip",
+    "Crop",
+    "Cue",
+    "Effect",
+    "Marker",
+    "Subtitles",
+    "TimeRange",
+    "Title",
+    "Track",
+    "Transform",
+    "Transition",
+]
+
+
+def _color(value: str) -> str:
+    parse_color(value)
+    return value
+
+
+Color = Annotated[str, Field(max_length=64), AfterValidator(_color)]
+Seconds = Annotated[float, Field(ge=0, le=86_400)]
+ItemId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+Metadata = dict[str, JsonValue]
+
+TRANSITIONS = (
+    "crossfade", "fade", "fadeblack", "fadewhite", "fadegrays", "dissolve", "pixelize",
+    "wipeleft", "wiperight", "wipeup", "wipedown", "wipetl", "wipetr", "wipebl", "wipebr",
+    "slideleft", "slideright", "slideup", "slidedown",
+    "smoothleft", "smoothright", "smoothup", "smoothdown",
+    "circlecrop", "rectcrop", "circleopen", "circleclose", "radial", "distance",
+    "vertopen", "vertclose", "horzopen", "horzclose",
+    "diagtl", "diagtr", "diagbl", "diagbr", "hlslice", "hrslice", "vuslice", "vdslice",
+    "hblur", "squeezeh", "squeezev", "zoomin",
+)  # fmt: skip
+TransitionKind = Literal[
+    "crossfade", "fade", "fadeblack", "fadewhite", "fadegrays", "dissolve", "pixelize",
+    "wipeleft", "wiperight", "wipeup", "wipedown", "wipetl", "wipetr", "wipebl", "wipebr",
+    "slideleft", "slideright", "slideup", "slidedown",
+    "smoothleft", "smoothright", "smoothup", "smoothdown",
+    "circlecrop", "rectcrop", "circleopen", "circleclose", "radial", "distance",
+    "vertopen", "vertclose", "horzopen", "horzclose",
+    "diagtl", "diagtr", "diagbl", "diagbr", "hlslice", "hrslice", "vuslice", "vdslice",
+    "hblur", "squeezeh", "squeezev", "zoomin",
+]  # fmt: skip
+
+
+class TimeRange(NamedTuple):
+    """A half-open range ``[start, end)`` in seconds."""
+
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        """``end - start``."""
+        return self.end - self.start
+
+
+class Effect(Model):
+    """One effect applied to a clip, e.g. ``Effect(name="blur", params={"radius": 4})``.
+
+    Made by the functions in `vnb.effects` (``vnb.effects.blur(4)``); checked against the
+    effect registry, so unknown names, unknown parameters and out-of-range values are refused.
+    """
+
+    name: str = Field(max_length=64)
+    """The effect's name in the registry (``vnb effects`` lists them)."""
+    params: dict[str, float | bool | str] = Field(default_factory=dict, max_length=32)
+    """Parameter values; missing ones take the effect's defaults."""
+
+    @model_validator(mode="after")
+    def _known(self) -> Effect:
+        from vnb.effects.registry import normalize_params  # noqa: PLC0415 - import cycle
+
+        normalize_params(self.name, self.params)
+        return self
+
+
+class Crop(Model):
+    """Fractions of the source picture cut away on each side before scaling."""
+
+    left: float = Field(default=0.0, ge=0, lt=1)
+    top: float = Field(default=0.0, ge=0, lt=1)
+    right: float = Field(default=0.0, ge=0, lt=1)
+    bottom: float = Field(default=0.0, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _leaves_something(self) -> Crop:
+        if self.left + self.right >= 0.99 or self.top + self.bottom >= 0.99:
+            msg = "crop leaves (almost) nothing of the picture"
+            raise ValueError(msg)
+        return self
+
+
+class Transform(Model):
+    """Where and how a clip's picture sits on the canvas.
+
+    The picture is first fitted to the canvas (see ``fit``), then scaled by ``scale`` about its
+    centre, rotated by ``rotation`` degrees clockwise, and moved so that its centre is ``x``
+    pixels right of and ``y`` pixels below the canvas centre.
+    """
+
+    x: float = Field(default=0.0, ge=-100_000, le=100_000)
+    """Horizontal offset of the picture's centre from the canvas centre, in canvas pixels."""
+    y: float = Field(default=0.0, ge=-100_000, le=100_000)
+    """Vertical offset of the picture's centre from the canvas centre, in canvas pixels."""
+    scale: float = Field(default=1.0, gt=0, le=20)
+    """Size relative to the fitted picture."""
+    rotation: float = Field(default=0.0, ge=-3600, le=3600)
+    """Clockwise rotation in degrees."""
+    crop: Crop = Field(default_factory=Crop)
+    """Cut away before fitting."""
+    fit: Literal["fit", "fill", "stretch"] = "fit"
+    """fit: whole picture inside the canvas; fill: cover the canvas; stretch: ignore aspect."""
+
+    def is_identity(self) -> bool:
+        """True when the transform leaves a fitted picture where it is."""
+        return self == Transform(fit=self.fit)
+
+
+class Clip(Model):
+    """A piece of a source (video, audio or still image) or a plain colour on a track."""
+
+    id: ItemId = Field(default_factory=lambda: new_id("clip"))
+    """Unique within the project."""
+    source: PathStr | None = Field(default=None, max_length=4096)
+    """The media file, relative to the project file's folder or absolute. None for colours."""
+    color: Color | None = None
+    """For colour clips: the colour (``"red"``, ``"#102030"``)."""
+    start: Seconds = 0.0
+    """Where the clip starts on the timeline."""
+    source_start: Seconds = 0.0
+    """Where the clip starts in its source."""
+    duration: float = Field(default=5.0, gt=0, le=86_400)
+    """How long the clip lasts on the timeline."""
+    speed: float = Field(default=1.0, ge=0.1, le=100)
+    """Playback speed: 2 plays the source twice as fast (audio keeps its pitch)."""
+    volume: float = Field(default=1.0, ge=0, le=10)
+    """Linear gain of the clip's audio."""
+    muted: bool = False
+    """Drop this clip's audio."""
+    opacity: float = Field(default=1.0, ge=0, le=1)
+    """0 transparent, 1 opaque."""
+    transform: Transform = Field(default_factory=Transform)
+    """Position, scale, rotation and crop of the picture."""
+    fade_in: Seconds = 0.0
+    """Fade from transparent (and from silence) over this many seconds at the start."""
+    fade_out: Seconds = 0.0
+    """Fade to transparent (and to silence) over this many seconds at the end."""
+    effects: list[Effect] = Field(default_factory=list, max_length=64)
+    """Effects applied in order."""
+    metadata: Metadata = Field(default_factory=dict)
+    """Free-form data for users and tools."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Clip:
+        if (self.source is None) == (self.color is None):
+            msg = "a clip has either a source file or a colour (exactly one)"
+            raise ValueError(msg)
+        if self.fade_in + self.fade_out > self.duration + 1e-9:
+            msg = f"fade_in + fade_out ({self.fade_in + self.fade_out:g} s) exceed the duration"
+            raise ValueError(msg)
+        return self
+
+    def _path(self) -> str:
+        track = self._parent
+        if track is not None:
+            for i, c in enumerate(track.clips):
+                if c is self:
+                    prefix = track._path()  # noqa: SLF001 - same family
+                    return f"{prefix}.clips[{i}]" if prefix else f"clips[{i}]"
+        return f"clip {self.id!r}"
+
+    @property
+    def end(self) -> float:
+        """Where the clip ends on the timeline (exclusive)."""
+        return self.start + self.duration
+
+    def timeline_range(self) -> TimeRange:
+        """``[start, start + duration)`` in timeline seconds."""
+        return TimeRange(self.start, self.end)
+
+    def source_range(self) -> TimeRange:
+        """The part of the source the clip plays, in source seconds (speed applied)."""
+        return TimeRange(self.source_start, self.source_start + self.duration * self.speed)
+
+
+class Transition(Model):
+    """A transition between two adjacent clips of one track, lasting exactly their overlap."""
+
+    id: ItemId = Field(default_factory=lambda: new_id("tr"))
+    from_clip: ItemId
+    """The id of the outgoing clip."""
+    to_clip: ItemId
+    """The id of the incoming clip."""
+    kind: TransitionKind = "crossfade"
+    """``crossfade`` (= ``fade``) or any ffmpeg ``xfade`` transition: wipes, slides, circles…"""
+    duration: float = Field(gt=0, le=3600)
+    """Seconds; equals the overlap of the two clips."""
+
+
+class Title(Model):
+    """Text drawn over the picture for a while."""
+
+    id: ItemId = Field(default_factory=lambda: new_id("title"))
+    text: str = Field(max_length=10_000)
+    """Any text, drawn literally (newlines make lines)."""
+    start: Seconds = 0.0
+    duration: float = Field(default=3.0, gt=0, le=86_400)
+    font: str | None = Field(default=None, max_length=4096)
+    """A font file, a family name found with fontconfig, or None for the shipped DejaVu Sans."""
+    size: int = Field(default=64, ge=4, le=1000)
+    """Font size in canvas pixels."""
+    color: Color = "white"
+    bold: bool = False
+    position: Literal[
+        "center", "top", "bottom", "left", "right",
+        "top-left", "top-right", "bottom-left", "bottom-right",
+    ] = "center"  # fmt: skip
+    """Where the text block sits on the canvas."""
+    margin: int = Field(default=40, ge=0, le=10_000)
+    """Distance in pixels from the canvas edge for edge positions."""
+    box: bool = False
+    """Draw a box behind the text."""
+    box_color: Color = "#000000a0"
+    outline: int = Field(default=0, ge=0, le=50)
+    """Outline width in pixels (0 for none)."""
+    outline_color: Color = "black"
+    fade_in: Seconds = 0.0
+    fade_out: Seconds = 0.0
+
+    @property
+    def end(self) -> float:
+        """Where the title ends on the timeline (exclusive)."""
+        return self.start + self.duration
+
+    def timeline_range(self) -> TimeRange:
+        """``[start, start + duration)`` in timeline seconds."""
+        return TimeRange(self.start, self.end)
+
+
+class Cue(Model):
+    """One inline subtitle."""
+
+    start: Seconds
+    end: float = Field(gt=0, le=86_400)
+    text: str = Field(max_length=10_000)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Cue:
+        if self.end <= self.start:
+            msg = f"end ({self.end:g}) must be after start ({self.start:g})"
+            raise ValueError(msg)
+        return self
+
+
+class Subtitles(Model):
+    """Subtitles burnt into the picture, from a file (SRT, ASS, VTT) or inline cues."""
+
+    id: ItemId = Field(default_factory=lambda: new_id("subs"))
+    file: PathStr | None = Field(default=None, max_length=4096)
+    cues: list[Cue] = Field(default_factory=list, max_length=100_000)
+    offset: float = Field(default=0.0, ge=-86_400, le=86_400)
+    """Shift every cue by this many seconds."""
+    size: int = Field(default=42, ge=4, le=1000)
+    color: Color = "white"
+    font: str | None = Field(default=None, max_length=4096)
+    box: bool = True
+    box_color: Color = "#000000a0"
+    margin: int = Field(default=40, ge=0, le=10_000)
+    """Distance of the text's bottom from the canvas bottom."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Subtitles:
+        if (self.file is None) == (not self.cues):
+            msg = "subtitles come from a file or from inline cues (exactly one)"
+            raise ValueError(msg)
+        return self
+
+
+class Marker(Model):
+    """A named point on the timeline."""
+
+    time: Seconds
+    label: str = Field(default="", max_length=1000)
+    color: Color = "orange"
+
+
+class Track(Model):
+    """A layer of the timeline. Video tracks stack: the first is at the bottom."""
+
+    id: ItemId = Field(default_factory=lambda: new_id("track"))
+    kind: Literal["video", "audio", "text"] = "video"
+    name: str = Field(default="", max_length=1000)
+    muted: bool = False
+    """Drop the track's audio."""
+    hidden: bool = False
+    """Drop the track's picture."""
+    locked: bool = False
+    """Refuse edits from the widgets."""
+    clips: list[Clip] = Field(default_factory=list, max_length=10_000)
+    transitions: list[Transition] = Field(default_factory=list, max_length=10_000)
+    titles: list[Title] = Field(default_factory=list, max_length=10_000)
+    subtitles: list[Subtitles] = Field(default_factory=list, max_length=100)
+    metadata: Metadata = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _kind_fits(self) -> Track:
+        if self.kind == "text" and self.clips:
+            msg = "a text track holds titles and subtitles, not clips"
+            raise ValueError(msg)
+        if self.kind != "text" and (self.titles or self.subtitles):
+            msg = f"a {self.kind} track holds clips; titles go on a text track"
+            raise ValueError(msg)
+        if self.kind == "audio" and self.transitions:
+            # Audio tracks may crossfade too; their transitions must be crossfades.
+            bad = [t.kind for t in self.transitions if t.kind not in ("crossfade", "fade")]
+            if bad:
+                msg = f"audio tracks only crossfade, not {bad[0]!r}"
+                raise ValueError(msg)
+        return self
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Point the clips back at this track."""
+        self._adopt()
+
+    def _adopt(self) -> None:
+        for c in self.clips:
+            c._parent = self  # noqa: SLF001 - same family
+
+    def _path(self) -> str:
+        project = self._parent
+        if project is not None:
+            for i, t in enumerate(project.tracks):
+                if t is self:
+                    return f"tracks[{i}]"
+        return f"track {self.id!r}"
+
+    # -- editing -------------------------------------------------------------------------
+
+    def _new_id(self, prefix: str) -> str:
+        project = self._parent
+        return project.new_id(prefix) if project is not None else new_id(prefix)
+
+    def clip(self, clip_id: str) -> Clip:
+        """The clip with this id.
+
+        Raises:
+            ProjectError: no such clip on this track.
+        """
+        for c in self.clips:
+            if c.id == clip_id:
+                return c
+        msg = f"{self._path()}: no clip with id {clip_id!r}"
+        raise ProjectError(msg)
+
+    def add_clip(
+        self,
+        source: str | os.PathLike[str] | None = None,
+        *,
+        start: float | None = None,
+        source_start: float = 0.0,
+        duration: float | None = None,
+        color: str | None = None,
+        id: str | None = None,  # noqa: A002 - the field is called id
+        **fields: Any,
+    ) -> Clip:
+        """Add a clip of ``source`` (or a colour clip) and return it.
+
+        Args:
+            source: a media file, relative to the project's folder or absolute.
+            start: timeline seconds; default: right after the track's last clip.
+            source_start: where to start in the source, in source seconds.
+            duration: timeline seconds; default: the rest of the source (5 s for stills
+                and colours).
+            color: make a colour clip instead of using a source.
+            id: the clip's id (default: ``c1``, ``c2``… unique in the project).
+            **fields: any other `Clip` field (``speed``, ``volume``, ``opacity``,
+                ``transform``, ``effects``, ``fade_in``, ``fade_out``…).
+
+        Raises:
+            ProjectError: a bad value, a duplicate id, or a text track.
+            MediaError: the source cannot be probed when its duration is needed.
+        """
+        if self.kind == "text":
+            msg = f"{self._path()}: a text track takes titles, not clips (use add_title)"
+            raise ProjectError(msg)
+        project = self._parent
+        if start is None:
+            start = max((c.end for c in self.clips), default=0.0)
+        if duration is None:
+            duration = _default_duration(project, source, source_start, fields.get("speed", 1.0))
+        if id is None:
+            id = project.new_id("c") if project is not None else new_id("clip")  # noqa: A001
+        elif project is not None and project.find_clip(id) is not None:
+            msg = f"{self._path()}: a clip with id {id!r} already exists"
+            raise ProjectError(msg)
+        if isinstance(source, os.PathLike):
+            source = os.fspath(source)
+        where = f"{self._path()}.clips[{len(self.clips)}]"
+        try:
+            clip = Clip(
+                id=id,
+                source=source,
+                color=color,
+                start=start,
+                source_start=source_start,
+                duration=duration,
+                **fields,
+            )
+        except ValidationError as err:
+            raise ProjectError(format_validation_error(err, where)) from None
+        self.clips.append(clip)
+        clip._parent = self  # noqa: SLF001 - same family
+        return clip
+
+    def add_transition(
+        self,
+        a: Clip | str,
+        b: Clip | str,
+        kind: str = "crossfade",
+        *,
+        duration: float | None = None,
+    ) -> Transition:
+        """Join clip ``a`` to the next clip ``b`` with a transition, and return it.
+
+        The transition lasts exactly the clips' overlap. When they only touch (``b`` starts
+        where ``a`` ends), ``b`` and every later clip of the track move left by ``duration``
+        to make the overlap.
+
+        Raises:
+            ProjectError: the clips are not on this track, overlap by another amount, or the
+                kind is unknown.
+        """
+        ca = self.clip(a if isinstance(a, str) else a.id)
+        cb = self.clip(b if isinstance(b, str) else b.id)
+        overlap = ca.end - cb.start
+        if duration is None:
+            duration = overlap
+        if overlap <= 1e-9 and abs(overlap) <= 1e-6 and duration > 0:
+            later = [c for c in self.clips if c.start >= cb.start - 1e-9]
+            if any(c.start - duration < -1e-9 for c in later):
+                msg = f"{self._path()}: no room to overlap {ca.id!r} and {cb.id!r}"
+                raise ProjectError(msg)
+            for c in later:
+                c.start = c.start - duration
+            overlap = duration
+        if abs(overlap - duration) > 1e-6 or duration <= 0:
+            msg = (
+                f"{self._path()}: a transition lasts the overlap of its clips; {ca.id!r} and "
+                f"{cb.id!r} overlap by {overlap:g} s, not {duration:g} s"
+            )
+            raise ProjectError(msg)
+        where = f"{self._path()}.transitions[{len(self.transitions)}]"
+        try:
+            tr = Transition(
+                id=self._new_id("x"), from_clip=ca.id, to_clip=cb.id, kind=kind, duration=duration
+            )
+        except ValidationError as err:
+            raise ProjectError(format_validation_error(err, where)) from None
+        self.transitions.append(tr)
+        return tr
+
+    def add_title(
+        self, text: str, *, start: float = 0.0, duration: float = 3.0, **style: Any
+    ) -> Title:
+        """Add a title to this text track (see `Title` for the style fields) and return it.
+
+        Raises:
+            ProjectError: not a text track, or a bad value.
+        """
+        if self.kind != "text":
+            msg = f"{self._path()}: titles go on a text track"
+            raise ProjectError(msg)
+        where = f"{self._path()}.titles[{len(self.titles)}]"
+        try:
+            title = Title(
+                id=self._new_id("title"), text=text, start=start, duration=duration, **style
+            )
+        except ValidationError as err:
+            raise ProjectError(format_validation_error(err, where)) from None
+        self.titles.append(title)
+        return title
+
+    def add_subtitles(self, file: str | os.PathLike[str] | None = None, **fields: Any) -> Subtitles:
+        """Burn in subtitles from a file (SRT, ASS, VTT) or from ``cues=[...]``.
+
+        Raises:
+            ProjectError: not a text track, or a bad value.
+        """
+        if self.kind != "text":
+            msg = f"{self._path()}: subtitles go on a text track"
+            raise ProjectError(msg)
+        where = f"{self._path()}.subtitles[{len(self.subtitles)}]"
+        if isinstance(file, os.PathLike):
+            file = os.fspath(file)
+        try:
+            subs = Subtitles(id=self._new_id("subs"), file=file, **fields)
+        except ValidationError as err:
+            raise ProjectError(format_validation_error(err, where)) from None
+        self.subtitles.append(subs)
+        return subs
+
+
+def _default_duration(project: Any, source: object, source_start: float, speed: object) -> float:
+    if source is None or project is None:
+        return 5.0
+    info = project.probe(source)
+    if info.is_still or info.video is None and info.audio is None:
+        return 5.0
+    rest = info.duration - source_start
+    if rest <= 0:
+        msg = f"{source}: source_start {source_start:g} s is past its end ({info.duration:g} s)"
+        raise ProjectError(msg)
+    return rest / float(speed) if isinstance(speed, int | float) and speed > 0 else rest
