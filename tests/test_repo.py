@@ -1,0 +1,101 @@
+"""The repository keeps its promises: README commands, CI, binder, cheap import, CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```bash\n(.+?)\n```", text)
+
+
+def test_readme_has_two_commands_and_ci_runs_the_test_one():
+    demo, tests = _readme_commands()[:2]
+    assert demo.endswith("vnb demo")
+    assert "pytest" in tests
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert tests in ci, "the CI script must run the README's test command exactly"
+
+
+def test_binder_requirements_match_pyproject():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    lines = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    binder = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+    missing = set(deps) - binder
+    assert not missing, f"binder/requirements.txt lacks {missing}"
+    assert "ffmpeg" in (ROOT / "binder" / "apt.txt").read_text().split()
+
+
+def test_import_vnb_is_cheap():
+    code = (
+        "import sys, vnb; heavy = [m for m in ('onnxruntime', 'wasmtime', 'anywidget', "
+        "'ipywidgets', 'av', 'tqdm', 'diskcache') if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_cli_effects_and_doctor_json():
+    run = [sys.executable, "-m", "vnb"]
+    effects = subprocess.run([*run, "effects"], capture_output=True, text=True, check=True)
+    assert "brightness(amount=0.0 [-1..1])" in effects.stdout
+    doctor = subprocess.run([*run, "doctor", "--json"], capture_output=True, text=True, check=True)
+    report = json.loads(doctor.stdout)
+    assert report["ok"] is True
+    assert report["ffmpeg"]["version"]
+    assert report["ffmpeg"]["encoders"]["libx264"] is True
+    assert report["pyav"]["ffmpeg"]
+
+
+def test_cli_errors_are_messages_not_tracebacks(tmp_path):
+    bad = tmp_path / "bad.vnb.json"
+    bad.write_text('{"format": "vnb.project", "version": 1, "width": -5}')
+    out = subprocess.run(
+        [sys.executable, "-m", "vnb", "render", str(bad), str(tmp_path / "o.mp4")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    assert "bad.vnb.json" in out.stderr
+    assert "width" in out.stderr
+    probe = subprocess.run(
+        [sys.executable, "-m", "vnb", "probe", "http://example.com/a.mp4"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert probe.returncode == 1
+    assert "URL" in probe.stderr or "protocol" in probe.stderr
+
+
+def test_cli_demo_renders_and_frame(tmp_path):
+    folder = tmp_path / "demo"
+    run = [sys.executable, "-m", "vnb"]
+    out = subprocess.run([*run, "demo", "--folder", str(folder), "-q"], capture_output=True, text=True, check=True)
+    assert str(folder / "demo.mp4") in out.stdout
+    import av
+
+    with av.open(str(folder / "demo.mp4")) as c:
+        video = c.streams.video[0]
+        assert (video.width, video.height) == (1280, 720)
+        assert video.frames == 330
+        assert c.streams.audio
+    png = tmp_path / "f.png"
+    subprocess.run(
+        [*run, "frame", str(folder / "demo.vnb.json"), "5.5", str(png), "--width", "320", "--height", "180"],
+        check=True,
+        capture_output=True,
+    )
+    from PIL import Image
+
+    assert Image.open(png).size == (320, 180)
