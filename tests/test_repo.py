@@ -81,7 +81,9 @@ def test_cli_errors_are_messages_not_tracebacks(tmp_path):
 def test_cli_demo_renders_and_frame(tmp_path):
     folder = tmp_path / "demo"
     run = [sys.executable, "-m", "vnb"]
-    out = subprocess.run([*run, "demo", "--folder", str(folder), "-q"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [*run, "demo", "--folder", str(folder), "-q"], capture_output=True, text=True, check=True
+    )
     assert str(folder / "demo.mp4") in out.stdout
     import av
 
@@ -92,7 +94,17 @@ def test_cli_demo_renders_and_frame(tmp_path):
         assert c.streams.audio
     png = tmp_path / "f.png"
     subprocess.run(
-        [*run, "frame", str(folder / "demo.vnb.json"), "5.5", str(png), "--width", "320", "--height", "180"],
+        [
+            *run,
+            "frame",
+            str(folder / "demo.vnb.json"),
+            "5.5",
+            str(png),
+            "--width",
+            "320",
+            "--height",
+            "180",
+        ],
         check=True,
         capture_output=True,
     )

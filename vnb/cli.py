@@ -17,9 +17,15 @@ def _render(args: argparse.Namespace) -> int:
     import vnb  # noqa: PLC0415
 
     project = vnb.load(args.project)
-    overrides = {k: getattr(args, k) for k in ("crf", "speed", "hardware") if getattr(args, k) is not None}
-    result = project.render(args.output, preset=args.preset, progress_bar=not args.quiet, **overrides)
-    print(f"wrote {result.path} ({result.duration:.2f} s, {result.width}x{result.height}, {result.elapsed:.1f} s)")
+    overrides = {
+        k: getattr(args, k) for k in ("crf", "speed", "hardware") if getattr(args, k) is not None
+    }
+    result = project.render(
+        args.output, preset=args.preset, progress_bar=not args.quiet, **overrides
+    )
+    print(
+        f"wrote {result.path} ({result.duration:.2f} s, {result.width}x{result.height}, {result.elapsed:.1f} s)"
+    )
     return 0
 
 
@@ -71,7 +77,8 @@ def _effects(_args: argparse.Namespace) -> int:
 
     for spec in REGISTRY.values():
         params = ", ".join(
-            f"{p.name}={p.default!r}" + (f" [{p.minimum:g}..{p.maximum:g}]" if p.minimum is not None else "")
+            f"{p.name}={p.default!r}"
+            + (f" [{p.minimum:g}..{p.maximum:g}]" if p.minimum is not None else "")
             for p in spec.params
         )
         print(f"{spec.name}({params})\n    {spec.doc}")
@@ -85,7 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", help="render a project file to a video file")
     p.add_argument("project", help="a .vnb.json project file")
     p.add_argument("output", help="the video file to write")
-    p.add_argument("--preset", help="web-1080p, web-720p, vertical, square, webm, prores, gif, audio-only")
+    p.add_argument(
+        "--preset", help="web-1080p, web-720p, vertical, square, webm, prores, gif, audio-only"
+    )
     p.add_argument("--crf", type=int, help="quality (lower is better)")
     p.add_argument("--speed", help="encoder speed preset (ultrafast … slower)")
     p.add_argument("--hardware", choices=["none", "auto"], help="hardware encoding")

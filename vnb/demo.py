@@ -45,7 +45,12 @@ def make_demo_media(folder: str | Path, seconds: float = 5.0) -> dict[str, Path]
         done = subprocess.run(argv, capture_output=True, check=False)
         if done.returncode != 0:
             msg = f"could not make demo media {name}"
-            raise RenderError(msg, argv=argv, returncode=done.returncode, stderr_tail=done.stderr.decode(errors="replace")[-2000:])
+            raise RenderError(
+                msg,
+                argv=argv,
+                returncode=done.returncode,
+                stderr_tail=done.stderr.decode(errors="replace")[-2000:],
+            )
     return made
 
 
@@ -77,7 +82,9 @@ def demo_project(folder: str | Path) -> vnb.Project:
         fade_in=0.5,
         fade_out=0.5,
     )
-    p.add_title("vnb — video in a notebook", start=0.3, duration=3.0, size=72, box=True, fade_in=0.5)
+    p.add_title(
+        "vnb — video in a notebook", start=0.3, duration=3.0, size=72, box=True, fade_in=0.5
+    )
     subs = p.add_track("text", "subtitles")
     subs.add_subtitles(
         cues=[

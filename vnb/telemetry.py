@@ -44,7 +44,16 @@ def doctor() -> dict[str, Any]:
         filters = {name: ffmpeg_has("filters", name, exe) for name in REQUIRED_FILTERS}
         encoders = {
             name: ffmpeg_has("encoders", name, exe)
-            for name in ("libx264", "libopenh264", "libx265", "libvpx-vp9", "prores_ks", "gif", "aac", "libopus")
+            for name in (
+                "libx264",
+                "libopenh264",
+                "libx265",
+                "libvpx-vp9",
+                "prores_ks",
+                "gif",
+                "aac",
+                "libopus",
+            )
         }
         report["ffmpeg"] = {"path": exe, "version": ffmpeg_version(exe), "encoders": encoders}
         missing = [name for name, ok in filters.items() if not ok]
@@ -55,7 +64,10 @@ def doctor() -> dict[str, Any]:
     except VnbError as err:
         report["ffmpeg"] = None
         report["problems"].append(str(err))
-    report["fonts"] = {"default": str(find_font()), "fontconfig": shutil.which("fc-match") is not None}
+    report["fonts"] = {
+        "default": str(find_font()),
+        "fontconfig": shutil.which("fc-match") is not None,
+    }
     report["cache_dir"] = cache_dir()
     report["ok"] = not report["problems"]
     return report

@@ -4,4 +4,13 @@ from vnb.ffmpeg.build import TextImage, build_graph, text_origin
 from vnb.ffmpeg.command import Command, build_command
 from vnb.ffmpeg.graph import Chain, Graph, Input
 
-__all__ = ["Chain", "Command", "Graph", "Input", "TextImage", "build_command", "build_graph", "text_origin"]
+__all__ = [
+    "Chain",
+    "Command",
+    "Graph",
+    "Input",
+    "TextImage",
+    "build_command",
+    "build_graph",
+    "text_origin",
+]

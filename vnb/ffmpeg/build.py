@@ -25,6 +25,7 @@ from vnb.plan.model import (
     AudioTrackPlan,
     Piece,
     Plan,
+    TextItem,
     TextTrackPlan,
     VideoItem,
     VideoTrackPlan,
@@ -33,7 +34,17 @@ from vnb.schema.color import to_ffmpeg_color
 from vnb.schema.export import ExportSettings
 from vnb.schema.timebase import frame_to_sample
 
-__all__ = ["GUARD", "TextImage", "build_graph", "rotated_box", "text_origin"]
+__all__ = [
+    "GUARD",
+    "TextImage",
+    "build_graph",
+    "clip_origin",
+    "fade_filters",
+    "picture_filters",
+    "rotated_box",
+    "text_filters",
+    "text_origin",
+]
 
 GUARD = Fraction(1, 4)
 """Input seeks start this fraction of a source frame early, so that a frame whose timestamp
@@ -65,7 +76,21 @@ def text_origin(
         y = margin
     if position.startswith("bottom"):
         y = ch - h - margin
-    return x, y
+    return _even(x), _even(y)
+
+
+def _even(x: int) -> int:
+    """Overlay and pad put 4:2:0 pictures at even positions: say so, so the preview agrees."""
+    return x - (x % 2)
+
+
+def clip_origin(item: VideoItem) -> tuple[int, int]:
+    """Top-left (even) of a clip's placed, possibly rotated, picture on the canvas."""
+    p = item.placement
+    if not p.rotation:
+        return _even(p.x), _even(p.y)
+    rw, rh = rotated_box(p.width, p.height, p.rotation)
+    return _even(p.x + (p.width - rw) // 2), _even(p.y + (p.height - rh) // 2)
 
 
 def rotated_box(width: int, height: int, degrees: float) -> tuple[int, int]:
@@ -97,6 +122,80 @@ def _needs_alpha(item: VideoItem) -> bool:
 def _shift(start: int, fps: Fraction) -> str:
     """A setpts expression that starts a stream at timeline frame ``start``."""
     return f"PTS-STARTPTS+({start}*{fps.denominator}/{fps.numerator})/TB"
+
+
+def picture_filters(
+    item: VideoItem, piece: tuple[int, int], fps: Fraction, *, alpha: bool, background: str
+) -> list[Filter]:
+    """The filters that turn a clip's source picture into its placed picture.
+
+    Crop, scale to the placed size, pixel format (with alpha when it will be blended), the
+    clip's effects, opacity, rotation and fades — the one definition used by the render graph
+    and, frame by frame, by the preview. Frames entering the chain are stamped with their
+    index in ``piece`` (time base ``1/fps``), which is what the time-based fades read.
+
+    Args:
+        item: the clip.
+        piece: the frames ``[k0, k1)`` of the clip this chain makes.
+        fps: the project's frame rate.
+        alpha: make 4:2:0 with alpha (for blending) rather than plain 4:2:0; fades then fade
+            to transparency, otherwise to ``background``.
+        background: ffmpeg colour of the canvas (rotation corners and fades of opaque pictures).
+    """
+    p = item.placement
+    filters: list[Filter] = []
+    if item.source is not None:
+        if p.crop is not None:
+            cx, cy, cw, ch = p.crop
+            filters.append(make_filter("crop", {"w": cw, "h": ch, "x": cx, "y": cy}))
+        filters.append(make_filter("scale", {"w": p.width, "h": p.height}))
+    filters += [
+        make_filter("format", {"pix_fmts": "yuva420p" if alpha else "yuv420p"}),
+        make_filter("setsar", {"sar": 1}),
+    ]
+    for name, params in item.effects:
+        filters += [make_filter(f, opts) for f, opts in effect_filters(name, dict(params))]
+    if alpha and item.opacity < 1:
+        filters.append(make_filter("lutyuv", {"a": f"val*{item.opacity!r}"}))
+    if p.rotation:
+        rw, rh = rotated_box(p.width, p.height, p.rotation)
+        fill = "none" if alpha else background
+        rotate = {"a": math.radians(p.rotation), "ow": rw, "oh": rh, "c": fill}
+        filters.append(make_filter("rotate", rotate))
+    return filters + fade_filters(item, piece, fps, alpha=alpha, background=background)
+
+
+def text_filters(item: TextItem, fps: Fraction) -> list[Filter]:
+    """The filters a title's image goes through before it is overlaid (render and preview)."""
+    filters = [make_filter("format", {"pix_fmts": "yuva420p"})]
+    n = item.end - item.start
+    if item.fade_in:
+        fade = {"t": "in", "st": 0, "d": _seconds(item.fade_in / fps), "alpha": 1}
+        filters.append(make_filter("fade", fade))
+    if item.fade_out:
+        start = _seconds((n - item.fade_out) / fps)
+        fade = {"t": "out", "st": start, "d": _seconds(item.fade_out / fps), "alpha": 1}
+        filters.append(make_filter("fade", fade))
+    return filters
+
+
+def fade_filters(
+    item: VideoItem, piece: tuple[int, int], fps: Fraction, *, alpha: bool, background: str
+) -> list[Filter]:
+    """Time-based ``fade`` filters for the part ``piece`` of a clip (empty when none applies).
+
+    Time-based (``st``/``d``) rather than frame-counted, so the preview, which runs the chain
+    on one frame at a time, gets the same factor from the frame's timestamp.
+    """
+    k0, k1 = piece
+    out = []
+    colour: dict[str, object] = {"alpha": 1} if alpha else {"c": background}
+    if item.fade_in and k0 == item.start:
+        out.append(make_filter("fade", {"t": "in", "st": 0, "d": _seconds(item.fade_in / fps), **colour}))
+    if item.fade_out and k1 == item.end:
+        start = _seconds((k1 - k0 - item.fade_out) / fps)
+        out.append(make_filter("fade", {"t": "out", "st": start, "d": _seconds(item.fade_out / fps), **colour}))
+    return out
 
 
 class _Builder:
@@ -201,58 +300,19 @@ class _Builder:
                 make_filter("tpad", {"stop_mode": "clone", "stop": -1}),
                 make_filter("trim", {"end_frame": n}),
             ]
-            if p.crop is not None:
-                cx, cy, cw, ch = p.crop
-                filters.append(make_filter("crop", {"w": cw, "h": ch, "x": cx, "y": cy}))
-            filters.append(make_filter("scale", {"w": p.width, "h": p.height}))
             inputs = [f"{index}:v"]
-        filters += [
-            make_filter("format", {"pix_fmts": "yuva420p" if alpha else "yuv420p"}),
-            make_filter("setsar", {"sar": 1}),
-        ]
-        for name, params in item.effects:
-            filters += [make_filter(f, opts) for f, opts in effect_filters(name, dict(params))]
-        if alpha and item.opacity < 1:
-            filters.append(make_filter("lutyuv", {"a": f"val*{item.opacity!r}"}))
-        if p.rotation:
-            rw, rh = rotated_box(p.width, p.height, p.rotation)
-            fill = "none" if alpha else self.bg
-            filters.append(
-                make_filter(
-                    "rotate", {"a": math.radians(p.rotation), "ow": rw, "oh": rh, "c": fill}
-                )
-            )
-        if alpha:
-            filters += self.fades(item, k0, k1, alpha=True)
+        filters += picture_filters(item, (k0, k1), fps, alpha=alpha, background=self.bg)
         return self.chain(inputs, filters)
-
-    def fades(self, item: VideoItem, k0: int, k1: int, *, alpha: bool) -> list[Filter]:
-        """Fade filters for the part ``[k0, k1)`` of a clip: to transparency or to the background."""
-        out = []
-        colour: dict[str, object] = {"alpha": 1} if alpha else {"c": self.bg}
-        if item.fade_in and k0 == item.start:
-            out.append(make_filter("fade", {"t": "in", "s": 0, "n": item.fade_in, **colour}))
-        if item.fade_out and k1 == item.end:
-            start = k1 - k0 - item.fade_out
-            out.append(make_filter("fade", {"t": "out", "s": start, "n": item.fade_out, **colour}))
-        return out
-
-    def origin(self, item: VideoItem) -> tuple[int, int]:
-        """Top-left of a clip's (possibly rotated) picture on the canvas."""
-        p = item.placement
-        if not p.rotation:
-            return p.x, p.y
-        rw, rh = rotated_box(p.width, p.height, p.rotation)
-        return p.x + (p.width - rw) // 2, p.y + (p.height - rh) // 2
 
     def on_canvas(self, item: VideoItem, k0: int, k1: int, role: str, *, base: bool) -> str:
         """The picture on a canvas-sized frame: over the background (``base``, opaque 4:2:0)
-        or over transparency (pieces of upper tracks, 4:2:0 with alpha)."""
+        or over transparency (pieces of upper tracks, 4:2:0 with alpha).
+        """
         n = k1 - k0
         p = item.placement
         cw, ch = self.canvas
         fill = self.bg if base else "black@0"
-        x, y = self.origin(item)
+        x, y = clip_origin(item)
         rw, rh = rotated_box(p.width, p.height, p.rotation) if p.rotation else (p.width, p.height)
         if x >= cw or y >= ch or x + rw <= 0 or y + rh <= 0:  # nothing of it is visible
             return self.color(fill, self.canvas, n)
@@ -268,8 +328,6 @@ class _Builder:
             top = self.picture(item, k0, k1, role, alpha=True)
             overlay = {"x": x, "y": y, "eof_action": "pass", "format": "yuv420" if base else "auto"}
             pic = self.chain([under, top], [make_filter("overlay", overlay)])
-        if base and (item.fade_in or item.fade_out):
-            pic = self.chain([pic], self.fades(item, k0, k1, alpha=False))
         pix = "yuv420p" if base else "yuva420p"
         return self.chain([pic], [make_filter("format", {"pix_fmts": pix})])
 
@@ -344,7 +402,7 @@ class _Builder:
             if len(run) == 1 and run[0].kind == "clip" and run[0].item is not None:
                 item = track.item(run[0].item)
                 pic = self.picture(item, run[0].start, run[0].end, "body", alpha=_needs_alpha(item))
-                x, y = self.origin(item)
+                x, y = clip_origin(item)
             else:
                 pic = self.concat(
                     [self.piece_picture(track, p, base=False) for p in run], video=True
@@ -367,17 +425,9 @@ class _Builder:
             filters = [
                 make_filter("fps", {"fps": fps}),
                 make_filter("trim", {"end_frame": n}),
-                make_filter("format", {"pix_fmts": "yuva420p"}),
+                *text_filters(t, fps),
+                make_filter("setpts", {"expr": _shift(t.start, fps)}),
             ]
-            if t.fade_in:
-                filters.append(make_filter("fade", {"t": "in", "s": 0, "n": t.fade_in, "alpha": 1}))
-            if t.fade_out:
-                filters.append(
-                    make_filter(
-                        "fade", {"t": "out", "s": n - t.fade_out, "n": t.fade_out, "alpha": 1}
-                    )
-                )
-            filters.append(make_filter("setpts", {"expr": _shift(t.start, fps)}))
             pic = self.chain([f"{index}:v"], filters)
             x, y = text_origin(t.position, t.margin, (img.width, img.height), self.canvas)
             under = self.chain(

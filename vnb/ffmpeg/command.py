@@ -54,7 +54,9 @@ class Command:
         return shlex.join(["ffmpeg", *self.args()])
 
 
-def encoder_args(export: ExportSettings, has_encoder: Callable[[str], bool]) -> tuple[str | None, list[str]]:
+def encoder_args(
+    export: ExportSettings, has_encoder: Callable[[str], bool]
+) -> tuple[str | None, list[str]]:
     """The video encoder to use and its options, falling back when the binary lacks one."""
     codec = export.video_codec
     if codec == "none":
@@ -67,7 +69,9 @@ def encoder_args(export: ExportSettings, has_encoder: Callable[[str], bool]) -> 
     elif codec == "libopenh264":
         args += ["-b:v", "8M", "-pix_fmt", "yuv420p"]
     elif codec == "libvpx-vp9":
-        cpu = {"ultrafast": 8, "superfast": 7, "veryfast": 6, "faster": 5, "fast": 4}.get(export.speed, 2)
+        cpu = {"ultrafast": 8, "superfast": 7, "veryfast": 6, "faster": 5, "fast": 4}.get(
+            export.speed, 2
+        )
         args += ["-crf", str(export.crf), "-b:v", "0", "-row-mt", "1", "-deadline", "good"]
         args += ["-cpu-used", str(cpu), "-pix_fmt", "yuv420p"]
     elif codec == "prores_ks":
@@ -86,7 +90,9 @@ def _audio_args(export: ExportSettings) -> list[str]:
     return args
 
 
-def build_command(graph: Graph, export: ExportSettings, has_encoder: Callable[[str], bool]) -> Command:
+def build_command(
+    graph: Graph, export: ExportSettings, has_encoder: Callable[[str], bool]
+) -> Command:
     """Arguments that run ``graph`` and encode its outputs under ``export``."""
     inputs: list[str] = []
     for i in graph.inputs:

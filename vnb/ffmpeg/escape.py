@@ -33,6 +33,7 @@ __all__ = [
     "escape_option_value",
     "filter_arg",
     "format_filter",
+    "format_options",
 ]
 
 _WHITESPACE = " \t\r\n"  # FFmpeg's WHITESPACES in libavutil/avstring.c
@@ -183,3 +184,16 @@ def escape_label(label: str) -> str:
         msg = f"invalid link label {label!r}: only [A-Za-z0-9_] allowed"
         raise ValueError(msg)
     return label
+
+
+def format_options(args: Mapping[str, object]) -> str:
+    """Options for one filter as PyAV's ``Graph.add(name, args)`` takes them: ``k1=v1:k2=v2``.
+
+    Only the option level is escaped: PyAV hands the string to the filter itself, not to the
+    filter-graph parser.
+    """
+    parts = []
+    for k, v in args.items():
+        value = escape_option_value(v) if isinstance(v, str) else filter_arg(v)
+        parts.append(f"{_check_name(k, 'option name', _KEY_RE)}={value}")
+    return ":".join(parts)

@@ -6,6 +6,7 @@ security notes (local regular files only, allowlisted demuxers, no playlists, bo
 
 from __future__ import annotations
 
+from vnb.media.gather import gather, plan_project
 from vnb.media.probing import (
     ALLOWED_FORMATS,
     MAX_FRAME_SIZE,
@@ -16,7 +17,6 @@ from vnb.media.probing import (
     probe,
     resolve_media_path,
 )
-from vnb.media.gather import gather, plan_project
 from vnb.media.scan import scan
 
 __all__ = [
@@ -27,8 +27,8 @@ __all__ = [
     "VideoStreamInfo",
     "gather",
     "open_input",
-    "probe",
     "plan_project",
+    "probe",
     "resolve_media_path",
     "scan",
 ]

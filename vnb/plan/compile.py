@@ -78,7 +78,7 @@ def _track_spans(
         if a_end - b_start != to_frame(tr.duration, fps) or a_end <= b_start:
             problems.append(
                 f"{where}: transition {tr.id!r} lasts {tr.duration:g} s but clips {a.id!r} and "
-                f"{b.id!r} overlap by {max(0, a_end - b_start) / fps:.4g} s; it must last "
+                f"{b.id!r} overlap by {float(max(0, a_end - b_start) / fps):.4g} s; it must last "
                 "exactly their overlap"
             )
             continue
@@ -91,7 +91,7 @@ def _track_spans(
         b0, b1 = _frames(b, fps)
         if b0 < a1 and (a.id, b.id) not in joined:
             problems.append(
-                f"{where}: clips {a.id!r} and {b.id!r} overlap by {(a1 - b0) / fps:.4g} s "
+                f"{where}: clips {a.id!r} and {b.id!r} overlap by {float((a1 - b0) / fps):.4g} s "
                 "without a transition (add one with add_transition, or move a clip)"
             )
         if b1 <= a1 and b0 < a1:
@@ -176,8 +176,8 @@ def place(source_size: tuple[int, int], transform: Transform, canvas: tuple[int,
         sx = sy = s
     w = _even(sw * sx * transform.scale)
     h = _even(sh * sy * transform.scale)
-    x = round(cw / 2 + transform.x - w / 2)
-    y = round(ch / 2 + transform.y - h / 2)
+    x = 2 * math.floor((cw / 2 + transform.x - w / 2) / 2)  # 4:2:0 pictures sit at even places
+    y = 2 * math.floor((ch / 2 + transform.y - h / 2) / 2)
     rotation = transform.rotation % 360
     covers = (x, y, w, h) == (0, 0, cw, ch) and rotation == 0
     return Placement(crop=crop, width=w, height=h, x=x, y=y, rotation=rotation, covers=covers)

@@ -84,7 +84,7 @@ def text_images(plan: Plan, folder: Path) -> dict[str, TextImage]:
         for n, item in enumerate(layer.items):
             rgba = rasterize_text(item.text, text_style(item, plan.width))
             path = folder / f"text{layer.index}_{n}.png"
-            Image.fromarray(rgba, "RGBA").save(path)
+            Image.fromarray(rgba).save(path)  # H×W×4 uint8 is RGBA
             out[item.id] = TextImage(str(path), rgba.shape[1], rgba.shape[0])
     return out
 

@@ -81,6 +81,16 @@ class Model(BaseModel):
     )
     _parent: Any = PrivateAttr(default=None)
 
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            raise ProjectError(format_validation_error(err)) from None
+
+    # Tell pydantic this is still its own __init__: nested objects are then validated without
+    # calling it, so every problem of a document is collected into one ValidationError.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
     def _path(self) -> str:
         """Where this object sits in its project, e.g. ``tracks[0].clips[2]``."""
         return ""
@@ -89,11 +99,27 @@ class Model(BaseModel):
         if name.startswith("_"):
             super().__setattr__(name, value)
             return
+        # pydantic stores the value before running the model's own (after) validators, so a
+        # value refused by one of them would stay: keep the state to put it back.
+        before = dict(self.__dict__)
+        fields_set = set(self.__pydantic_fields_set__)
         try:
             super().__setattr__(name, value)
         except ValidationError as err:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            object.__setattr__(self, "__pydantic_fields_set__", fields_set)
             raise ProjectError(format_validation_error(err, self._path())) from None
         self._adopt()
+
+    def __eq__(self, other: object) -> bool:
+        # pydantic's __eq__ also compares private attributes, and ``_parent`` points back up
+        # the tree: two projects would compare forever. Equal documents are equal objects.
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
 
     def _adopt(self) -> None:
         """Point children at their parent (subclasses with children override)."""

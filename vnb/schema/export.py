@@ -99,6 +99,6 @@ def resolve_export(
         data = (base or ExportSettings()).model_dump()
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        return ExportSettings(**data)
+        return ExportSettings.model_validate(data)
     except ValidationError as err:
         raise ProjectError(format_validation_error(err, "export")) from None

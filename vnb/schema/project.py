@@ -82,7 +82,7 @@ class Project(Model):
     """Canvas width in pixels (even)."""
     height: int = Field(default=1080, ge=16, le=8192)
     """Canvas height in pixels (even)."""
-    fps: FrameRate = Fraction(30)
+    fps: FrameRate = Field(default=Fraction(30), json_schema_extra={"default": 30})
     """Frame rate of the timeline: 30, 25, '30000/1001'…"""
     sample_rate: Literal[22050, 32000, 44100, 48000, 96000] = 48_000
     """Audio sample rate of the mix."""
@@ -122,8 +122,8 @@ class Project(Model):
 
     def _adopt(self) -> None:
         for t in self.tracks:
-            t._parent = self  # noqa: SLF001 - same family
-            t._adopt()  # noqa: SLF001
+            t._parent = self
+            t._adopt()
 
     # -- where files are -----------------------------------------------------------------
 
@@ -151,16 +151,21 @@ class Project(Model):
         Raises:
             ProjectError: an unknown kind.
         """
+        prefix = kind[:1] if isinstance(kind, str) and kind else "track"
         try:
-            track = Track(
-                id=self.new_id(kind[0]), kind=kind, name=name or f"{kind} {len(self.tracks) + 1}"
+            track = Track.model_validate(
+                {
+                    "id": self.new_id(prefix),
+                    "kind": kind,
+                    "name": name or f"{kind} {len(self.tracks) + 1}",
+                }
             )
         except ValidationError as err:
             raise ProjectError(
                 format_validation_error(err, f"tracks[{len(self.tracks)}]")
             ) from None
         self.tracks.append(track)
-        track._parent = self  # noqa: SLF001 - same family
+        track._parent = self
         return track
 
     def add_title(
@@ -178,7 +183,7 @@ class Project(Model):
     def add_marker(self, time: float, label: str = "", color: str = "orange") -> Marker:
         """Add a marker and return it."""
         try:
-            marker = Marker(time=time, label=label, color=color)
+            marker = Marker.model_validate({"time": time, "label": label, "color": color})
         except ValidationError as err:
             raise ProjectError(
                 format_validation_error(err, f"markers[{len(self.markers)}]")
@@ -230,7 +235,7 @@ class Project(Model):
 
     def frame_at(self, t: float, *, size: tuple[int, int] | None = None) -> np.ndarray:
         """The composed frame at timeline time ``t`` as an H×W×3 uint8 array."""
-        from vnb.render import frame_at  # noqa: PLC0415 - the engine is imported on use
+        from vnb.preview import frame_at  # noqa: PLC0415 - the engine is imported on use
 
         return frame_at(self, t, size=size)
 
@@ -273,9 +278,15 @@ class Project(Model):
         problems = check_timeline(self)
         if problems:
             raise ProjectError(problems, file=target.name)
-        if self._base_dir is not None and self._base_dir != target.parent:
-            _rebase_sources(self, self._base_dir, target.parent)
-        _atomic_write(target, self.to_json().encode())
+        old_base, new_base = self.base_dir, target.parent
+        doc = self
+        if old_base != new_base:
+            # Rebase a copy: a save that fails must not change where the sources point.
+            doc = type(self).model_validate(self.model_dump())
+            _rebase_sources(doc, old_base, new_base)
+        _atomic_write(target, doc.to_json().encode())
+        if doc is not self:
+            _rebase_sources(self, old_base, new_base)
         self._file = target
         self._base_dir = target.parent
         return target
@@ -318,10 +329,10 @@ def _atomic_write(target: Path, data: bytes) -> None:
                 os.link(target, backup)
             except OSError:
                 shutil.copy2(target, backup)
-        os.replace(tmp, target)
+        Path(tmp).replace(target)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            Path(tmp).unlink()
         raise
     if hasattr(os, "O_DIRECTORY"):
         dfd = os.open(folder, os.O_DIRECTORY)
@@ -347,16 +358,18 @@ def load(path: str | os.PathLike[str]) -> Project:
             raise ProjectError(msg, file=name)
         raw = p.read_bytes()
     except OSError as err:
-        raise ProjectError(f"cannot read: {err.strerror or err}", file=name) from None
+        msg = f"cannot read: {err.strerror or err}"
+        raise ProjectError(msg, file=name) from None
     try:
         doc = pydantic_core.from_json(raw, allow_inf_nan=False)
     except ValueError as err:
-        raise ProjectError(f"not valid JSON: {err}", file=name) from None
+        msg = f"not valid JSON: {err}"
+        raise ProjectError(msg, file=name) from None
     doc = migrate(doc, file=name)
     try:
         project = Project.model_validate(doc)
     except ValidationError as err:
         raise ProjectError(format_validation_error(err), file=name) from None
-    project._base_dir = p.absolute().parent  # noqa: SLF001 - the loader owns these
-    project._file = p.absolute()  # noqa: SLF001
+    project._base_dir = p.absolute().parent
+    project._file = p.absolute()
     return project

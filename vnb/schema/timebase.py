@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-__all__ = ["frame_time", "frame_to_sample", "parse_rate", "to_frame"]
+__all__ = ["frame_at_time", "frame_time", "frame_to_sample", "parse_rate", "to_frame"]
 
 _COMMON_RATES = {
     23.976: Fraction(24000, 1001),
@@ -77,3 +77,13 @@ def frame_time(frame: int, fps: Fraction) -> float:
 def frame_to_sample(frame: int, fps: Fraction, sample_rate: int) -> int:
     """The audio sample at the same instant as the start of ``frame`` (rounded)."""
     return math.floor(frame * sample_rate / fps + Fraction(1, 2))
+
+
+def frame_at_time(seconds: float, fps: Fraction) -> int:
+    """The frame shown at ``seconds``: the ``k`` with ``k/fps <= seconds < (k+1)/fps``.
+
+    Example:
+        >>> frame_at_time(0.7, Fraction(30))
+        21
+    """
+    return math.floor(Fraction(seconds).limit_denominator(10**9) * fps)

@@ -187,7 +187,7 @@ class Clip(Model):
         if track is not None:
             for i, c in enumerate(track.clips):
                 if c is self:
-                    prefix = track._path()  # noqa: SLF001 - same family
+                    prefix = track._path()
                     return f"{prefix}.clips[{i}]" if prefix else f"clips[{i}]"
         return f"clip {self.id!r}"
 
@@ -346,7 +346,7 @@ class Track(Model):
 
     def _adopt(self) -> None:
         for c in self.clips:
-            c._parent = self  # noqa: SLF001 - same family
+            c._parent = self
 
     def _path(self) -> str:
         project = self._parent
@@ -382,7 +382,7 @@ class Track(Model):
         source_start: float = 0.0,
         duration: float | None = None,
         color: str | None = None,
-        id: str | None = None,  # noqa: A002 - the field is called id
+        id: str | None = None,
         **fields: Any,
     ) -> Clip:
         """Add a clip of ``source`` (or a colour clip) and return it.
@@ -411,7 +411,7 @@ class Track(Model):
         if duration is None:
             duration = _default_duration(project, source, source_start, fields.get("speed", 1.0))
         if id is None:
-            id = project.new_id("c") if project is not None else new_id("clip")  # noqa: A001
+            id = project.new_id("c") if project is not None else new_id("clip")
         elif project is not None and project.find_clip(id) is not None:
             msg = f"{self._path()}: a clip with id {id!r} already exists"
             raise ProjectError(msg)
@@ -419,19 +419,21 @@ class Track(Model):
             source = os.fspath(source)
         where = f"{self._path()}.clips[{len(self.clips)}]"
         try:
-            clip = Clip(
-                id=id,
-                source=source,
-                color=color,
-                start=start,
-                source_start=source_start,
-                duration=duration,
-                **fields,
+            clip = Clip.model_validate(
+                {
+                    "id": id,
+                    "source": source,
+                    "color": color,
+                    "start": start,
+                    "source_start": source_start,
+                    "duration": duration,
+                    **fields,
+                }
             )
         except ValidationError as err:
             raise ProjectError(format_validation_error(err, where)) from None
         self.clips.append(clip)
-        clip._parent = self  # noqa: SLF001 - same family
+        clip._parent = self
         return clip
 
     def add_transition(
@@ -454,30 +456,48 @@ class Track(Model):
         """
         ca = self.clip(a if isinstance(a, str) else a.id)
         cb = self.clip(b if isinstance(b, str) else b.id)
+        if cb.start <= ca.start:
+            msg = f"{self._path()}: clip {cb.id!r} must start after clip {ca.id!r} to follow it"
+            raise ProjectError(msg)
         overlap = ca.end - cb.start
-        if duration is None:
-            duration = overlap
-        if overlap <= 1e-9 and abs(overlap) <= 1e-6 and duration > 0:
-            later = [c for c in self.clips if c.start >= cb.start - 1e-9]
-            if any(c.start - duration < -1e-9 for c in later):
-                msg = f"{self._path()}: no room to overlap {ca.id!r} and {cb.id!r}"
-                raise ProjectError(msg)
-            for c in later:
-                c.start = c.start - duration
-            overlap = duration
-        if abs(overlap - duration) > 1e-6 or duration <= 0:
+        if duration is None and overlap <= 1e-6:
             msg = (
-                f"{self._path()}: a transition lasts the overlap of its clips; {ca.id!r} and "
-                f"{cb.id!r} overlap by {overlap:g} s, not {duration:g} s"
+                f"{self._path()}: clips {ca.id!r} and {cb.id!r} do not overlap; give a duration "
+                f"to move {cb.id!r} and the clips after it left by that much"
             )
             raise ProjectError(msg)
         where = f"{self._path()}.transitions[{len(self.transitions)}]"
+        # Check everything before moving anything: a refused edit leaves the track as it was.
         try:
-            tr = Transition(
-                id=self._new_id("x"), from_clip=ca.id, to_clip=cb.id, kind=kind, duration=duration
+            tr = Transition.model_validate(
+                {
+                    "id": self._new_id("x"),
+                    "from_clip": ca.id,
+                    "to_clip": cb.id,
+                    "kind": kind,
+                    "duration": overlap if duration is None else duration,
+                }
             )
         except ValidationError as err:
             raise ProjectError(format_validation_error(err, where)) from None
+        if self.kind == "audio" and tr.kind not in ("crossfade", "fade"):
+            msg = f"{where}.kind: audio tracks only crossfade, not {tr.kind!r}"
+            raise ProjectError(msg)
+        later: list[Clip] = []
+        if duration is not None and abs(overlap) <= 1e-6:
+            later = [c for c in self.clips if c.start >= cb.start - 1e-9]
+            if any(c.start - tr.duration < -1e-9 for c in later):
+                msg = f"{self._path()}: no room to overlap {ca.id!r} and {cb.id!r}"
+                raise ProjectError(msg)
+            overlap = tr.duration
+        if abs(overlap - tr.duration) > 1e-6:
+            msg = (
+                f"{self._path()}: a transition lasts the overlap of its clips; {ca.id!r} and "
+                f"{cb.id!r} overlap by {overlap:g} s, not {tr.duration:g} s"
+            )
+            raise ProjectError(msg)
+        for c in later:
+            c.start = max(0.0, c.start - tr.duration)
         self.transitions.append(tr)
         return tr
 
@@ -494,8 +514,14 @@ class Track(Model):
             raise ProjectError(msg)
         where = f"{self._path()}.titles[{len(self.titles)}]"
         try:
-            title = Title(
-                id=self._new_id("title"), text=text, start=start, duration=duration, **style
+            title = Title.model_validate(
+                {
+                    "id": self._new_id("title"),
+                    "text": text,
+                    "start": start,
+                    "duration": duration,
+                    **style,
+                }
             )
         except ValidationError as err:
             raise ProjectError(format_validation_error(err, where)) from None
@@ -515,7 +541,7 @@ class Track(Model):
         if isinstance(file, os.PathLike):
             file = os.fspath(file)
         try:
-            subs = Subtitles(id=self._new_id("subs"), file=file, **fields)
+            subs = Subtitles.model_validate({"id": self._new_id("subs"), "file": file, **fields})
         except ValidationError as err:
             raise ProjectError(format_validation_error(err, where)) from None
         self.subtitles.append(subs)
@@ -526,7 +552,7 @@ def _default_duration(project: Any, source: object, source_start: float, speed: 
     if source is None or project is None:
         return 5.0
     info = project.probe(source)
-    if info.is_still or info.video is None and info.audio is None:
+    if info.is_still or (info.video is None and info.audio is None):
         return 5.0
     rest = info.duration - source_start
     if rest <= 0:

@@ -1,0 +1,678 @@
+"""The one on-disk cache of vnb: a bounded diskcache store whose keys are derived from content.
+
+Everything vnb caches across runs (decoded frames, waveforms, analysis results…) goes through
+this module. A key is the SHA-256 of a canonical encoding of what the value depends on — the
+identity of the source file (path, size, mtime), times, parameters — so a changed input simply
+misses and the stale entry ages out under the size bound (least-recently-used eviction).
+
+Values are arrays (raw bytes behind a small JSON header naming dtype and shape) or JSON text;
+never pickle. The store is shared by every process of the user: diskcache is safe across
+threads and processes, and its hit/miss figures live in the database, so they add up.
+
+A cache must never break a render or a preview. Every storage operation swallows and logs its
+errors; a corrupt or unusable folder is rebuilt, and if even that fails the cache degrades to
+a small in-memory store for the rest of the process.
+
+Settings: ``VNB_CACHE_DIR`` (the folder), ``VNB_CACHE_SIZE`` (the bound in bytes, with an
+optional ``K``/``M``/``G`` suffix), or :func:`configure`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import struct
+import threading
+from collections import OrderedDict
+from fractions import Fraction
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import diskcache
+    import numpy as np
+
+__all__ = [
+    "DEFAULT_SIZE_LIMIT",
+    "MemoryStore",
+    "cache_dir",
+    "clear",
+    "configure",
+    "get_array",
+    "get_json",
+    "make_key",
+    "put_array",
+    "put_json",
+    "source_identity",
+    "stats",
+    "store",
+]
+
+_log = logging.getLogger(__name__)
+
+DEFAULT_SIZE_LIMIT = 2 * 1024**3
+"""The default bound on the cache's volume: 2 GiB."""
+
+_TIMEOUT = 10.0  # seconds to wait for another process's lock before giving up (a miss)
+_MEMORY_LIMIT = 256 * 1024**2  # the in-memory fallback never holds more than this
+_KEY_VERSION = b"vnb.cache.key/1\x00"
+_ARRAY_MAGIC = b"VNBA\x01"
+_ARRAY_HEAD = struct.Struct("<5sI")  # magic, length of the JSON header that follows
+_MAX_HEADER = 1 << 20
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
+_CACHE_ENTRY_RE = re.compile(r"^(cache\.db.*|[0-9a-f]{2})$")
+
+_lock = threading.RLock()
+_store: diskcache.Cache | MemoryStore | None = None
+_directory_override: Path | None = None
+_size_override: int | None = None
+_orphans: list[object] = []  # stores inherited over fork(): never touched, never closed
+
+
+class MemoryStore:
+    """The fallback when no folder can hold the cache: a small in-process LRU store.
+
+    It offers the part of :class:`diskcache.Cache` that this module uses, so the rest of vnb
+    never notices the difference, except that nothing survives the process.
+
+    Args:
+        size_limit: The bound on the bytes held (values' lengths).
+    """
+
+    def __init__(self, size_limit: int) -> None:
+        self.size_limit = size_limit
+        self.directory: str | None = None
+        self._items: OrderedDict[str, bytes | str] = OrderedDict()
+        self._volume = 0
+        self._hits = 0
+        self._misses = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str, default: Any = None, read: bool = False) -> Any:  # noqa: ARG002
+        """Return the value stored under ``key`` (most recently used now), or ``default``."""
+        with self._lock:
+            value = self._items.get(key)
+            if value is None:
+                self._misses += 1
+                return default
+            self._items.move_to_end(key)
+            self._hits += 1
+            return value
+
+    def set(self, key: str, value: bytes | str, read: bool = False) -> bool:  # noqa: ARG002
+        """Store ``value`` under ``key``, evicting the least recently used beyond the bound."""
+        size = len(value)
+        with self._lock:
+            self.delete(key)
+            if size > self.size_limit:
+                return False
+            self._items[key] = value
+            self._volume += size
+            while self._volume > self.size_limit and self._items:
+                _, old = self._items.popitem(last=False)
+                self._volume -= len(old)
+            return True
+
+    def delete(self, key: str) -> bool:
+        """Forget ``key``; True if it was there."""
+        old = self._items.pop(key, None)
+        if old is None:
+            return False
+        self._volume -= len(old)
+        return True
+
+    def clear(self) -> int:
+        """Forget everything; returns how many entries there were."""
+        with self._lock:
+            count = len(self._items)
+            self._items.clear()
+            self._volume = 0
+            return count
+
+    def stats(self, enable: bool = True, reset: bool = False) -> tuple[int, int]:  # noqa: ARG002
+        """Return ``(hits, misses)``, then zero them if ``reset``."""
+        with self._lock:
+            result = (self._hits, self._misses)
+            if reset:
+                self._hits = self._misses = 0
+            return result
+
+    def volume(self) -> int:
+        """Return the bytes held."""
+        return self._volume
+
+    def close(self) -> None:
+        """Do nothing: there is nothing to close."""
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def cache_dir() -> Path:
+    """Return the folder of the cache now in effect.
+
+    The folder given to :func:`configure` if any, else ``VNB_CACHE_DIR``, else ``v1`` in the
+    platform's user cache folder for vnb (e.g. ``~/.cache/vnb/v1`` on Linux).
+    """
+    if _directory_override is not None:
+        return _directory_override
+    env = os.environ.get("VNB_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir  # noqa: PLC0415
+
+    return Path(user_cache_dir("vnb")) / "v1"
+
+
+def _size_limit() -> int:
+    """Return the bound in effect: :func:`configure`'s, else ``VNB_CACHE_SIZE``, else 2 GiB."""
+    if _size_override is not None:
+        return _size_override
+    env = os.environ.get("VNB_CACHE_SIZE", "").strip()
+    if not env:
+        return DEFAULT_SIZE_LIMIT
+    match = _SIZE_RE.match(env)
+    if match is None:
+        _log.warning("VNB_CACHE_SIZE=%r is not a size in bytes; using the default", env)
+        return DEFAULT_SIZE_LIMIT
+    return int(match[1]) * 1024 ** "kmgt".find(match[2].lower()) if match[2] else int(match[1])
+
+
+def configure(
+    directory: str | os.PathLike[str] | None = None, size_limit: int | None = None
+) -> None:
+    """Use another folder or size bound from now on; with no arguments, the defaults again.
+
+    The store in use is closed; the next operation opens the new one. Entries already in the
+    old folder stay there.
+
+    Args:
+        directory: The cache folder; ``None`` for ``VNB_CACHE_DIR`` or the platform default.
+        size_limit: The bound on the cache's volume in bytes; ``None`` for ``VNB_CACHE_SIZE``
+            or :data:`DEFAULT_SIZE_LIMIT`.
+
+    Raises:
+        ValueError: ``size_limit`` is not a positive number of bytes.
+    """
+    global _directory_override, _size_override  # noqa: PLW0603
+    if size_limit is not None and (isinstance(size_limit, bool) or int(size_limit) <= 0):
+        msg = f"size_limit must be a positive number of bytes, not {size_limit!r}"
+        raise ValueError(msg)
+    with _lock:
+        _close_store()
+        _directory_override = None if directory is None else Path(directory).expanduser()
+        _size_override = None if size_limit is None else int(size_limit)
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def store() -> diskcache.Cache | MemoryStore:
+    """Return the process-wide store, opening it on first use.
+
+    Safe to share between threads; several processes may open the same folder. A folder that
+    cannot be opened (corrupt database, not a folder, not writable) is rebuilt; if that fails
+    too, a :class:`MemoryStore` stands in until :func:`configure` is called. Never raises.
+
+    Returns:
+        A :class:`diskcache.Cache`, or the in-memory fallback.
+    """
+    current = _store
+    if current is not None:
+        return current
+    with _lock:
+        if _store is None:
+            _set_store(_open())
+        assert _store is not None  # noqa: S101
+        return _store
+
+
+def _set_store(value: diskcache.Cache | MemoryStore | None) -> None:
+    global _store  # noqa: PLW0603
+    _store = value
+
+
+def _close_store() -> None:
+    """Close and forget the store in use (under ``_lock``)."""
+    current = _store
+    _set_store(None)
+    if current is not None:
+        try:
+            current.close()
+        except Exception:  # noqa: BLE001
+            _log.debug("closing the cache failed", exc_info=True)
+
+
+def _open() -> diskcache.Cache | MemoryStore:
+    """Open the configured folder, rebuilding it once if needed; else the memory fallback."""
+    directory, limit = cache_dir(), _size_limit()
+    try:
+        import diskcache  # noqa: PLC0415
+    except ImportError as err:
+        _log.warning("diskcache is unavailable (%s); caching in memory only", err)
+        return MemoryStore(min(limit, _MEMORY_LIMIT))
+    try:
+        return _open_disk(diskcache, directory, limit)
+    except Exception as err:  # noqa: BLE001
+        _log.warning("the cache at %s cannot be opened (%s); rebuilding it", directory, err)
+    try:
+        _wipe(directory)
+        return _open_disk(diskcache, directory, limit)
+    except Exception as err:  # noqa: BLE001
+        _log.warning(
+            "the cache at %s cannot be rebuilt (%s); caching in memory for this process",
+            directory,
+            err,
+        )
+        return MemoryStore(min(limit, _MEMORY_LIMIT))
+
+
+def _open_disk(diskcache: Any, directory: Path, limit: int) -> diskcache.Cache:
+    """Open (creating if needed) a diskcache folder with vnb's settings, and check it works."""
+    cache = diskcache.Cache(
+        str(directory),
+        timeout=_TIMEOUT,
+        size_limit=limit,
+        eviction_policy="least-recently-used",
+        statistics=1,
+    )
+    try:
+        cache.stats(enable=True)
+        len(cache)
+        cache.volume()
+    except BaseException:
+        cache.close()
+        raise
+    return cache
+
+
+def _wipe(directory: Path) -> None:
+    """Make ``directory`` an empty folder, deleting only what looks like a diskcache folder.
+
+    A folder holding anything else is left alone (raises); a file in its place is renamed
+    aside, not deleted, in case it is the user's.
+    """
+    if directory.is_symlink() or directory.is_file():
+        n = 1
+        while (aside := directory.with_name(f"{directory.name}.corrupt-{n}")).exists():
+            n += 1
+        _log.warning("moving %s aside to %s", directory, aside)
+        directory.rename(aside)
+    elif directory.is_dir():
+        strangers = [p.name for p in directory.iterdir() if not _CACHE_ENTRY_RE.match(p.name)]
+        if strangers:
+            msg = f"{directory} holds files that are not the cache's: {strangers[:3]}"
+            raise OSError(msg)
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+
+
+def _failed(cache: diskcache.Cache | MemoryStore, what: str, err: BaseException) -> None:
+    """Log a failed storage operation; drop the store if its folder is broken.
+
+    A corrupt database or a vanished folder makes the next operation rebuild the store; a
+    busy lock or a full disk only costs this one operation.
+    """
+    _log.warning("cache %s failed: %s: %s", what, type(err).__name__, err)
+    if isinstance(cache, MemoryStore):
+        return
+    import sqlite3  # noqa: PLC0415
+
+    corrupt = isinstance(err, sqlite3.DatabaseError) and not isinstance(
+        err, sqlite3.OperationalError
+    )
+    try:
+        gone = not (Path(cache.directory) / "cache.db").is_file()
+    except OSError:
+        gone = True
+    if not (corrupt or gone):
+        return
+    with _lock:
+        if _store is not cache:
+            return
+        _close_store()
+        directory = Path(cache.directory)
+        if corrupt:
+            _log.warning("the cache at %s is corrupt; rebuilding it", directory)
+            try:
+                _wipe(directory)
+            except Exception as wipe_err:  # noqa: BLE001
+                _log.warning("cannot clear %s: %s", directory, wipe_err)
+
+
+def _forget_after_fork() -> None:
+    """In a forked child, never reuse the parent's sqlite connection: open afresh."""
+    if _store is not None:
+        _orphans.append(_store)
+    _set_store(None)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def make_key(*parts: object) -> str:
+    """Return the key of a value that depends on ``parts``: a SHA-256 hex digest.
+
+    The encoding is canonical and the same in every process and every run: no ``hash()``,
+    no ``id()``, no ``repr`` of floats. Types are part of it, so ``1``, ``1.0``, ``True`` and
+    ``"1"`` give different keys, and so do a tuple and a list.
+
+    Args:
+        *parts: Values of these types, nested freely: ``str``, ``int``, ``float``, ``bool``,
+            ``None``, ``bytes``, ``bytearray``, ``Fraction``, paths, tuples, lists, dicts
+            (their order does not matter) and frozen dataclasses (their fields by name, and
+            the class's qualified name).
+
+    Returns:
+        64 hexadecimal characters.
+
+    Raises:
+        TypeError: A part (or something inside one) is of another type.
+    """
+    digest = hashlib.sha256(_KEY_VERSION)
+    digest.update(_encode(parts))
+    return digest.hexdigest()
+
+
+def _encode(value: object) -> bytes:
+    """Return the canonical, self-delimiting encoding of ``value`` (see :func:`make_key`)."""
+    if value is None:
+        return b"N"
+    if value is True:
+        return b"T"
+    if value is False:
+        return b"F"
+    if isinstance(value, int):
+        return b"i%d;" % value
+    if isinstance(value, float):
+        return b"f" + float(value).hex().encode() + b";"
+    if isinstance(value, str):
+        data = value.encode("utf-8", "surrogatepass")
+        return b"s%d:" % len(data) + data
+    if isinstance(value, bytes | bytearray):
+        return b"b%d:" % len(value) + bytes(value)
+    if isinstance(value, Fraction):
+        return b"q%d/%d;" % (value.numerator, value.denominator)
+    if isinstance(value, PurePath):
+        return b"p" + _encode(str(value))
+    if isinstance(value, tuple | list):
+        tag = b"t" if isinstance(value, tuple) else b"l"
+        return tag + b"%d[" % len(value) + b"".join(_encode(v) for v in value) + b"]"
+    if isinstance(value, dict):
+        items = sorted((_encode(k), _encode(v)) for k, v in value.items())
+        return b"d%d{" % len(items) + b"".join(k + v for k, v in items) + b"}"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        params = getattr(type(value), "__dataclass_params__", None)
+        if params is None or not params.frozen:
+            msg = f"cannot make a cache key of a mutable dataclass: {type(value).__qualname__}"
+            raise TypeError(msg)
+        cls = type(value)
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return b"D" + _encode(f"{cls.__module__}.{cls.__qualname__}") + _encode(fields)
+    msg = f"cannot make a cache key of a {type(value).__qualname__}: {value!r:.80}"
+    raise TypeError(msg)
+
+
+def source_identity(path: str | os.PathLike[str]) -> tuple[str, int, int]:
+    """Return how a media file appears in keys: ``(absolute path, size, mtime_ns)``.
+
+    Rewriting or touching the file changes its identity, so what was cached from it misses.
+
+    Args:
+        path: The file, absolute or relative to the current folder.
+
+    Raises:
+        MediaNotFoundError: The file does not exist or cannot be examined.
+    """
+    resolved = Path(path).expanduser().resolve()
+    try:
+        st = resolved.stat()
+    except OSError as err:
+        from vnb.errors import MediaNotFoundError  # noqa: PLC0415
+
+        msg = f"{path}: cannot examine the file ({err.strerror or err})"
+        raise MediaNotFoundError(msg) from err
+    return (str(resolved), st.st_size, st.st_mtime_ns)
+
+
+# --------------------------------------------------------------------------- values
+
+
+def put_array(key: str, array: np.ndarray) -> None:
+    """Store an array under ``key``: raw bytes behind a header of dtype and shape, no pickle.
+
+    An array larger than the cache's bound is not stored. Storage errors are logged, not
+    raised.
+
+    Args:
+        key: Usually from :func:`make_key`.
+        array: Any array without Python objects in it (structured dtypes are fine).
+
+    Raises:
+        TypeError: The array holds Python objects (``dtype=object``) or is not an array.
+    """
+    import numpy as np  # noqa: PLC0415
+    from numpy.lib.format import dtype_to_descr  # noqa: PLC0415
+
+    if not isinstance(array, np.ndarray):
+        msg = f"put_array takes a numpy array, not {type(array).__qualname__}"
+        raise TypeError(msg)
+    if array.dtype.hasobject:
+        msg = f"cannot cache an array of Python objects (dtype {array.dtype})"
+        raise TypeError(msg)
+    contiguous = np.ascontiguousarray(array)
+    header = json.dumps(
+        {"descr": dtype_to_descr(contiguous.dtype), "shape": list(contiguous.shape)},
+        separators=(",", ":"),
+    ).encode()
+    raw = contiguous.reshape(-1).view(np.uint8) if contiguous.size else b""
+    data = b"".join((_ARRAY_HEAD.pack(_ARRAY_MAGIC, len(header)), header, raw))
+    _put(key, data)
+
+
+def get_array(key: str) -> np.ndarray | None:
+    """Return the array stored under ``key`` (a fresh, writable copy), or None.
+
+    An entry that is not a well-formed array (short, corrupt, or of another kind) is deleted
+    and counted as a miss.
+    """
+    cache = store()
+    try:
+        value = cache.get(key, read=True)
+    except Exception as err:  # noqa: BLE001
+        _failed(cache, "read", err)
+        return None
+    if value is None:
+        return None
+    try:
+        array = _decode_array(value)
+    except Exception as err:  # noqa: BLE001
+        array = None
+        reason = f"{type(err).__name__}: {err}"
+    else:
+        reason = ""
+    finally:
+        if not isinstance(value, bytes | str):
+            value.close()
+    if array is None:
+        _discard(cache, key, reason)
+    return array
+
+
+def _decode_array(value: Any) -> np.ndarray:
+    """Decode what :func:`put_array` stored, from bytes or an open file; raise if malformed."""
+    import numpy as np  # noqa: PLC0415
+    from numpy.lib.format import descr_to_dtype  # noqa: PLC0415
+
+    if isinstance(value, str):
+        msg = "a text entry"
+        raise TypeError(msg)
+    if isinstance(value, bytes):
+        view = memoryview(value)
+
+        def read(n: int) -> bytes:
+            nonlocal view
+            chunk, view = view[:n], view[n:]
+            return bytes(chunk)
+
+    else:
+        read = value.read
+    head = read(_ARRAY_HEAD.size)
+    if len(head) != _ARRAY_HEAD.size:
+        msg = "too short"
+        raise ValueError(msg)
+    magic, size = _ARRAY_HEAD.unpack(head)
+    if magic != _ARRAY_MAGIC or size > _MAX_HEADER:
+        msg = "not an array entry"
+        raise ValueError(msg)
+    header = json.loads(read(size))
+    dtype = descr_to_dtype(header["descr"])
+    shape = tuple(header["shape"])
+    if dtype.hasobject or not all(isinstance(n, int) and n >= 0 for n in shape):
+        msg = f"bad header {header!r:.200}"
+        raise ValueError(msg)
+    array = np.empty(shape, dtype=dtype)
+    if array.nbytes:
+        target = array.reshape(-1).view(np.uint8)
+        if isinstance(value, bytes):
+            if len(view) != array.nbytes:
+                msg = f"{len(view)} bytes of data, expected {array.nbytes}"
+                raise ValueError(msg)
+            target[:] = np.frombuffer(view, dtype=np.uint8)
+            view = view[len(view) :]
+        else:
+            got = value.readinto(memoryview(target))
+            if got != array.nbytes:
+                msg = f"{got} bytes of data, expected {array.nbytes}"
+                raise ValueError(msg)
+    if read(1):
+        msg = "trailing bytes"
+        raise ValueError(msg)
+    return array
+
+
+def put_json(key: str, value: Any) -> None:
+    """Store a JSON-compatible value under ``key`` as JSON text (no pickle).
+
+    Storage errors are logged, not raised.
+
+    Raises:
+        TypeError: ``value`` cannot be written as JSON.
+        ValueError: ``value`` holds NaN or infinity, or refers to itself.
+    """
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    _put(key, text)
+
+
+def get_json(key: str) -> Any | None:
+    """Return the value stored by :func:`put_json` under ``key``, or None.
+
+    A stored JSON ``null`` also reads as None. An entry that is not JSON text is deleted and
+    counted as a miss.
+    """
+    cache = store()
+    try:
+        value = cache.get(key)
+    except Exception as err:  # noqa: BLE001
+        _failed(cache, "read", err)
+        return None
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str):
+            msg = f"a {type(value).__name__} entry"
+            raise TypeError(msg)  # noqa: TRY301
+        return json.loads(value)
+    except (TypeError, ValueError) as err:
+        _discard(cache, key, f"{type(err).__name__}: {err}")
+        return None
+
+
+def _put(key: str, data: bytes | str) -> None:
+    """Store ``data`` under ``key`` unless it exceeds the bound; log a failure."""
+    if not isinstance(key, str):
+        msg = f"cache keys are strings (see make_key), not {type(key).__qualname__}"
+        raise TypeError(msg)
+    cache = store()
+    if len(data) > cache.size_limit:
+        _log.debug("not caching %d bytes: more than the cache's bound", len(data))
+        return
+    try:
+        cache.set(key, data)
+    except Exception as err:  # noqa: BLE001
+        _failed(cache, "write", err)
+
+
+def _discard(cache: diskcache.Cache | MemoryStore, key: str, reason: str) -> None:
+    """Delete a malformed entry and turn the hit diskcache counted into a miss."""
+    _log.warning("dropping a malformed cache entry %s (%s)", key, reason)
+    try:
+        if isinstance(cache, MemoryStore):
+            with cache._lock:  # noqa: SLF001
+                cache.delete(key)
+                cache._hits -= 1  # noqa: SLF001
+                cache._misses += 1  # noqa: SLF001
+            return
+        with cache.transact():
+            cache.delete(key)
+            cache.reset("hits", max(0, cache.reset("hits") - 1))
+            cache.reset("misses", cache.reset("misses") + 1)
+    except Exception as err:  # noqa: BLE001
+        _failed(cache, "delete", err)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def stats() -> dict[str, Any]:
+    """Return the cache's figures, summed over every process that used the folder.
+
+    Returns:
+        ``hits``, ``misses``, ``hit_ratio`` (0.0 before any lookup), ``bytes`` (the volume on
+        disk), ``entries``, ``directory`` (None for the in-memory fallback), ``size_limit``
+        and ``backend`` (``"disk"`` or ``"memory"``).
+    """
+    cache = store()
+    figures: dict[str, Any] = {
+        "hits": 0,
+        "misses": 0,
+        "hit_ratio": 0.0,
+        "bytes": 0,
+        "entries": 0,
+        "directory": cache.directory,
+        "size_limit": cache.size_limit,
+        "backend": "memory" if isinstance(cache, MemoryStore) else "disk",
+    }
+    try:
+        hits, misses = cache.stats(enable=True)
+        figures.update(hits=hits, misses=misses, bytes=cache.volume(), entries=len(cache))
+    except Exception as err:  # noqa: BLE001
+        _failed(cache, "stats", err)
+    total = figures["hits"] + figures["misses"]
+    figures["hit_ratio"] = figures["hits"] / total if total else 0.0
+    return figures
+
+
+def clear() -> None:
+    """Empty the cache and zero its hit and miss counts (for every process using it)."""
+    cache = store()
+    try:
+        cache.clear()
+        cache.stats(enable=True, reset=True)
+    except Exception as err:  # noqa: BLE001
+        _failed(cache, "clear", err)

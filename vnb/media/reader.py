@@ -1,0 +1,153 @@
+"""Frame-accurate reading of video sources: one open decoder per source, kept between calls.
+
+A `SourceReader` indexes the presentation timestamps of every frame once (by demuxing packets,
+no decoding), so "which frame is shown at source time t" is a binary search, and fetching a
+frame is a seek to the keyframe before it and a decode forward — or, when the frame wanted
+is a little after the last one decoded (playback), just a decode forward without seeking.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import OrderedDict
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import av.error
+import numpy as np
+
+from vnb.errors import MediaError, UnsupportedMediaError
+from vnb.media.probing import open_input
+
+__all__ = ["SourceReader", "reader_for"]
+
+_FORWARD_LIMIT = 48
+"""Decode forward instead of seeking when the wanted frame is at most this many frames ahead."""
+
+
+class SourceReader:
+    """Exact frames of one video source, by index or by time."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._lock = threading.RLock()
+        self._container = open_input(self.path)
+        try:
+            self._stream = self._container.streams.video[0]
+        except IndexError:
+            self._container.close()
+            msg = f"{self.path}: has no video stream"
+            raise UnsupportedMediaError(msg) from None
+        self._stream.thread_type = "AUTO"
+        self._tb: Fraction = self._stream.time_base or Fraction(1, 90_000)
+        self.pts, self.keyframes = self._index()
+        if not self.pts:
+            self.close()
+            msg = f"{self.path}: no video frames"
+            raise UnsupportedMediaError(msg)
+        self.times = [float(p * self._tb) for p in self.pts]
+        self._decoder = None
+        self._last = -1
+        self._frame: av.VideoFrame | None = None
+
+    def _index(self) -> tuple[list[int], list[int]]:
+        pts: list[int] = []
+        keys: list[int] = []
+        try:
+            for packet in self._container.demux(self._stream):
+                if packet.pts is None or packet.size == 0:
+                    continue
+                pts.append(packet.pts)
+                if packet.is_keyframe:
+                    keys.append(packet.pts)
+        except av.error.FFmpegError as err:
+            msg = f"{self.path}: cannot read: {err}"
+            raise UnsupportedMediaError(msg) from err
+        pts.sort()
+        keys.sort()
+        self._container.seek(0, stream=self._stream)
+        return pts, keys
+
+    def close(self) -> None:
+        """Close the decoder and the file."""
+        with self._lock:
+            self._container.close()
+
+    def __len__(self) -> int:
+        return len(self.pts)
+
+    @property
+    def start_time(self) -> float:
+        """Timestamp of the first frame, in seconds."""
+        return self.times[0]
+
+    def first_at_or_after(self, t: float) -> int:
+        """Index of the first frame whose timestamp is ≥ ``t`` (clamped to the last frame)."""
+        return min(bisect.bisect_left(self.times, t), len(self.times) - 1)
+
+    def last_before(self, t: float) -> int:
+        """Index of the last frame whose timestamp is < ``t`` (at least the first frame)."""
+        return max(bisect.bisect_left(self.times, t) - 1, 0)
+
+    def frame(self, index: int) -> av.VideoFrame:
+        """The decoded frame at ``index`` (presentation order).
+
+        Raises:
+            MediaError: the source cannot be decoded there.
+        """
+        with self._lock:
+            if index == self._last and self._frame is not None:
+                return self._frame
+            want = self.pts[index]
+            ahead = 0 < index - self._last <= _FORWARD_LIMIT
+            key = self.keyframes[max(bisect.bisect_right(self.keyframes, want) - 1, 0)]
+            if not (ahead and self._last >= 0 and self.pts[self._last] >= key):
+                self._container.seek(key, stream=self._stream, backward=True, any_frame=False)
+                self._decoder = self._container.decode(self._stream)
+                self._last = -1
+            try:
+                assert self._decoder is not None  # noqa: S101 - set above
+                for frame in self._decoder:
+                    if frame.pts is None:
+                        continue
+                    if frame.pts >= want:
+                        self._last = index if frame.pts == want else bisect.bisect_left(self.pts, frame.pts)
+                        self._frame = frame
+                        return frame
+            except av.error.FFmpegError as err:
+                self._last = -1
+                msg = f"{self.path}: cannot decode frame {index}: {err}"
+                raise MediaError(msg) from err
+            self._last = -1
+            msg = f"{self.path}: frame {index} could not be decoded (file ends early)"
+            raise MediaError(msg)
+
+    def frame_array(self, index: int, fmt: str = "rgb24") -> np.ndarray:
+        """The frame at ``index`` as an array in pixel format ``fmt``."""
+        return self.frame(index).to_ndarray(format=fmt)
+
+
+_READERS: OrderedDict[tuple[str, int, int], SourceReader] = OrderedDict()
+_READERS_LOCK = threading.Lock()
+_MAX_OPEN = 16
+
+
+def reader_for(path: str | Path) -> SourceReader:
+    """The shared reader of a source (kept open; reopened when the file changes)."""
+    p = Path(path)
+    st = p.stat()
+    key = (str(p), st.st_size, st.st_mtime_ns)
+    with _READERS_LOCK:
+        reader = _READERS.get(key)
+        if reader is not None:
+            _READERS.move_to_end(key)
+            return reader
+    reader = SourceReader(p)
+    with _READERS_LOCK:
+        _READERS[key] = reader
+        while len(_READERS) > _MAX_OPEN:
+            _, old = _READERS.popitem(last=False)
+            old.close()
+    return reader

@@ -1,0 +1,188 @@
+"""Compose the frame shown at a timeline frame, in-process, with the render's semantics.
+
+For frame ``k`` each layer contributes what the render graph shows there: the piece of the
+track that holds ``k`` (a gap, a clip, or a transition between two clips), the source frame
+the render's seek and ``fps`` filter pick (`source_frame_index`), the same filter chain
+(`picture_filters`), the same ``overlay`` in 4:2:0, the same ``xfade`` and the same title
+images — all run by PyAV's libavfilter on single frames.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Sequence
+from fractions import Fraction
+
+import av
+import numpy as np
+
+from vnb.ffmpeg.build import GUARD, clip_origin, picture_filters, text_filters, text_origin
+from vnb.media.reader import reader_for
+from vnb.plan.model import Piece, Plan, TextItem, TextTrackPlan, VideoItem, VideoTrackPlan
+from vnb.preview.filters import filter_frame, overlay, xfade
+from vnb.schema.color import parse_color, to_ffmpeg_color
+
+__all__ = ["compose", "frame_key_parts", "source_frame_index"]
+
+_STILLS: dict[str, av.VideoFrame] = {}
+_LOCK = threading.Lock()
+
+
+def _piece_at(pieces: Sequence[Piece], k: int) -> Piece | None:
+    i = bisect.bisect_right([p.start for p in pieces], k) - 1
+    if i >= 0 and pieces[i].start <= k < pieces[i].end:
+        return pieces[i]
+    return None
+
+
+def source_frame_index(item: VideoItem, piece_start: int, k: int, fps: Fraction) -> int:
+    """Index of the source frame the render shows at timeline frame ``k``.
+
+    The render seeks to the piece's first source time (less a guard of a quarter frame),
+    keeps frames from the first at or after it, and its ``fps`` filter shows at output frame
+    ``j`` the last source frame whose offset from that first frame, rounded to the output
+    grid, is at most ``j``.
+    """
+    assert item.source is not None  # noqa: S101
+    reader = reader_for(item.source)
+    src_fps = item.source_fps or fps
+    t0 = item.source_time(piece_start, fps)
+    first = reader.first_at_or_after(t0 - float(GUARD / src_fps))
+    target = reader.times[first] + float((k - piece_start + Fraction(1, 2)) / fps) * item.speed
+    return max(first, reader.last_before(target))
+
+
+def _solid(color: str, size: tuple[int, int], fmt: str) -> av.VideoFrame:
+    with _LOCK:
+        key = f"{color}|{size}|{fmt}"
+        frame = _STILLS.get(key)
+        if frame is None:
+            r, g, b, a = parse_color(color)
+            rgba = np.empty((size[1], size[0], 4), np.uint8)
+            rgba[:] = (r, g, b, a)
+            frame = av.VideoFrame.from_ndarray(rgba, format="rgba").reformat(format=fmt)
+            _STILLS[key] = frame
+        return frame
+
+
+def _still(path: str) -> av.VideoFrame:
+    with _LOCK:
+        frame = _STILLS.get(path)
+        if frame is None:
+            from vnb.media import open_input  # noqa: PLC0415
+
+            with open_input(path) as container:
+                frame = next(container.decode(video=0))
+            _STILLS[path] = frame
+        return frame
+
+
+def _source_frame(item: VideoItem, piece: Piece, k: int, plan: Plan) -> av.VideoFrame:
+    if item.source is None:
+        p = item.placement
+        return _solid(item.color or "black", (p.width, p.height), "yuv420p")
+    if item.still:
+        return _still(item.source)
+    return reader_for(item.source).frame(source_frame_index(item, piece.start, k, plan.fps))
+
+
+def _picture(item: VideoItem, piece: Piece, k: int, plan: Plan, *, alpha: bool) -> av.VideoFrame:
+    """The placed picture of ``item`` at ``k`` (4:2:0, with alpha when ``alpha``)."""
+    frame = _source_frame(item, piece, k, plan)
+    bg = to_ffmpeg_color(plan.background)
+    filters = picture_filters(item, (piece.start, piece.end), plan.fps, alpha=alpha, background=bg)
+    return filter_frame(frame, filters, pts=k - piece.start, fps=plan.fps)
+
+
+def _blended(item: VideoItem) -> bool:
+    """The picture is blended over what is below (as the render's ``on_canvas`` decides)."""
+    keyed = any(name == "chromakey" for name, _ in item.effects)
+    return keyed or item.opacity < 1 or bool(item.placement.rotation)
+
+
+def _on_canvas(item: VideoItem, piece: Piece, k: int, plan: Plan, *, base: bool) -> av.VideoFrame:
+    """The clip on a canvas-sized frame: over the background, or over transparency."""
+    size = (plan.width, plan.height)
+    p = item.placement
+    alpha = _blended(item) or not base
+    picture = _picture(item, piece, k, plan, alpha=alpha)
+    if base and p.covers and not alpha:
+        return picture
+    under = _solid(plan.background, size, "yuv420p") if base else _solid("black@0", size, "yuva420p")
+    return overlay(under, picture, *clip_origin(item), fmt="yuv420" if base else "auto")
+
+
+def _track_picture(track: VideoTrackPlan, piece: Piece, k: int, plan: Plan, *, base: bool) -> av.VideoFrame:
+    assert piece.item is not None  # noqa: S101 - clip and cross pieces name their items
+    a = _on_canvas(track.item(piece.item), piece, k, plan, base=base)
+    if piece.kind == "clip":
+        return a
+    assert piece.other is not None and piece.transition is not None  # noqa: S101
+    b = _on_canvas(track.item(piece.other), piece, k, plan, base=base)
+    return xfade(a, b, piece.transition, k - piece.start, piece.end - piece.start, alpha=not base)
+
+
+def _text(item: TextItem, k: int, plan: Plan) -> tuple[av.VideoFrame, int, int]:
+    from vnb.render.export import text_style  # noqa: PLC0415
+    from vnb.text import rasterize_text  # noqa: PLC0415
+
+    rgba = rasterize_text(item.text, text_style(item, plan.width))
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgba), format="rgba")
+    frame = filter_frame(frame, text_filters(item, plan.fps), pts=k - item.start, fps=plan.fps)
+    x, y = text_origin(item.position, item.margin, (rgba.shape[1], rgba.shape[0]), (plan.width, plan.height))
+    return frame, x, y
+
+
+def compose_frame(plan: Plan, k: int) -> av.VideoFrame:
+    """The composed frame ``k`` of ``plan`` as a 4:2:0 `av.VideoFrame` (the render's format)."""
+    canvas = _solid(plan.background, (plan.width, plan.height), "yuv420p")
+    for n, layer in enumerate(plan.layers):
+        if isinstance(layer, TextTrackPlan):
+            for item in layer.items:
+                if item.start <= k < item.end:
+                    canvas = overlay(canvas, *_text(item, k, plan))
+            continue
+        piece = _piece_at(layer.pieces, k)
+        if piece is None or piece.kind == "gap":
+            continue
+        if n == 0:
+            canvas = _track_picture(layer, piece, k, plan, base=True)
+        elif piece.kind == "clip" and piece.item is not None and _alone(layer, piece):
+            item = layer.item(piece.item)
+            alpha = _blended(item) or bool(item.fade_in or item.fade_out)
+            canvas = overlay(canvas, _picture(item, piece, k, plan, alpha=alpha), *clip_origin(item))
+        else:
+            canvas = overlay(canvas, _track_picture(layer, piece, k, plan, base=False), 0, 0)
+    return canvas
+
+
+def _alone(track: VideoTrackPlan, piece: Piece) -> bool:
+    """A clip with gaps (or the ends) on both sides: the render overlays it by itself."""
+    i = track.pieces.index(piece)
+    before = i == 0 or track.pieces[i - 1].kind == "gap"
+    after = i == len(track.pieces) - 1 or track.pieces[i + 1].kind == "gap"
+    return before and after
+
+
+def compose(plan: Plan, k: int) -> np.ndarray:
+    """The composed frame ``k`` of ``plan`` (H×W×3 uint8 RGB at the project's size)."""
+    return compose_frame(plan, k).to_ndarray(format="rgb24")
+
+
+def frame_key_parts(plan: Plan, k: int) -> tuple[object, ...]:
+    """What frame ``k`` depends on, for its cache key: only the layers visible at ``k``."""
+    from vnb.cache import source_identity  # noqa: PLC0415
+
+    parts: list[object] = [plan.width, plan.height, plan.fps, plan.background]
+    for layer in plan.layers:
+        if isinstance(layer, TextTrackPlan):
+            parts += [(t, k - t.start) for t in layer.items if t.start <= k < t.end]
+            continue
+        piece = _piece_at(layer.pieces, k)
+        if piece is None or piece.kind == "gap":
+            continue
+        items = [layer.item(i) for i in (piece.item, piece.other) if i is not None]
+        ids = [source_identity(i.source) for i in items if i.source is not None]
+        parts.append((layer.index, piece, k - piece.start, tuple(items), tuple(ids), _alone(layer, piece)))
+    return tuple(parts)
