@@ -47,8 +47,16 @@ SOURCES = (
 
 
 def ffmpeg_exe() -> str:
-    """The ffmpeg binary every benchmark uses (imageio-ffmpeg's)."""
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    """The ffmpeg binary every benchmark uses: the one vnb renders with.
+
+    vnb looks at ``VNB_FFMPEG``, then ``ffmpeg`` on ``PATH``, then imageio-ffmpeg's binary;
+    the hand-written command must run the very same program to be comparable.
+    """
+    try:
+        from vnb.render.binary import find_ffmpeg
+    except ImportError:  # the sources can be made without vnb
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    return find_ffmpeg()
 
 
 def _lavfi(video: str, seconds: float) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import logging
 import os
@@ -93,7 +94,7 @@ class MemoryStore:
         self._misses = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str, default: Any = None, read: bool = False) -> Any:  # noqa: ARG002
+    def get(self, key: str, default: Any = None, read: bool = False) -> Any:
         """Return the value stored under ``key`` (most recently used now), or ``default``."""
         with self._lock:
             value = self._items.get(key)
@@ -104,11 +105,11 @@ class MemoryStore:
             self._hits += 1
             return value
 
-    def set(self, key: str, value: bytes | str, read: bool = False) -> bool:  # noqa: ARG002
+    def set(self, key: str, value: bytes | str, read: bool = False) -> bool:
         """Store ``value`` under ``key``, evicting the least recently used beyond the bound."""
         size = len(value)
         with self._lock:
-            self.delete(key)
+            self._delete(key)
             if size > self.size_limit:
                 return False
             self._items[key] = value
@@ -120,6 +121,17 @@ class MemoryStore:
 
     def delete(self, key: str) -> bool:
         """Forget ``key``; True if it was there."""
+        with self._lock:
+            return self._delete(key)
+
+    def drop_as_miss(self, key: str) -> None:
+        """Forget a malformed entry and count the hit it gave as a miss."""
+        with self._lock:
+            self._delete(key)
+            self._hits = max(0, self._hits - 1)
+            self._misses += 1
+
+    def _delete(self, key: str) -> bool:
         old = self._items.pop(key, None)
         if old is None:
             return False
@@ -134,7 +146,7 @@ class MemoryStore:
             self._volume = 0
             return count
 
-    def stats(self, enable: bool = True, reset: bool = False) -> tuple[int, int]:  # noqa: ARG002
+    def stats(self, enable: bool = True, reset: bool = False) -> tuple[int, int]:
         """Return ``(hits, misses)``, then zero them if ``reset``."""
         with self._lock:
             result = (self._hits, self._misses)
@@ -186,7 +198,8 @@ def _size_limit() -> int:
     if match is None:
         _log.warning("VNB_CACHE_SIZE=%r is not a size in bytes; using the default", env)
         return DEFAULT_SIZE_LIMIT
-    return int(match[1]) * 1024 ** "kmgt".find(match[2].lower()) if match[2] else int(match[1])
+    power = "kmgt".index(match[2].lower()) + 1 if match[2] else 0
+    return int(match[1]) * 1024**power
 
 
 def configure(
@@ -232,10 +245,11 @@ def store() -> diskcache.Cache | MemoryStore:
     if current is not None:
         return current
     with _lock:
-        if _store is None:
-            _set_store(_open())
-        assert _store is not None  # noqa: S101
-        return _store
+        current = _store
+        if current is None:
+            current = _open()
+            _set_store(current)
+        return current
 
 
 def _set_store(value: diskcache.Cache | MemoryStore | None) -> None:
@@ -250,7 +264,7 @@ def _close_store() -> None:
     if current is not None:
         try:
             current.close()
-        except Exception:  # noqa: BLE001
+        except Exception:
             _log.debug("closing the cache failed", exc_info=True)
 
 
@@ -264,12 +278,15 @@ def _open() -> diskcache.Cache | MemoryStore:
         return MemoryStore(min(limit, _MEMORY_LIMIT))
     try:
         return _open_disk(diskcache, directory, limit)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
+        if _busy(err):  # healthy but locked by another process: never wipe it
+            _log.warning("the cache at %s is busy (%s); caching in memory", directory, err)
+            return MemoryStore(min(limit, _MEMORY_LIMIT))
         _log.warning("the cache at %s cannot be opened (%s); rebuilding it", directory, err)
     try:
         _wipe(directory)
         return _open_disk(diskcache, directory, limit)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         _log.warning(
             "the cache at %s cannot be rebuilt (%s); caching in memory for this process",
             directory,
@@ -297,24 +314,40 @@ def _open_disk(diskcache: Any, directory: Path, limit: int) -> diskcache.Cache:
     return cache
 
 
-def _wipe(directory: Path) -> None:
-    """Make ``directory`` an empty folder, deleting only what looks like a diskcache folder.
+def _busy(err: BaseException) -> bool:
+    """Tell whether ``err`` only means another process holds the database's lock."""
+    import sqlite3  # noqa: PLC0415
 
-    A folder holding anything else is left alone (raises); a file in its place is renamed
-    aside, not deleted, in case it is the user's.
+    if type(err).__name__ == "Timeout":  # diskcache.Timeout
+        return True
+    return isinstance(err, sqlite3.OperationalError) and (
+        "locked" in str(err) or "busy" in str(err)
+    )
+
+
+def _wipe(directory: Path) -> None:
+    """Make ``directory`` an empty folder, deleting only what a diskcache folder holds.
+
+    A folder holding anything else is left alone (raises ``OSError``); a file (or a broken
+    link) in its place is renamed aside, not deleted, in case it is the user's.
     """
-    if directory.is_symlink() or directory.is_file():
+    if directory.is_dir():
+        entries = list(directory.iterdir())
+        strangers = [p.name for p in entries if not _CACHE_ENTRY_RE.match(p.name)]
+        if strangers:
+            msg = f"{directory} holds files that are not the cache's: {strangers[:3]}"
+            raise OSError(msg)
+        for entry in entries:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    elif directory.exists() or directory.is_symlink():
         n = 1
         while (aside := directory.with_name(f"{directory.name}.corrupt-{n}")).exists():
             n += 1
         _log.warning("moving %s aside to %s", directory, aside)
         directory.rename(aside)
-    elif directory.is_dir():
-        strangers = [p.name for p in directory.iterdir() if not _CACHE_ENTRY_RE.match(p.name)]
-        if strangers:
-            msg = f"{directory} holds files that are not the cache's: {strangers[:3]}"
-            raise OSError(msg)
-        shutil.rmtree(directory)
     directory.mkdir(parents=True, exist_ok=True)
 
 
@@ -347,7 +380,7 @@ def _failed(cache: diskcache.Cache | MemoryStore, what: str, err: BaseException)
             _log.warning("the cache at %s is corrupt; rebuilding it", directory)
             try:
                 _wipe(directory)
-            except Exception as wipe_err:  # noqa: BLE001
+            except Exception as wipe_err:
                 _log.warning("cannot clear %s: %s", directory, wipe_err)
 
 
@@ -475,7 +508,7 @@ def put_array(key: str, array: np.ndarray) -> None:
     if array.dtype.hasobject:
         msg = f"cannot cache an array of Python objects (dtype {array.dtype})"
         raise TypeError(msg)
-    contiguous = np.ascontiguousarray(array)
+    contiguous = array if array.flags.c_contiguous else array.copy(order="C")
     header = json.dumps(
         {"descr": dtype_to_descr(contiguous.dtype), "shape": list(contiguous.shape)},
         separators=(",", ":"),
@@ -494,20 +527,20 @@ def get_array(key: str) -> np.ndarray | None:
     cache = store()
     try:
         value = cache.get(key, read=True)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         _failed(cache, "read", err)
         return None
     if value is None:
         return None
     try:
         array = _decode_array(value)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         array = None
         reason = f"{type(err).__name__}: {err}"
     else:
         reason = ""
     finally:
-        if not isinstance(value, bytes | str):
+        if isinstance(value, io.IOBase):
             value.close()
     if array is None:
         _discard(cache, key, reason)
@@ -519,19 +552,12 @@ def _decode_array(value: Any) -> np.ndarray:
     import numpy as np  # noqa: PLC0415
     from numpy.lib.format import descr_to_dtype  # noqa: PLC0415
 
-    if isinstance(value, str):
-        msg = "a text entry"
-        raise TypeError(msg)
     if isinstance(value, bytes):
-        view = memoryview(value)
-
-        def read(n: int) -> bytes:
-            nonlocal view
-            chunk, view = view[:n], view[n:]
-            return bytes(chunk)
-
-    else:
-        read = value.read
+        value = io.BytesIO(value)
+    elif not isinstance(value, io.IOBase):
+        msg = f"a {type(value).__name__} entry"
+        raise TypeError(msg)
+    read = value.read
     head = read(_ARRAY_HEAD.size)
     if len(head) != _ARRAY_HEAD.size:
         msg = "too short"
@@ -548,18 +574,10 @@ def _decode_array(value: Any) -> np.ndarray:
         raise ValueError(msg)
     array = np.empty(shape, dtype=dtype)
     if array.nbytes:
-        target = array.reshape(-1).view(np.uint8)
-        if isinstance(value, bytes):
-            if len(view) != array.nbytes:
-                msg = f"{len(view)} bytes of data, expected {array.nbytes}"
-                raise ValueError(msg)
-            target[:] = np.frombuffer(view, dtype=np.uint8)
-            view = view[len(view) :]
-        else:
-            got = value.readinto(memoryview(target))
-            if got != array.nbytes:
-                msg = f"{got} bytes of data, expected {array.nbytes}"
-                raise ValueError(msg)
+        got = value.readinto(memoryview(array.reshape(-1).view(np.uint8)))
+        if got != array.nbytes:
+            msg = f"{got} bytes of data, expected {array.nbytes}"
+            raise ValueError(msg)
     if read(1):
         msg = "trailing bytes"
         raise ValueError(msg)
@@ -575,7 +593,7 @@ def put_json(key: str, value: Any) -> None:
         TypeError: ``value`` cannot be written as JSON.
         ValueError: ``value`` holds NaN or infinity, or refers to itself.
     """
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    text = json.dumps(value, allow_nan=False, separators=(",", ":"))
     _put(key, text)
 
 
@@ -588,7 +606,7 @@ def get_json(key: str) -> Any | None:
     cache = store()
     try:
         value = cache.get(key)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         _failed(cache, "read", err)
         return None
     if value is None:
@@ -596,7 +614,7 @@ def get_json(key: str) -> Any | None:
     try:
         if not isinstance(value, str):
             msg = f"a {type(value).__name__} entry"
-            raise TypeError(msg)  # noqa: TRY301
+            raise TypeError(msg)
         return json.loads(value)
     except (TypeError, ValueError) as err:
         _discard(cache, key, f"{type(err).__name__}: {err}")
@@ -614,7 +632,7 @@ def _put(key: str, data: bytes | str) -> None:
         return
     try:
         cache.set(key, data)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         _failed(cache, "write", err)
 
 
@@ -623,16 +641,13 @@ def _discard(cache: diskcache.Cache | MemoryStore, key: str, reason: str) -> Non
     _log.warning("dropping a malformed cache entry %s (%s)", key, reason)
     try:
         if isinstance(cache, MemoryStore):
-            with cache._lock:  # noqa: SLF001
-                cache.delete(key)
-                cache._hits -= 1  # noqa: SLF001
-                cache._misses += 1  # noqa: SLF001
+            cache.drop_as_miss(key)
             return
         with cache.transact():
             cache.delete(key)
             cache.reset("hits", max(0, cache.reset("hits") - 1))
             cache.reset("misses", cache.reset("misses") + 1)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         _failed(cache, "delete", err)
 
 
@@ -644,8 +659,8 @@ def stats() -> dict[str, Any]:
 
     Returns:
         ``hits``, ``misses``, ``hit_ratio`` (0.0 before any lookup), ``bytes`` (the volume on
-        disk), ``entries``, ``directory`` (None for the in-memory fallback), ``size_limit``
-        and ``backend`` (``"disk"`` or ``"memory"``).
+        disk), ``entries``, ``directory`` (the configured folder), ``size_limit`` and
+        ``backend`` (``"disk"``, or ``"memory"`` when the folder could not be used).
     """
     cache = store()
     figures: dict[str, Any] = {
@@ -654,14 +669,14 @@ def stats() -> dict[str, Any]:
         "hit_ratio": 0.0,
         "bytes": 0,
         "entries": 0,
-        "directory": cache.directory,
+        "directory": str(cache_dir()),
         "size_limit": cache.size_limit,
         "backend": "memory" if isinstance(cache, MemoryStore) else "disk",
     }
     try:
         hits, misses = cache.stats(enable=True)
         figures.update(hits=hits, misses=misses, bytes=cache.volume(), entries=len(cache))
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         _failed(cache, "stats", err)
     total = figures["hits"] + figures["misses"]
     figures["hit_ratio"] = figures["hits"] / total if total else 0.0
@@ -674,5 +689,5 @@ def clear() -> None:
     try:
         cache.clear()
         cache.stats(enable=True, reset=True)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         _failed(cache, "clear", err)

@@ -85,6 +85,27 @@ def _effects(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _cache(args: argparse.Namespace) -> int:
+    from vnb import cache  # noqa: PLC0415
+
+    if args.action == "clear":
+        before = cache.stats()
+        cache.clear()
+        print(f"emptied the cache at {before['directory']} ({before['bytes'] / 1e6:.1f} MB freed)")
+        return 0
+    figures = cache.stats()
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return 0
+    where = "in memory only: the folder is unusable" if figures["backend"] == "memory" else "disk"
+    print(f"cache: {figures['directory']} ({where})")
+    volume, limit = figures["bytes"] / 1e6, figures["size_limit"] / 1e6
+    print(f"{figures['entries']} entries, {volume:.1f} MB of {limit:.0f} MB")
+    hits, misses, ratio = figures["hits"], figures["misses"], figures["hit_ratio"]
+    print(f"{hits} hits, {misses} misses (hit ratio {ratio:.0%})")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vnb", description="vnb: a Jupyter-native video editor.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -125,6 +146,11 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("effects", help="list the built-in effects and their parameters")
     p.set_defaults(run=_effects)
+
+    p = sub.add_parser("cache", help="show the cache's figures, or empty it")
+    p.add_argument("action", choices=["stats", "clear"])
+    p.add_argument("--json", action="store_true", help="machine-readable figures")
+    p.set_defaults(run=_cache)
     return parser
 
 

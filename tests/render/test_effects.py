@@ -40,7 +40,8 @@ def _corners_vs_centre(frame: np.ndarray) -> tuple[float, float]:
     corners = np.concatenate(
         [y[:20, :20].ravel(), y[:20, -20:].ravel(), y[-20:, :20].ravel(), y[-20:, -20:].ravel()]
     )
-    return float(corners.mean()), float(y[h // 2 - 10 : h // 2 + 10, w // 2 - 10 : w // 2 + 10].mean())
+    centre = y[h // 2 - 10 : h // 2 + 10, w // 2 - 10 : w // 2 + 10]
+    return float(corners.mean()), float(centre.mean())
 
 
 def _brighter(ref: np.ndarray, out: np.ndarray) -> None:

@@ -7,16 +7,18 @@ by FFT, level by RMS).
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import vnb
-from vnb.errors import EffectError, MediaNotFoundError, ProjectError, RenderError
 from vnb.effects.registry import normalize_params
+from vnb.errors import EffectError, MediaNotFoundError, ProjectError, RenderError
 from vnb.ffmpeg import text_origin
 from vnb.media import plan_project
 from vnb.render.export import text_images
@@ -131,7 +133,7 @@ def test_crossfade_middle_frame_is_the_mix(color_media: ColorMedia, tmp_path: Pa
     assert_color(frames[54], PURPLE, tol=10)  # 6 of 12 frames in: half of each
     assert_color(frames[60], BLUE, tol=4)
     reds = [mean_rgb(frames[k])[0] for k in range(47, 61)]
-    assert all(x >= y for x, y in zip(reds, reds[1:], strict=False)), reds
+    assert all(x >= y for x, y in itertools.pairwise(reds)), reds
 
     sound, rate = audio_samples(out)
     assert dominant_frequency(segment(sound, rate, 0, 1.6), rate) == pytest.approx(440, abs=3)
@@ -143,29 +145,27 @@ def test_crossfade_middle_frame_is_the_mix(color_media: ColorMedia, tmp_path: Pa
     assert min(peak.values()) > 0.3 * max(peak.values()), peak
 
 
-def _rect(cw: int, ch: int, w: float, h: float, x: float, y: float) -> tuple[int, ...]:
-    """Canvas box (x0, y0, x1, y1) of a w×h picture whose centre is (x, y) off the centre."""
-    x0, y0 = round(cw / 2 + x - w / 2), round(ch / 2 + y - h / 2)
+def _rect(size: tuple[float, float], centre: tuple[float, float]) -> tuple[int, ...]:
+    """Box (x0, y0, x1, y1) on the 320×240 canvas of a picture of ``size`` whose centre is
+    ``centre`` = (x, y) pixels off the canvas centre."""
+    (w, h), (x, y) = size, centre
+    x0, y0 = round(160 + x - w / 2), round(120 + y - h / 2)
     return x0, y0, round(x0 + w), round(y0 + h)
 
 
 @pytest.mark.parametrize(
-    ("colour_clip", "opacity", "scale", "x", "y"),
+    "case",
     [
         (True, 0.5, 0.25, 60, -40),  # translucent, up and right
         (False, 1.0, 0.5, -120, 30),  # opaque source picture, partly off the left edge
         (False, 0.75, 0.4, 0, 0),
     ],
+    ids=["colour-translucent", "source-off-edge", "source-centred"],
 )
 def test_upper_track_overlays_at_opacity_and_position(
-    color_media: ColorMedia,
-    tmp_path: Path,
-    colour_clip: bool,
-    opacity: float,
-    scale: float,
-    x: float,
-    y: float,
+    color_media: ColorMedia, tmp_path: Path, case: tuple[bool, float, float, float, float]
 ):
+    colour_clip, opacity, scale, x, y = case
     p = project()
     p.add_track("video").add_clip(color="blue", start=0, duration=1.0)
     top = p.add_track("video")
@@ -181,7 +181,7 @@ def test_upper_track_overlays_at_opacity_and_position(
     assert len(frames) == 30
 
     # The clip's picture fits the canvas (same 4:3 aspect), then is scaled.
-    x0, y0, x1, y1 = _rect(320, 240, 320 * scale, 240 * scale, x, y)
+    x0, y0, x1, y1 = _rect((320 * scale, 240 * scale), (x, y))
     mix = tuple(opacity * r + (1 - opacity) * b for r, b in zip(RED, BLUE, strict=True))
     inside = (max(0, x0) + 3, max(0, y0) + 3, min(320, x1) - 3, min(240, y1) - 3)
     frame = frames[15]
@@ -249,9 +249,9 @@ def test_fade_in_on_bottom_track_starts_at_background(color_media: ColorMedia, t
     assert_color(frames[0], BLUE, tol=4)
     assert_color(frames[15], RED, tol=4)
     reds = [mean_rgb(frames[k])[0] for k in range(16)]
-    assert all(x < y for x, y in zip(reds, reds[1:], strict=False)), reds
+    assert all(x < y for x, y in itertools.pairwise(reds)), reds
     reds = [mean_rgb(frames[k])[0] for k in range(15, 30)]
-    assert all(x > y for x, y in zip(reds, reds[1:], strict=False)), reds
+    assert all(x > y for x, y in itertools.pairwise(reds)), reds
     assert mean_rgb(frames[29])[0] < 40  # nearly back to the background
     sound, rate = audio_samples(out)
     assert rms(sound[:, :480]) < 0.2 * rms(segment(sound, rate, 0.4, 0.6, margin=0))
@@ -324,28 +324,26 @@ def cut_sources(media: Callable[..., Path]) -> dict[str, tuple[Path, Path]]:
 
 
 @pytest.mark.parametrize(
-    ("rate", "a_start", "b_start", "cut"),
+    "case",
     [
         ("30", 0.0, 0.0, 1.0),
         ("30", 0.5, 1.0, 1.0),  # mid-GOP seeks
         ("30", 1 / 3, 2 + 1 / 30, 1.0),
         ("30", 0.51, 0.0333, 0.7),  # off-grid times snap to the nearest frame
-        ("30", 2.0, 3.0 - 1 / 30, 0.5),  # keyframe, and the source's last frames
+        ("30", 2.0, 4 - 4 / 30, 0.5),  # a keyframe; the source's last four frames
         ("30000/1001", 0.0, 0.0, 1.0),
         ("30000/1001", 10.0, 5.5, 1.0),
         ("30000/1001", 7.3, 11.0, 0.5),
     ],
+    ids=lambda c: "{}:{:.4g}:{:.4g}@{:g}".format(*c),
 )
 def test_cut_is_frame_exact(
     cut_sources: dict[str, tuple[Path, Path]],
     tmp_path: Path,
-    rate: str,
-    a_start: float,
-    b_start: float,
-    cut: float,
+    case: tuple[str, float, float, float],
 ):
-    from fractions import Fraction
-
+    """(frame rate, source_start of a, source_start of b, time of the cut)."""
+    rate, a_start, b_start, cut = case
     fps = Fraction(rate)
     a, b = cut_sources[rate]
     width, height = (320, 240) if rate == "30" else (160, 120)
@@ -550,9 +548,7 @@ def test_preset_vertical(one_second: vnb.Project, tmp_path: Path):
 # -- frame_at ------------------------------------------------------------------------------
 
 
-def test_frame_at_matches_the_render(
-    color_media: ColorMedia, testsrc: Path, tmp_path: Path
-):
+def test_frame_at_matches_the_render(color_media: ColorMedia, testsrc: Path, tmp_path: Path):
     p = project(background="#102030")
     v = p.add_track("video")
     a = v.add_clip(testsrc, start=0, source_start=0.3, duration=1.5)

@@ -106,7 +106,9 @@ def expected_full() -> Project:
     pip.locked = True
 
     music = p.add_track("audio", "music")
-    m1 = music.add_clip("media/music.wav", id="m1", start=0.0, duration=6.0, volume=0.8, fade_in=1.0)
+    m1 = music.add_clip(
+        "media/music.wav", id="m1", start=0.0, duration=6.0, volume=0.8, fade_in=1.0
+    )
     m2 = music.add_clip(
         "media/music.wav",
         id="m2",

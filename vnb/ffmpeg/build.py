@@ -468,6 +468,8 @@ class _Builder:
         if item.source is None:
             return self.silence(n)
         t0 = item.source_start + (s0 - item.start) / sr * item.speed
+        if t0 >= item.source_end - 0.01:  # the source's sound ended before this piece
+            return self.silence(n)
         needed = n / sr * item.speed + 0.1
         index, lead = self.source((item.clip_id, role), item.source, t0, needed, 0.0)
         filters = [

@@ -17,18 +17,38 @@ from vnb.media.probing import (
     probe,
     resolve_media_path,
 )
+from vnb.media.proxy import (
+    PROXY_HEIGHT,
+    ensure_proxy_async,
+    get_proxy,
+    make_proxy,
+    needs_proxy,
+    proxy_path,
+)
 from vnb.media.scan import scan
+from vnb.media.thumbnails import clip_thumbnails, thumbnails
+from vnb.media.waveform import clip_waveforms, peaks
 
 __all__ = [
     "ALLOWED_FORMATS",
     "MAX_FRAME_SIZE",
+    "PROXY_HEIGHT",
     "AudioStreamInfo",
     "MediaInfo",
     "VideoStreamInfo",
+    "clip_thumbnails",
+    "clip_waveforms",
+    "ensure_proxy_async",
     "gather",
+    "get_proxy",
+    "make_proxy",
+    "needs_proxy",
     "open_input",
+    "peaks",
     "plan_project",
     "probe",
+    "proxy_path",
     "resolve_media_path",
     "scan",
+    "thumbnails",
 ]

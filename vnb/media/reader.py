@@ -41,13 +41,14 @@ class SourceReader:
             msg = f"{self.path}: has no video stream"
             raise UnsupportedMediaError(msg) from None
         self._stream.thread_type = "AUTO"
-        self._tb: Fraction = self._stream.time_base or Fraction(1, 90_000)
+        self.time_base: Fraction = self._stream.time_base or Fraction(1, 90_000)
+        """Time base of ``pts``."""
         self.pts, self.keyframes = self._index()
         if not self.pts:
             self.close()
             msg = f"{self.path}: no video frames"
             raise UnsupportedMediaError(msg)
-        self.times = [float(p * self._tb) for p in self.pts]
+        self.times = [float(p * self.time_base) for p in self.pts]
         self._decoder = None
         self._last = -1
         self._frame: av.VideoFrame | None = None

@@ -252,6 +252,12 @@ def _video_item(
     )
 
 
+def _sound_end(info: MediaInfo | None) -> float:
+    if info is None or info.audio is None:
+        return 0.0
+    return info.audio.duration or info.duration or math.inf
+
+
 def _audio_item(clip: Clip, project: Project, info: MediaInfo | None, silent: bool) -> AudioItem:
     fps, sr = project.fps, project.sample_rate
     start, end = _frames(clip, fps)
@@ -262,6 +268,7 @@ def _audio_item(clip: Clip, project: Project, info: MediaInfo | None, silent: bo
         start=frame_to_sample(start, fps, sr),
         end=frame_to_sample(end, fps, sr),
         source_start=float(to_frame(clip.source_start, fps) / fps),
+        source_end=_sound_end(info),
         speed=clip.speed,
         volume=clip.volume,
         fade_in=round(clip.fade_in * sr),

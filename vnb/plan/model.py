@@ -162,6 +162,8 @@ class AudioItem:
     start: int
     end: int
     source_start: float
+    source_end: float
+    """Where the source's sound ends, in source seconds (it may end before its picture)."""
     speed: float
     volume: float
     fade_in: int

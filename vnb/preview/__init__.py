@@ -16,7 +16,7 @@ import numpy as np
 
 from vnb.errors import ProjectError
 from vnb.preview.compose import compose, frame_key_parts
-from vnb.schema.timebase import frame_at_time
+from vnb.schema.timebase import to_frame
 
 if TYPE_CHECKING:
     from vnb.plan import Plan
@@ -54,11 +54,10 @@ def frame_index(plan: Plan, t: float) -> int:
     Raises:
         ProjectError: ``t`` is outside ``[0, duration)``.
     """
-    k = frame_at_time(t, plan.fps) if t == t else -1  # NaN is never inside
-    if not 0 <= k < plan.frames or t < 0:
+    if not 0 <= t < plan.duration:  # NaN is never inside
         msg = f"t={t:g}: outside the project, which lasts [0, {plan.duration:g}) s"
         raise ProjectError(msg)
-    return k
+    return min(to_frame(t, plan.fps), plan.frames - 1)
 
 
 def _resize(frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
@@ -77,7 +76,7 @@ def frame_at(
 
     Args:
         project: the edit.
-        t: seconds; frame ``k`` is shown for ``k/fps <= t < (k+1)/fps``.
+        t: seconds, snapped to the nearest frame: the frame shown is ``round(t * fps)``.
         size: ``(width, height)`` of the result; default the project's size.
         cache: look the frame up in (and store it into) the disk cache.
 

@@ -10,6 +10,7 @@ images — all run by PyAV's libavfilter on single frames.
 from __future__ import annotations
 
 import bisect
+import math
 import threading
 from collections.abc import Sequence
 from fractions import Fraction
@@ -39,18 +40,36 @@ def _piece_at(pieces: Sequence[Piece], k: int) -> Piece | None:
 def source_frame_index(item: VideoItem, piece_start: int, k: int, fps: Fraction) -> int:
     """Index of the source frame the render shows at timeline frame ``k``.
 
-    The render seeks to the piece's first source time (less a guard of a quarter frame),
-    keeps frames from the first at or after it, and its ``fps`` filter shows at output frame
-    ``j`` the last source frame whose offset from that first frame, rounded to the output
-    grid, is at most ``j``.
+    The render seeks to the piece's first source time less a guard of a quarter frame and
+    keeps frames from the first at or after it; ``setpts=(PTS-STARTPTS)/speed`` makes their
+    offsets (truncated to whole ticks of the source's time base), and the ``fps`` filter
+    shows at output frame ``j`` the last frame whose offset, rounded to the nearest output
+    frame (halves away from zero), is at most ``j``. The same arithmetic is done here, in
+    integers.
     """
     assert item.source is not None  # noqa: S101
     reader = reader_for(item.source)
     src_fps = item.source_fps or fps
     t0 = item.source_time(piece_start, fps)
     first = reader.first_at_or_after(t0 - float(GUARD / src_fps))
-    target = reader.times[first] + float((k - piece_start + Fraction(1, 2)) / fps) * item.speed
-    return max(first, reader.last_before(target))
+    j = k - piece_start
+    scale = reader.time_base * fps
+    origin = reader.pts[first]
+
+    def slot(i: int) -> int:
+        ticks = reader.pts[i] - origin
+        if item.speed != 1:
+            ticks = int(ticks / item.speed)  # setpts truncates toward zero
+        return math.floor(ticks * scale + Fraction(1, 2))
+
+    lo, hi = first, len(reader.pts)  # the first index whose slot is > j
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if slot(mid) <= j:
+            lo = mid + 1
+        else:
+            hi = mid
+    return max(first, lo - 1)
 
 
 def _solid(color: str, size: tuple[int, int], fmt: str) -> av.VideoFrame:
@@ -109,7 +128,7 @@ def _on_canvas(item: VideoItem, piece: Piece, k: int, plan: Plan, *, base: bool)
     picture = _picture(item, piece, k, plan, alpha=alpha)
     if base and p.covers and not alpha:
         return picture
-    under = _solid(plan.background, size, "yuv420p") if base else _solid("black@0", size, "yuva420p")
+    under = _solid(plan.background, size, "yuv420p") if base else _solid("#00000000", size, "yuva420p")
     return overlay(under, picture, *clip_origin(item), fmt="yuv420" if base else "auto")
 
 

@@ -91,9 +91,35 @@ class Model(BaseModel):
     # calling it, so every problem of a document is collected into one ValidationError.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
+    def model_post_init(self, context: Any, /) -> None:
+        """Point the children back at this object (pydantic builds children first)."""
+        self._adopt()
+
+    def _adopt(self) -> None:
+        """Point the models held in fields (directly or in lists) at this object."""
+        for value in self.__dict__.values():
+            _adopt_value(self, value)
+
     def _path(self) -> str:
-        """Where this object sits in its project, e.g. ``tracks[0].clips[2]``."""
-        return ""
+        """Where this object sits in its project, e.g. ``tracks[0].clips[2].transform``."""
+        parent = self._parent
+        if not isinstance(parent, Model):
+            return ""
+        where = parent._child_name(self)
+        if where is None:  # taken out of its parent since
+            return ""
+        prefix = parent._path()
+        return f"{prefix}.{where}" if prefix else where
+
+    def _child_name(self, child: Model) -> str | None:
+        for name, value in self.__dict__.items():
+            if value is child:
+                return name
+            if isinstance(value, list):
+                for i, x in enumerate(value):
+                    if x is child:
+                        return f"{name}[{i}]"
+        return None
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_"):
@@ -110,7 +136,7 @@ class Model(BaseModel):
             self.__dict__.update(before)
             object.__setattr__(self, "__pydantic_fields_set__", fields_set)
             raise ProjectError(format_validation_error(err, self._path())) from None
-        self._adopt()
+        _adopt_value(self, self.__dict__.get(name))
 
     def __eq__(self, other: object) -> bool:
         # pydantic's __eq__ also compares private attributes, and ``_parent`` points back up
@@ -121,5 +147,11 @@ class Model(BaseModel):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def _adopt(self) -> None:
-        """Point children at their parent (subclasses with children override)."""
+
+def _adopt_value(parent: Model, value: object) -> None:
+    if isinstance(value, Model):
+        value._parent = parent
+    elif isinstance(value, list):
+        for x in value:
+            if isinstance(x, Model):
+                x._parent = parent

@@ -116,15 +116,6 @@ class Project(Model):
             raise ValueError("; ".join(problems))
         return self
 
-    def model_post_init(self, context: Any, /) -> None:
-        """Point the tracks back at this project."""
-        self._adopt()
-
-    def _adopt(self) -> None:
-        for t in self.tracks:
-            t._parent = self
-            t._adopt()
-
     # -- where files are -----------------------------------------------------------------
 
     @property
@@ -189,6 +180,7 @@ class Project(Model):
                 format_validation_error(err, f"markers[{len(self.markers)}]")
             ) from None
         self.markers.append(marker)
+        marker._parent = self
         return marker
 
     def find_clip(self, clip_id: str) -> Clip | None:

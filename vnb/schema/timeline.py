@@ -183,13 +183,7 @@ class Clip(Model):
         return self
 
     def _path(self) -> str:
-        track = self._parent
-        if track is not None:
-            for i, c in enumerate(track.clips):
-                if c is self:
-                    prefix = track._path()
-                    return f"{prefix}.clips[{i}]" if prefix else f"clips[{i}]"
-        return f"clip {self.id!r}"
+        return super()._path() or f"clip {self.id!r}"
 
     @property
     def end(self) -> float:
@@ -340,21 +334,8 @@ class Track(Model):
                 raise ValueError(msg)
         return self
 
-    def model_post_init(self, context: Any, /) -> None:
-        """Point the clips back at this track."""
-        self._adopt()
-
-    def _adopt(self) -> None:
-        for c in self.clips:
-            c._parent = self
-
     def _path(self) -> str:
-        project = self._parent
-        if project is not None:
-            for i, t in enumerate(project.tracks):
-                if t is self:
-                    return f"tracks[{i}]"
-        return f"track {self.id!r}"
+        return super()._path() or f"track {self.id!r}"
 
     # -- editing -------------------------------------------------------------------------
 
@@ -480,6 +461,13 @@ class Track(Model):
             )
         except ValidationError as err:
             raise ProjectError(format_validation_error(err, where)) from None
+        shorter = min((ca, cb), key=lambda c: c.duration)
+        if tr.duration > shorter.duration + 1e-9:
+            msg = (
+                f"{where}.duration: {tr.duration:g} s is longer than clip {shorter.id!r} "
+                f"({shorter.duration:g} s)"
+            )
+            raise ProjectError(msg)
         if self.kind == "audio" and tr.kind not in ("crossfade", "fade"):
             msg = f"{where}.kind: audio tracks only crossfade, not {tr.kind!r}"
             raise ProjectError(msg)
@@ -499,6 +487,7 @@ class Track(Model):
         for c in later:
             c.start = max(0.0, c.start - tr.duration)
         self.transitions.append(tr)
+        tr._parent = self
         return tr
 
     def add_title(
@@ -526,6 +515,7 @@ class Track(Model):
         except ValidationError as err:
             raise ProjectError(format_validation_error(err, where)) from None
         self.titles.append(title)
+        title._parent = self
         return title
 
     def add_subtitles(self, file: str | os.PathLike[str] | None = None, **fields: Any) -> Subtitles:
@@ -545,6 +535,7 @@ class Track(Model):
         except ValidationError as err:
             raise ProjectError(format_validation_error(err, where)) from None
         self.subtitles.append(subs)
+        subs._parent = self
         return subs
 
 
