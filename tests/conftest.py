@@ -87,7 +87,11 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def media(media_dir: Path) -> MakeMedia:
-    """``media(name, **options)``: a file made by `make_media`, once per session per name."""
+    """``media(name, **options)``: a file made by `make_media`, once per session per name.
+
+    Example: ``media("tone.mp4", video="color=c=red:s=320x240:r=30:d=2",
+    audio="sine=f=660:d=2", gop=30)``.
+    """
     made: dict[str, tuple[dict[str, Any], Path]] = {}
 
     def get(name: str, **options: Any) -> Path:

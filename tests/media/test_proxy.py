@@ -32,6 +32,56 @@ thumbs_mod = importlib.import_module("vnb.media.thumbnails")
 VFR = "setpts='if(lt(N,30),N,N*2)/(30*TB)'"  # 1/30 s apart, then 2/30 s apart
 
 
+def lavfi(
+    folder: Path,
+    name: str,
+    *,
+    video: str | None,
+    audio: str | None,
+    gop: int = 60,
+    crf: int = 10,
+    extra: tuple[str, ...] = (),
+) -> Path:
+    """Make ``folder/name`` from lavfi sources: H.264 and AAC (``extra`` overrides)."""
+    path = folder / name
+    if path.exists():
+        return path
+    args: list[str] = []
+    for source in (video, audio):
+        if source is not None:
+            args += ["-f", "lavfi", "-i", source]
+    if video is not None:
+        args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", str(crf), "-g", str(gop)]
+        args += ["-pix_fmt", "yuv420p"]
+    if audio is not None:
+        args += ["-c:a", "aac", "-b:a", "192k", "-ar", "48000"]
+    run_ffmpeg(*args, *extra, str(path))
+    return path
+
+
+def run_ffmpeg(*args: str) -> None:
+    exe = vnb.render.find_ffmpeg()
+    subprocess.run([exe, "-v", "error", "-y", "-nostdin", *args], check=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="module")
+def media(media_dir: Path):
+    """``media(name, video=..., audio=..., ...)``: a file made once per module."""
+    return lambda name, **options: lavfi(media_dir, name, **options)
+
+
+@pytest.fixture(scope="module")
+def still_png(media_dir: Path) -> Path:
+    path = media_dir / "still.png"
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=1:d=1", "-frames:v", "1", str(path))
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _tmp_cache(tmp_path: Path):
     cache.configure(directory=tmp_path / "cache")
@@ -42,7 +92,7 @@ def _tmp_cache(tmp_path: Path):
 @pytest.fixture(scope="module")
 def master(media) -> Path:
     """A heavy 640×360 master: lossless H.264, GOP 60, with sound."""
-    return media("master.mp4", video="testsrc2=s=640x360:r=30:d=3", audio="sine=d=3", crf=0)
+    return media("px-master.mp4", video="testsrc2=s=640x360:r=30:d=3", audio="sine=d=3", crf=0)
 
 
 def frames(path: Path) -> list[tuple[float, bool]]:
@@ -79,6 +129,18 @@ def test_proxy_is_small_all_intra_video_only_and_keeps_timing(master):
     assert_same_timing(master, proxy)
     assert make_proxy(master, height=180) == proxy  # made once
     assert not [p for p in proxy.parent.iterdir() if p.name.endswith(".part")]
+
+
+def test_mpegts_timestamps_are_kept(media):
+    ts = media("px.ts", video="testsrc2=s=320x240:r=30:d=2", audio="sine=d=2", gop=30)
+    first = frames(ts)[0][0]
+    assert first > 1.0  # MPEG-TS streams do not start at zero
+    direct = thumbnails(ts, count=2, height=60)  # keyframes at 0 and 1 s
+    proxy = make_proxy(ts)
+    assert_same_timing(ts, proxy)
+    exact = thumbnails(ts, count=2, height=60, end=2.0)  # frames at 0.5 and 1.5 s, from the proxy
+    assert exact.shape == direct.shape
+    assert np.abs(exact.astype(int) - direct).mean() > 5
 
 
 def test_variable_frame_rate_timestamps_pass_through(media):

@@ -27,6 +27,56 @@ RED_BLUE = (
 SIDE_BY_SIDE = "color=c=red:s=160x240:r=30:d=1[r];color=c=blue:s=160x240:r=30:d=1[b];[r][b]hstack"
 
 
+def lavfi(
+    folder: Path,
+    name: str,
+    *,
+    video: str | None,
+    audio: str | None,
+    gop: int = 60,
+    crf: int = 10,
+    extra: tuple[str, ...] = (),
+) -> Path:
+    """Make ``folder/name`` from lavfi sources: H.264 and AAC (``extra`` overrides)."""
+    path = folder / name
+    if path.exists():
+        return path
+    args: list[str] = []
+    for source in (video, audio):
+        if source is not None:
+            args += ["-f", "lavfi", "-i", source]
+    if video is not None:
+        args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", str(crf), "-g", str(gop)]
+        args += ["-pix_fmt", "yuv420p"]
+    if audio is not None:
+        args += ["-c:a", "aac", "-b:a", "192k", "-ar", "48000"]
+    run_ffmpeg(*args, *extra, str(path))
+    return path
+
+
+def run_ffmpeg(*args: str) -> None:
+    exe = vnb.render.find_ffmpeg()
+    subprocess.run([exe, "-v", "error", "-y", "-nostdin", *args], check=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="module")
+def media(media_dir: Path):
+    """``media(name, video=..., audio=..., ...)``: a file made once per module."""
+    return lambda name, **options: lavfi(media_dir, name, **options)
+
+
+@pytest.fixture(scope="module")
+def still_png(media_dir: Path) -> Path:
+    path = media_dir / "still.png"
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=1:d=1", "-frames:v", "1", str(path))
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _tmp_cache(tmp_path: Path):
     cache.configure(directory=tmp_path / "cache")
@@ -51,11 +101,7 @@ def opens(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 @pytest.fixture(scope="module")
 def red_blue(media) -> Path:
     """2 s red then 2 s blue, 320×240, GOP 60 (keyframes at 0 and 2 s), with a tone."""
-    return media("red-blue.mp4", video=RED_BLUE, audio="sine=f=440:d=4")
-
-
-def run_ffmpeg(*args: str) -> None:
-    subprocess.run([vnb.render.find_ffmpeg(), "-v", "error", "-y", *args], check=True, timeout=60)
+    return media("th-red-blue.mp4", video=RED_BLUE, audio="sine=f=440:d=4")
 
 
 def close_to(pixels: np.ndarray, rgb: tuple[int, int, int], tol: int = 40) -> bool:
@@ -82,18 +128,42 @@ def test_span_and_keyframe_semantics(red_blue):
     assert close_to(thumbnails(red_blue, count=1, start=3.0, end=100.0)[0], BLUE)
 
 
+def test_shared_keyframes_are_decoded_once(media, monkeypatch):
+    src = media("th-testsrc.mp4", video="testsrc2=s=320x240:r=30:d=3", audio=None)
+    real, decoded = thumbs_mod._next_keyframe, []
+
+    def counting(*args):
+        pts, frame = real(*args)
+        decoded.extend([pts] if frame is not None else [])
+        return pts, frame
+
+    monkeypatch.setattr(thumbs_mod, "_next_keyframe", counting)
+    strip = thumbnails(src, count=6, height=24)  # centres 0.25 … 2.75 s; keyframes 0 and 2 s
+    assert len(decoded) == 2  # not 6
+    assert (strip[:4] == strip[0]).all() and (strip[4:] == strip[4]).all()
+    assert not (strip[0] == strip[4]).all()
+
+
+def test_mpegts_lands_on_the_keyframe_before(media):
+    # MPEG-TS seeks bisect timestamps and may land after the keyframe: thumbnails look back.
+    ts = media("th-red-blue.ts", video=RED_BLUE, audio="sine=f=440:d=4", gop=30)
+    strip = thumbnails(ts, count=8, height=24)
+    assert [close_to(t, RED) for t in strip] == [True] * 4 + [False] * 4
+    assert all(close_to(t, BLUE) for t in strip[4:])
+
+
 def test_width_follows_display_aspect(media):
-    wide = media("sar2.mp4", video="testsrc2=s=320x240:r=30:d=1,setsar=2", audio=None)
+    wide = media("th-sar2.mp4", video="testsrc2=s=320x240:r=30:d=1,setsar=2", audio=None)
     assert thumbnails(wide, count=2, height=72).shape == (2, 72, 192, 3)  # 8:3
-    odd = media("odd.mp4", video="testsrc2=s=300x240:r=30:d=1", audio=None)
+    odd = media("th-odd.mp4", video="testsrc2=s=300x240:r=30:d=1", audio=None)
     assert thumbnails(odd, count=1, height=71).shape == (1, 71, 88, 3)  # 88.75 → even 88
 
 
 def test_rotated_source_is_shown_upright(media, media_dir):
-    flat = media("halves.mp4", video=SIDE_BY_SIDE, audio=None)
-    rotated = media_dir / "halves-rot.mp4"
+    flat = media("th-halves.mp4", video=SIDE_BY_SIDE, audio=None)
+    rotated = media_dir / "th-halves-rot.mp4"
     run_ffmpeg("-display_rotation", "90", "-i", str(flat), "-c", "copy", str(rotated))
-    upright = media_dir / "halves-rot.png"
+    upright = media_dir / "th-halves-rot.png"
     run_ffmpeg("-i", str(rotated), "-frames:v", "1", str(upright))  # ffmpeg autorotates
     reference = np.asarray(Image.open(upright).convert("RGB"))
     assert reference.shape == (320, 240, 3)
@@ -133,7 +203,7 @@ def test_changed_file_misses(red_blue, tmp_path, opens):
 
 
 def test_refusals(media, red_blue):
-    sound = media("sound-only.m4a", video=None, audio="sine=d=1")
+    sound = media("th-sound-only.m4a", video=None, audio="sine=d=1")
     with pytest.raises(UnsupportedMediaError, match="no video"):
         thumbnails(sound, count=2)
     for bad in ({"count": 0}, {"count": 2, "height": 1}, {"count": 2, "start": 3, "end": 1}):
@@ -144,7 +214,7 @@ def test_refusals(media, red_blue):
 
 
 def test_clip_thumbnails(red_blue, still_png, media, tmp_path):
-    sound = media("sound-only.m4a", video=None, audio="sine=d=1")
+    sound = media("th-sound-only.m4a", video=None, audio="sine=d=1")
     gone = tmp_path / "gone.mp4"
     shutil.copyfile(red_blue, gone)
     p = vnb.Project(name="t", width=640, height=360, fps=30)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import vnb
+import vnb.render
 from vnb import cache
 from vnb.media import clip_waveforms, peaks
 
@@ -16,6 +18,56 @@ wave_mod = importlib.import_module("vnb.media.waveform")
 
 # 0.5-amplitude 440 Hz tone for 1 s, then 1 s of silence; the right channel is always silent.
 TONE_THEN_SILENCE = "aevalsrc=if(lt(t\\,1)\\,0.5*sin(2*PI*440*t)\\,0)|0:s=48000:d=2"
+
+
+def lavfi(
+    folder: Path,
+    name: str,
+    *,
+    video: str | None,
+    audio: str | None,
+    gop: int = 60,
+    crf: int = 10,
+    extra: tuple[str, ...] = (),
+) -> Path:
+    """Make ``folder/name`` from lavfi sources: H.264 and AAC (``extra`` overrides)."""
+    path = folder / name
+    if path.exists():
+        return path
+    args: list[str] = []
+    for source in (video, audio):
+        if source is not None:
+            args += ["-f", "lavfi", "-i", source]
+    if video is not None:
+        args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", str(crf), "-g", str(gop)]
+        args += ["-pix_fmt", "yuv420p"]
+    if audio is not None:
+        args += ["-c:a", "aac", "-b:a", "192k", "-ar", "48000"]
+    run_ffmpeg(*args, *extra, str(path))
+    return path
+
+
+def run_ffmpeg(*args: str) -> None:
+    exe = vnb.render.find_ffmpeg()
+    subprocess.run([exe, "-v", "error", "-y", "-nostdin", *args], check=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="module")
+def media(media_dir: Path):
+    """``media(name, video=..., audio=..., ...)``: a file made once per module."""
+    return lambda name, **options: lavfi(media_dir, name, **options)
+
+
+@pytest.fixture(scope="module")
+def still_png(media_dir: Path) -> Path:
+    path = media_dir / "still.png"
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=1:d=1", "-frames:v", "1", str(path))
+    return path
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +100,9 @@ def tone_wav(media) -> Path:
 @pytest.fixture(scope="module")
 def tone_mp4(media) -> Path:
     """The same sound in AAC, beside 2 s of video."""
-    return media("tone-silence.mp4", video="testsrc2=s=160x120:r=30:d=2", audio=TONE_THEN_SILENCE)
+    return media(
+        "wf-tone-silence.mp4", video="testsrc2=s=160x120:r=30:d=2", audio=TONE_THEN_SILENCE
+    )
 
 
 def test_shape_and_silence(tone_wav, tone_mp4):
@@ -87,7 +141,7 @@ def test_span(tone_mp4):
 
 
 def test_no_audio_is_zeros(media):
-    silent = media("no-audio.mp4", video="testsrc2=s=160x120:r=30:d=1", audio=None)
+    silent = media("wf-no-audio.mp4", video="testsrc2=s=160x120:r=30:d=1", audio=None)
     w = peaks(silent, columns=7)
     assert w.shape == (7, 2)
     assert not w.any()
@@ -116,7 +170,7 @@ def test_bad_requests(tone_wav):
 
 
 def test_clip_waveforms(tone_wav, tone_mp4, media, still_png):
-    video_only = media("no-audio.mp4", video="testsrc2=s=160x120:r=30:d=1", audio=None)
+    video_only = media("wf-no-audio.mp4", video="testsrc2=s=160x120:r=30:d=1", audio=None)
     p = vnb.Project(name="w", width=320, height=240, fps=30)
     v = p.add_track("video")
     a = v.add_clip(str(tone_mp4), start=0, duration=2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,14 +27,28 @@ def video_frames(path: Path) -> np.ndarray:
         return np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)])
 
 
+@functools.lru_cache(maxsize=8)
+def source_frames(path: Path) -> np.ndarray:
+    """`video_frames` of a source file, decoded once (read only: do not change it)."""
+    frames = video_frames(path)
+    frames.flags.writeable = False
+    return frames
+
+
 def audio_samples(path: Path) -> tuple[np.ndarray, int]:
-    """The first audio stream as float samples, channels × N, and its sample rate."""
+    """The first audio stream as float samples (full scale ±1), channels × N, and its rate."""
+    chunks = []
     with av.open(str(path)) as container:
-        stream = container.streams.audio[0]
-        rate = stream.rate
-        chunks = [f.to_ndarray() for f in container.decode(audio=0)]
-    data = np.concatenate(chunks, axis=1).astype(np.float64)
-    return data, rate
+        rate = container.streams.audio[0].rate
+        for frame in container.decode(audio=0):
+            data = frame.to_ndarray()
+            if not frame.format.is_planar:  # interleaved: 1 × (N·channels)
+                data = data.reshape(-1, frame.layout.nb_channels).T
+            chunks.append(data)
+    data = np.concatenate(chunks, axis=1)
+    if np.issubdtype(data.dtype, np.integer):
+        return data.astype(np.float64) / (np.iinfo(data.dtype).max + 1), rate
+    return data.astype(np.float64), rate
 
 
 @dataclass(frozen=True)
@@ -81,11 +96,12 @@ def assert_color(
     rgb: tuple[float, float, float],
     box: tuple[int, int, int, int] | None = None,
     tol: float = 12,
+    what: str = "",
 ) -> None:
     """The mean colour of ``frame`` (or ``box``) is ``rgb`` within ``tol`` per channel."""
     got = mean_rgb(frame, box)
     assert np.all(np.abs(got - np.asarray(rgb)) <= tol), (
-        f"colour {got.round(1)} is not {rgb} ± {tol}"
+        f"{what + ': ' if what else ''}colour {got.round(1)} is not {rgb} ± {tol}"
     )
 
 
@@ -100,10 +116,12 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return float("inf") if mse == 0 else 10 * np.log10(255**2 / mse)
 
 
-def closest(frame: np.ndarray, source: np.ndarray) -> int:
-    """Index of the source frame most like ``frame``."""
-    diffs = np.abs(source.astype(np.int16) - frame.astype(np.int16)).mean(axis=(1, 2, 3))
-    return int(diffs.argmin())
+def closest(frame: np.ndarray, source: np.ndarray, near: int | None = None, reach: int = 4) -> int:
+    """Index of the source frame most like ``frame`` (among ``near ± reach`` if given)."""
+    lo, hi = (0, len(source)) if near is None else (max(0, near - reach), near + reach + 1)
+    window = source[lo:hi].astype(np.int16)
+    diffs = np.abs(window - frame.astype(np.int16)).mean(axis=(1, 2, 3))
+    return lo + int(diffs.argmin())
 
 
 def segment(samples: np.ndarray, rate: int, t0: float, t1: float, margin: float = 0.05):

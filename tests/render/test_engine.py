@@ -23,6 +23,7 @@ from vnb.ffmpeg import text_origin
 from vnb.media import plan_project
 from vnb.render.export import text_images
 from vnb.schema import Transform
+from vnb.schema.timebase import frame_to_sample, to_frame
 
 from .avcheck import (
     assert_color,
@@ -35,6 +36,7 @@ from .avcheck import (
     render,
     rms,
     segment,
+    source_frames,
     stream_info,
     video_frames,
 )
@@ -76,16 +78,17 @@ def test_solid_colour_clips_pictures_and_sound(color_media: ColorMedia, tmp_path
     # First, centre and last frame of every stretch: boundaries fall on exact frames.
     for first, last, rgb in [(0, 30, RED), (30, 60, BLUE), (60, 75, YELLOW), (75, 90, LIME)]:
         for k in (first, (first + last) // 2, last - 1):
-            assert_color(frames[k], rgb), f"frame {k}"
+            assert_color(frames[k], rgb, what=f"frame {k}")
     for k in (90, 105, 119):
-        assert_color(frames[k], CYAN)
+        assert_color(frames[k], CYAN, what=f"frame {k}")
+    assert [x.name for x in tmp_path.iterdir()] == ["colours.mp4"]  # no temporary files left
 
     sound, rate = audio_samples(out)
     assert rate == 48_000
     assert sound.shape[1] / rate == pytest.approx(4.0, abs=0.03)
     ref, ref_rate = audio_samples(red)
     level = rms(segment(ref, ref_rate, 0.5, 1.5))
-    assert level > 0.05  # lavfi's sine is at 1/8 of full scale
+    assert level > 0.05  # lavfi's sine peaks at 1/8 of full scale
     for (t0, t1), freq, volume in [((0, 1), 440, 1.0), ((1, 2), 880, 0.5), ((3, 4), 660, 2.0)]:
         part = segment(sound, rate, t0, t1)
         assert dominant_frequency(part, rate) == pytest.approx(freq, abs=3)
@@ -195,6 +198,41 @@ def test_upper_track_overlays_at_opacity_and_position(
         assert_color(frames[k], BLUE, tol=4)
 
 
+# A sawtooth per channel (rising left, falling right): every sample tells where it came from.
+RAMP = "aevalsrc=exprs='0.9*(mod(t,1)-0.5)|0.9*(0.5-mod(t,1))':s=48000:d=4"
+
+
+@pytest.mark.parametrize("rate", ["30", "30000/1001", "25"])
+@pytest.mark.parametrize("track", ["audio", "video"])
+def test_sound_is_sample_exact(media: Callable[..., Path], tmp_path: Path, track: str, rate: str):
+    """PCM in, PCM out: each clip's sound is the source's samples from its (snapped) start."""
+    if track == "audio":
+        src = media("ramp.wav", video=None, audio=RAMP, extra=("-c:a", "pcm_s16le"))
+    else:
+        video = "testsrc2=s=160x120:r=30:d=4"
+        src = media("ramp.mov", video=video, audio=RAMP, extra=("-c:a", "pcm_s16le"))
+    fps = Fraction(rate)
+    p = project(160, 120, fps=rate)
+    t = p.add_track(track)
+    clips = [(0.1, 0.25, 0.5), (0.6, 2.0, 1.0), (1.6, 1.0, 0.4)]  # start, source_start, duration
+    for start, source_start, duration in clips:
+        t.add_clip(src, start=start, source_start=source_start, duration=duration)
+    out = tmp_path / "sound.wav"
+    render(p, out, preset="audio-only", container="wav", audio_codec="pcm_s16le")
+    sound, sr = audio_samples(out)
+    ref, _ = audio_samples(src)
+
+    def sample(seconds: float) -> int:  # the sample at the frame boundary nearest to seconds
+        return frame_to_sample(to_frame(seconds, fps), fps, sr)
+
+    assert sound.shape == (2, sample(2.0))
+    assert not sound[:, : sample(0.1)].any()  # silence before the first clip
+    for start, source_start, duration in clips:
+        a0, a1 = sample(start), sample(start + duration)
+        s0 = round(to_frame(source_start, fps) / fps * sr)
+        assert np.array_equal(sound[:, a0:a1], ref[:, s0 : s0 + a1 - a0]), (start, source_start)
+
+
 def test_double_speed_shows_every_other_source_frame_and_keeps_pitch(
     media: Callable[..., Path], tmp_path: Path
 ):
@@ -205,11 +243,11 @@ def test_double_speed_shows_every_other_source_frame_and_keeps_pitch(
     p.add_track("video").add_clip(src, start=0, source_start=0.5, duration=1.0, speed=2.0)
     out = tmp_path / "fast.mp4"
     render(p, out)
-    frames, source = video_frames(out), video_frames(src)
+    frames, source = video_frames(out), source_frames(src)
     assert len(frames) == 30
     for k, frame in enumerate(frames):
         expected = 15 + 2 * k
-        assert closest(frame, source) == expected, f"frame {k}"
+        assert closest(frame, source, expected) == expected, f"frame {k}"
         assert psnr(frame, source[expected]) > 35
 
     sound, rate = audio_samples(out)
@@ -354,14 +392,67 @@ def test_cut_is_frame_exact(
     out = tmp_path / "cut.mp4"
     render(p, out)
     frames = video_frames(out)
-    src_a, src_b = video_frames(a), video_frames(b)
+    src_a, src_b = source_frames(a), source_frames(b)
     k_cut = round(cut * fps)
     assert len(frames) == k_cut + 4
     a0, b0 = round(a_start * fps), round(b_start * fps)
     for k in [0, 1, *range(max(2, k_cut - 3), k_cut + 4)]:
         src, expected = (src_a, a0 + k) if k < k_cut else (src_b, b0 + k - k_cut)
-        assert closest(frames[k], src) == expected, f"frame {k}"
+        assert closest(frames[k], src, expected) == expected, f"frame {k}"
         assert psnr(frames[k], src[expected]) > 35, f"frame {k}"
+
+
+EARLY_FRAMES = pytest.mark.xfail(
+    strict=True,
+    reason="other source rate: the seek drops the frame holding the start and fps rounds to "
+    "nearest, so frames show early (60 fps in 29.97: always the next one); preview copies it",
+)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("60", "30", 1.0),
+        ("50", "25", 0.4),
+        pytest.param(("60", "30000/1001", 0.5), marks=EARLY_FRAMES),
+        pytest.param(("24", "30", 0.0), marks=EARLY_FRAMES),
+        pytest.param(("25", "30", 0.0), marks=EARLY_FRAMES),
+    ],
+    ids=lambda c: "{}fps-in-{}@{:g}".format(*c),
+)
+def test_other_frame_rate_shows_the_frame_that_holds_the_time(
+    media: Callable[..., Path], tmp_path: Path, case: tuple[str, str, float]
+):
+    """Frame k shows the source frame whose interval holds the clip's source time at k."""
+    src_rate, rate, source_start = case
+    src = media(f"rate-{src_rate}.mp4", video=f"testsrc2=s=160x120:r={src_rate}:d=3", audio=None)
+    p = project(160, 120, fps=rate)
+    p.add_track("video").add_clip(src, start=0, source_start=source_start, duration=1.0)
+    out = tmp_path / "rate.mp4"
+    render(p, out)
+    frames, source = video_frames(out), source_frames(src)
+    fps, src_fps = Fraction(rate), Fraction(src_rate)
+    first = Fraction(round(source_start * fps)) / fps  # source_start snaps to the grid
+    expected = [int((first + Fraction(k) / fps) * src_fps) for k in range(len(frames))]
+    shown = [closest(f, source, e) for f, e in zip(frames, expected, strict=True)]
+    assert shown == expected
+
+
+def test_translucent_colour_clip_over_background(tmp_path: Path):
+    """A colour with an alpha channel lets what is below show through."""
+    p = project(background="blue")
+    p.add_track("video").add_clip(color="#ff000080", start=0, duration=0.2)
+    p.add_track("video").add_clip(
+        color="#00ff0080", start=0, duration=0.2, transform=Transform(scale=0.5)
+    )
+    out = tmp_path / "alpha.mp4"
+    render(p, out)
+    frame = video_frames(out)[3]
+    half = 0x80 / 255
+    purple = (255 * half, 0, 255 * (1 - half))
+    assert_color(frame, purple, (0, 0, 320, 40), tol=10)
+    green_over = tuple(g * half + c * (1 - half) for g, c in zip(LIME, purple, strict=True))
+    assert_color(frame, green_over, (100, 80, 220, 160), tol=10)
 
 
 # -- failures ------------------------------------------------------------------------------
@@ -457,6 +548,20 @@ def test_overlap_without_transition_names_both_clips(color_media: ColorMedia, tm
     assert "without a transition" in str(err.value)
 
 
+def test_transition_that_does_not_last_the_overlap(color_media: ColorMedia, tmp_path: Path):
+    p = project()
+    v = p.add_track("video")
+    a = v.add_clip(color_media("red", 440), start=0, duration=1.0, id="first")
+    b = v.add_clip(color_media("blue", 880), start=0.5, duration=1.0, id="second")
+    tr = v.add_transition(a, b, duration=0.5)
+    tr.duration = 0.3
+    with pytest.raises(ProjectError, match="exactly their overlap") as err:
+        render(p, tmp_path / "x.mp4")
+    assert "'first'" in str(err.value)
+    assert "'second'" in str(err.value)
+    assert "0.5 s" in str(err.value)
+
+
 def test_missing_media_lists_every_clip(tmp_path: Path):
     p = project()
     v = p.add_track("video")
@@ -548,13 +653,28 @@ def test_preset_vertical(one_second: vnb.Project, tmp_path: Path):
 # -- frame_at ------------------------------------------------------------------------------
 
 
-def test_frame_at_matches_the_render(color_media: ColorMedia, testsrc: Path, tmp_path: Path):
+@pytest.fixture
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """frame_at may use the disk cache: give it a folder of its own."""
+    from vnb import cache
+
+    monkeypatch.setenv("VNB_CACHE_DIR", str(tmp_path / "cache"))
+    cache.configure(directory=tmp_path / "cache")
+    yield
+    cache.configure()
+
+
+@pytest.fixture(scope="module")
+def busy_edit(
+    color_media: ColorMedia, testsrc: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[vnb.Project, np.ndarray]:
+    """A crossfade, an effect, a translucent scaled overlay with an effect, and a title."""
     p = project(background="#102030")
     v = p.add_track("video")
     a = v.add_clip(testsrc, start=0, source_start=0.3, duration=1.5)
     b = v.add_clip(color_media("blue", 880), start=1.2, duration=1.3)
     b.effects.append(vnb.effects.brightness(0.2))
-    v.add_transition(a, b, "crossfade", duration=0.3)
+    v.add_transition(a, b, "crossfade", duration=0.3)  # frames 36..44
     top = p.add_track("video")
     top.add_clip(
         testsrc,
@@ -565,20 +685,28 @@ def test_frame_at_matches_the_render(color_media: ColorMedia, testsrc: Path, tmp
         effects=[vnb.effects.grayscale()],
     )
     p.add_title("Hello, vnb!", start=0.2, duration=1.0, size=24, outline=2)
-    out = tmp_path / "whole.mp4"
+    out = tmp_path_factory.mktemp("busy") / "busy.mp4"
     render(p, out)
     frames = video_frames(out)
     assert len(frames) == 75
-    for t in (0.0, 0.25, 1 / 3, 1.0, 1.3, 2.0, 2.49):
-        k = int(t * 30 + 1e-9)
-        still = p.frame_at(t)
-        assert still.shape == (240, 320, 3)
-        assert psnr(still, frames[k]) >= 35, f"t={t}"
-        neighbour = frames[k + 1] if k + 1 < len(frames) else frames[k - 1]
-        if mad(frames[k], neighbour) > 1:  # frames that differ tell a one-frame error
-            assert psnr(still, frames[k]) > psnr(still, neighbour)
+    return p, frames
 
 
+@pytest.mark.usefixtures("own_cache")
+@pytest.mark.parametrize("k", [0, 7, 15, 20, 38, 40, 45, 59, 60, 74])
+def test_frame_at_matches_the_render(busy_edit: tuple[vnb.Project, np.ndarray], k: int):
+    p, frames = busy_edit
+    t = k / 30 + 0.01  # frame k: times snap to the nearest frame
+    still = p.frame_at(t)
+    assert still.shape == (240, 320, 3)
+    assert still.dtype == np.uint8
+    assert psnr(still, frames[k]) >= 35
+    for j in (k - 1, k + 1):  # and a one-frame error would be seen
+        if 0 <= j < len(frames) and mad(frames[j], frames[k]) > 1:
+            assert psnr(still, frames[k]) > psnr(still, frames[j]) + 3, f"looks like frame {j}"
+
+
+@pytest.mark.usefixtures("own_cache")
 def test_frame_at_outside_the_project(color_media: ColorMedia):
     p = project()
     p.add_track("video").add_clip(color_media("red", 440), start=0, duration=1.0)

@@ -475,8 +475,11 @@ class _Builder:
         filters = [
             make_filter("asetpts", {"expr": "PTS-STARTPTS"}),
             make_filter("aresample", {"osr": sr}),
-            make_filter("aformat", {"sample_fmts": "fltp", "channel_layouts": "stereo"}),
         ]
+        if item.channels == 1:  # both sides at full level, not ffmpeg's -3 dB upmix
+            filters.append(make_filter("pan", {"args": "stereo|c0=c0|c1=c0"}))
+        stereo = {"sample_fmts": "fltp", "channel_layouts": "stereo"}
+        filters.append(make_filter("aformat", stereo))
         if lead > 0:
             filters += [
                 make_filter("atrim", {"start_sample": round(lead * sr)}),

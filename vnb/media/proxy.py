@@ -9,12 +9,14 @@ or MJPEG in MOV when the ffmpeg binary has no libx264. Decode them with PyAV's d
 threading: frame threading (``thread_type="AUTO"``) delays the first frame after a seek and
 measured 0.7–1.0 ms.
 
-A proxy keeps the source's frame timestamps (``-fps_mode passthrough``, no ``-r``), measured
-from the start of the source as ``source_start`` is, its coded orientation (its display
-rotation is kept as metadata, like the source's) and its display aspect ratio with square
-pixels; it has no sound. Proxies live in ``vnb.cache.cache_dir() / "proxies"`` under the
-SHA-256 of the source's identity (path, size, mtime) and the settings: a changed source gets a
-new proxy. They are written to a temporary name and renamed when whole.
+A proxy keeps the source's frame timestamps (``-copyts -fps_mode passthrough``, no ``-r``:
+within 1 ms, also for an MPEG-TS source whose first frame is at 1.47 s and for variable frame
+rates), so a reader of the proxy finds the same frame at the same time as in the source. It
+keeps the coded orientation (the display rotation stays as metadata, like the source's) and
+the display aspect ratio, with square pixels; it has no sound. Proxies live in
+``vnb.cache.cache_dir() / "proxies"`` under the SHA-256 of the source's identity (path, size,
+mtime) and the settings: a changed source gets a new proxy. They are written to a temporary
+name and renamed when whole.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ __all__ = [
 
 PROXY_HEIGHT = 360
 """The default height of proxies, in pixels."""
-_KEY = "vnb.media.proxy/1"
+_KEY = "vnb.media.proxy/2"
 _H264 = ("mp4", ".mp4", ("-c:v", "libx264", "-preset", "ultrafast", "-g", "1", "-crf", "23"))
 _MJPEG = ("mov", ".mov", ("-c:v", "mjpeg", "-q:v", "3"))
 _executor: ThreadPoolExecutor | None = None
@@ -149,12 +151,13 @@ def make_proxy(
     with open_input(resolved) as container:  # the same checks as every other open
         stream = container.streams.video[0]
         aspect, coded_h = display_aspect(stream), stream.codec_context.height
+        first = float((stream.start_time or 0) * stream.time_base) if stream.time_base else 0.0
     out_h = max(2, min(height, coded_h - coded_h % 2))
     out_w = even_width(out_h, float(aspect))
     muxer, _, options = _codec()
     args = [
         *("-protocol_whitelist", "file", "-format_whitelist", ",".join(ALLOWED_FORMATS)),
-        *("-noautorotate", "-i", f"file:{resolved}"),
+        *("-noautorotate", "-copyts", "-i", f"file:{resolved}"),
         *("-map", "0:v:0", "-an", "-sn", "-dn", "-map_metadata", "-1"),
         *("-vf", f"scale={out_w}:{out_h}:flags=area,setsar=1", "-fps_mode", "passthrough"),
         *options,
@@ -163,7 +166,7 @@ def make_proxy(
     target.parent.mkdir(parents=True, exist_ok=True)
     from vnb.render import run_ffmpeg  # noqa: PLC0415 - vnb.media stays free of vnb.render
 
-    total = info.video.duration or info.duration or 1.0
+    total = first + (info.video.duration or info.duration or 1.0)  # -copyts: progress from 0
     return run_ffmpeg(
         args,
         target,

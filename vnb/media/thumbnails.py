@@ -1,11 +1,11 @@
 """Thumbnail strips of media files and of a project's clips, for the timeline.
 
-A strip is ``count`` small pictures at evenly spaced times: the centres of ``count`` equal
-slices of ``[start, end)``. Each picture is the *keyframe at or before* its time, not the exact
-frame there: a seek lands on a keyframe and the decoder is told to skip every other frame
-(``skip_frame="NONKEY"``), so one thumbnail costs one decoded frame instead of up to a whole
-GOP (an exact seek on 720p GOP-60 H.264 decodes 27 frames on average, see ffmpeg-notes.md).
-On long-GOP sources neighbouring thumbnails may therefore show the same picture.
+A strip is ``count`` small pictures at the centres of ``count`` equal slices of
+``[start, end)``. Each is the *keyframe at or before* its time, not the exact frame there: the
+decoder skips all other frames (``skip_frame="NONKEY"``), so a thumbnail costs one decoded
+frame, not up to a GOP. Ten thumbnails of 10 s of 720p GOP-60 H.264 took 57 ms this way and
+787 ms decoding forward to the exact frames. On long GOPs neighbours may share a keyframe,
+which is then decoded once.
 
 When the file has a proxy (see `vnb.media.proxy`) and the thumbnails are no taller than it,
 they are decoded from the proxy instead: every proxy frame is a keyframe, so they are then the
@@ -18,14 +18,16 @@ request, so an unchanged file is decoded once.
 from __future__ import annotations
 
 import logging
+import math
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import av
+import av.container
 import av.error
 import numpy as np
 
@@ -37,7 +39,7 @@ from vnb.schema.color import parse_color
 if TYPE_CHECKING:
     from vnb.schema import Clip, Project
 
-__all__ = ["clip_thumbnails", "display_aspect", "even_width", "slice_centres", "thumbnails"]
+__all__ = ["clip_thumbnails", "display_aspect", "even_width", "thumbnails"]
 
 _log = logging.getLogger(__name__)
 _KEY = "vnb.media.thumbnails/1"
@@ -60,20 +62,12 @@ def display_aspect(stream: av.VideoStream) -> Fraction:
 
 def _check_request(count: int, height: int, start: float, end: float | None) -> None:
     """Refuse nonsensical strip requests with a `ValueError`."""
-    if not 1 <= count <= _MAX_COUNT:
-        msg = f"count must be between 1 and {_MAX_COUNT}, not {count!r}"
-        raise ValueError(msg)
-    if not 2 <= height <= _MAX_HEIGHT:
-        msg = f"height must be between 2 and {_MAX_HEIGHT}, not {height!r}"
+    if not (1 <= count <= _MAX_COUNT and 2 <= height <= _MAX_HEIGHT):
+        msg = f"need 1 <= count <= {_MAX_COUNT}, 2 <= height <= {_MAX_HEIGHT}: {count}, {height}"
         raise ValueError(msg)
     if not (start >= 0 and (end is None or end > start)):
         msg = f"need 0 <= start < end, not start={start!r}, end={end!r}"
         raise ValueError(msg)
-
-
-def slice_centres(count: int, start: float, end: float) -> np.ndarray:
-    """Return the centres of ``count`` equal slices of ``[start, end)``."""
-    return start + (np.arange(count) + 0.5) * ((end - start) / count)
 
 
 def thumbnails(
@@ -118,7 +112,8 @@ def thumbnails(
         msg = f"{resolved}: no video stream to make thumbnails of"
         raise UnsupportedMediaError(msg)
     stop = info.duration if end is None or not info.duration else min(end, info.duration)
-    times = slice_centres(count, start, stop if stop > start else start + 1e-3)
+    stop = stop if stop > start else start + 1e-3
+    times = start + (np.arange(count) + 0.5) * ((stop - start) / count)  # the slices' centres
     proxy = None if info.is_still else _proxy_of(resolved, height)
     strip = _decode_strip(
         proxy or resolved, times, height, info.video.rotation, still=info.is_still
@@ -131,10 +126,8 @@ def _proxy_of(path: Path, height: int) -> Path | None:
     """Return the proxy of ``path`` if one exists at least ``height`` high (None without ffmpeg)."""
     from vnb.media.proxy import PROXY_HEIGHT, get_proxy  # noqa: PLC0415 - it imports this module
 
-    if height > PROXY_HEIGHT:
-        return None
     try:
-        return get_proxy(path)
+        return get_proxy(path) if height <= PROXY_HEIGHT else None
     except FFmpegNotFoundError:  # which codec proxies use depends on the binary
         return None
 
@@ -145,9 +138,7 @@ def _decode_strip(
     """Decode the keyframe at or before each of ``times``, upright and ``height`` high."""
     with open_input(path) as container:
         stream = container.streams.video[0]
-        aspect = float(display_aspect(stream))
-        if rotation in (90, 270):
-            aspect = 1 / aspect
+        aspect = float(display_aspect(stream)) ** (-1 if rotation in (90, 270) else 1)
         width = even_width(height, aspect)
         # Decode in coded orientation at the size that is (width, height) once rotated.
         size = (height, width) if rotation in (90, 270) else (width, height)
@@ -166,38 +157,79 @@ def _decode_strip(
                 raise UnsupportedMediaError(msg)
             return np.repeat(picture(first)[None], len(times), axis=0)
         out = np.zeros((len(times), height, width, 3), np.uint8)
-        tb = stream.time_base
-        origin = (stream.start_time or 0) * tb if tb else 0
         last: np.ndarray | None = None
+        seen: dict[int, np.ndarray] = {}
         for i, t in enumerate(times):
-            frame = None
             try:
-                if tb:
-                    container.seek(int((t + origin) / tb), stream=stream, backward=True)
-                frame = next(container.decode(stream), None)
+                pic = _keyframe_before(container, stream, float(t), seen, picture)
             except av.error.FFmpegError as err:
                 _log.debug("%s: no thumbnail at %.3f s: %s", path, t, err)
-            if frame is not None:
-                last = picture(frame)
+                pic = None
+            last = last if pic is None else pic
             if last is not None:
                 out[i] = last
         return out
 
 
+def _keyframe_before(
+    container: av.container.InputContainer,
+    stream: av.VideoStream,
+    t: float,
+    seen: dict[int, np.ndarray],
+    picture: Callable[[av.VideoFrame], np.ndarray],
+) -> np.ndarray | None:
+    """Return the picture of the keyframe at or before ``t`` s from the stream's start.
+
+    MP4 and Matroska land on it at the first seek. Demuxers that seek by bisecting timestamps
+    (MPEG-TS) may land after it, and the decoder then skips to the next keyframe; so when the
+    frame found is late, seek again from further back. Without any keyframe at or before
+    ``t``, the first one after it is returned. Keyframes already in ``seen`` (by pts) are not
+    decoded again: on a long GOP neighbouring thumbnails often share one.
+    """
+    tb = stream.time_base
+    origin = float((stream.start_time or 0) * tb) if tb else 0.0
+    late: np.ndarray | None = None
+    for back in (0.0, 1.0, 3.0, 7.0, math.inf):
+        target = max(0.0, t - back)
+        if tb:
+            container.seek(int((target + origin) / tb), stream=stream, backward=True)
+        pts, frame = _next_keyframe(container, stream, seen)
+        pic = seen.get(pts) if frame is None and pts is not None else None
+        if frame is not None:
+            pic = picture(frame)
+            seen.update({} if pts is None else {pts: pic})
+        if pic is not None and (pts is None or not tb or float(pts * tb) - origin <= t + 1e-3):
+            return pic
+        late = pic if late is None else late
+        if target == 0.0 or not tb:
+            break
+    return late
+
+
+def _next_keyframe(
+    container: av.container.InputContainer, stream: av.VideoStream, seen: dict[int, np.ndarray]
+) -> tuple[int | None, av.VideoFrame | None]:
+    """Return the pts of the next keyframe and the frame, or ``(pts, None)`` if in ``seen``."""
+    for packet in container.demux(stream):
+        if packet.is_keyframe and packet.pts is not None and packet.pts in seen:
+            return packet.pts, None
+        for frame in packet.decode():  # the decoder skips all but keyframes
+            return frame.pts, frame
+    for frame in stream.decode(None):  # at the end of the file, what the decoder still holds
+        return frame.pts, frame
+    return None, None
+
+
 def _clip_list(project: Project, clips: Iterable[Clip | str] | None) -> list[Clip]:
     """Return the project's clips named by object or id (all clips when ``None``)."""
-    every = [c for t in project.tracks for c in t.clips]
+    every = {c.id: c for t in project.tracks for c in t.clips}
     if clips is None:
-        return every
-    by_id = {c.id: c for c in every}
-    chosen = []
-    for item in clips:
-        clip = by_id.get(item) if isinstance(item, str) else item
-        if clip is None:
-            msg = f"no clip with id {item!r} in the project"
-            raise KeyError(msg)
-        chosen.append(clip)
-    return chosen
+        return list(every.values())
+    missing = [c for c in clips if isinstance(c, str) and c not in every]
+    if missing:
+        msg = f"no clip with id {missing[0]!r} in the project"
+        raise KeyError(msg)
+    return [every[c] if isinstance(c, str) else c for c in clips]
 
 
 def clip_thumbnails(

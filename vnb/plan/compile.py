@@ -26,6 +26,7 @@ from vnb.plan.model import (
     VideoItem,
     VideoTrackPlan,
 )
+from vnb.schema.color import parse_color
 from vnb.schema.timebase import frame_to_sample, to_frame
 
 if TYPE_CHECKING:
@@ -229,13 +230,15 @@ def _video_item(
     effects = tuple((e.name, _params(e.name, e.params)) for e in clip.effects)
     keyed = any(REGISTRY[name].alpha for name, _ in effects)
     fade_in, fade_out = to_frame(clip.fade_in, fps), to_frame(clip.fade_out, fps)
-    alpha = (
-        keyed or clip.opacity < 1 or not placement.covers or (upper and (fade_in or fade_out) > 0)
-    )
+    opacity, color = clip.opacity, clip.color
+    if color is not None:  # a translucent colour is an opaque colour at that opacity
+        r, g, b, a = parse_color(color)
+        opacity, color = opacity * a / 255, f"#{r:02x}{g:02x}{b:02x}"
+    alpha = keyed or opacity < 1 or not placement.covers or (upper and (fade_in or fade_out) > 0)
     return VideoItem(
         clip_id=clip.id,
         source=info.path if info is not None else None,
-        color=clip.color,
+        color=color,
         still=still,
         source_size=size,
         source_fps=src_fps,
@@ -244,7 +247,7 @@ def _video_item(
         source_start=source_start,
         speed=clip.speed,
         placement=placement,
-        opacity=clip.opacity,
+        opacity=opacity,
         effects=effects,
         fade_in=fade_in,
         fade_out=fade_out,
@@ -269,6 +272,7 @@ def _audio_item(clip: Clip, project: Project, info: MediaInfo | None, silent: bo
         end=frame_to_sample(end, fps, sr),
         source_start=float(to_frame(clip.source_start, fps) / fps),
         source_end=_sound_end(info),
+        channels=info.audio.channels if has_sound and info is not None and info.audio else 2,
         speed=clip.speed,
         volume=clip.volume,
         fade_in=round(clip.fade_in * sr),

@@ -164,6 +164,8 @@ class AudioItem:
     source_start: float
     source_end: float
     """Where the source's sound ends, in source seconds (it may end before its picture)."""
+    channels: int
+    """Channels of the source's sound (mono is played on both sides at full level)."""
     speed: float
     volume: float
     fade_in: int

@@ -1,8 +1,7 @@
-"""The edge that runs ffmpeg: find it, render projects to files, make single frames."""
+"""The edge that runs ffmpeg: find it, render projects to files with progress and cancel."""
 
 from vnb.render.binary import ffmpeg_has, ffmpeg_version, ffmpeg_version_tuple, find_ffmpeg
 from vnb.render.export import RenderResult, render
-from vnb.render.frame import frame_at
 from vnb.render.run import Progress, run_ffmpeg
 
 __all__ = [
@@ -12,7 +11,6 @@ __all__ = [
     "ffmpeg_version",
     "ffmpeg_version_tuple",
     "find_ffmpeg",
-    "frame_at",
     "render",
     "run_ffmpeg",
 ]
