@@ -138,7 +138,7 @@ def make_proxy(
         ValueError: ``height`` is not a positive even number.
         UnsupportedMediaError: Not a media file vnb opens, a still image, or no video.
         MediaNotFoundError: The file does not exist or is not readable.
-        RenderError: ffmpeg failed. RenderCancelledError: ``cancel`` was set.
+        RenderError: ffmpeg failed (`RenderCancelledError`: ``cancel`` was set).
     """
     target = proxy_path(path, height=height)
     if target.is_file():

@@ -137,6 +137,17 @@ class Model(BaseModel):
             object.__setattr__(self, "__pydantic_fields_set__", fields_set)
             raise ProjectError(format_validation_error(err, self._path())) from None
         _adopt_value(self, self.__dict__.get(name))
+        self._changed()
+
+    def _changed(self) -> None:
+        """Tell the root of the tree (the project) that something in it changed."""
+        node = self
+        while isinstance(node._parent, Model):
+            node = node._parent
+        node._notify()
+
+    def _notify(self) -> None:
+        """Called on the root after any change below it (the project tells its listeners)."""
 
     def __eq__(self, other: object) -> bool:
         # pydantic's __eq__ also compares private attributes, and ``_parent`` points back up

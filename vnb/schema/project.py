@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -96,6 +98,7 @@ class Project(Model):
     """Settings used by `render` unless a preset or overrides are given."""
 
     _base_dir: Path | None = PrivateAttr(default=None)
+    _listeners: list[Callable[[Project], None]] = PrivateAttr(default_factory=list)
     _file: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
@@ -128,6 +131,31 @@ class Project(Model):
         """The file this project was loaded from or last saved to."""
         return self._file
 
+    def on_change(self, callback: Callable[[Project], None]) -> Callable[[], None]:
+        """Call ``callback(project)`` after every change made through the API.
+
+        Assignments anywhere in the project (``clip.duration = 2``) and the ``add_*`` methods
+        are changes; edits made in place to lists (``clip.effects.append(...)``) are not seen
+        until the next change. An exception raised by a callback is logged, never raised.
+
+        Returns:
+            A function that unsubscribes ``callback``.
+        """
+        self._listeners.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+
+        return unsubscribe
+
+    def _notify(self) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(self)
+            except Exception:
+                logging.getLogger("vnb").exception("a project change listener failed")
+
     def probe(self, source: str | os.PathLike[str]) -> MediaInfo:
         """Probe a source relative to this project (cached by path, size and mtime)."""
         from vnb.media import probe  # noqa: PLC0415 - media imports PyAV
@@ -157,6 +185,7 @@ class Project(Model):
             ) from None
         self.tracks.append(track)
         track._parent = self
+        self._changed()
         return track
 
     def add_title(
@@ -181,6 +210,7 @@ class Project(Model):
             ) from None
         self.markers.append(marker)
         marker._parent = self
+        self._changed()
         return marker
 
     def find_clip(self, clip_id: str) -> Clip | None:

@@ -415,6 +415,7 @@ class Track(Model):
             raise ProjectError(format_validation_error(err, where)) from None
         self.clips.append(clip)
         clip._parent = self
+        self._changed()
         return clip
 
     def add_transition(
@@ -488,6 +489,7 @@ class Track(Model):
             c.start = max(0.0, c.start - tr.duration)
         self.transitions.append(tr)
         tr._parent = self
+        self._changed()
         return tr
 
     def add_title(
@@ -516,6 +518,7 @@ class Track(Model):
             raise ProjectError(format_validation_error(err, where)) from None
         self.titles.append(title)
         title._parent = self
+        self._changed()
         return title
 
     def add_subtitles(self, file: str | os.PathLike[str] | None = None, **fields: Any) -> Subtitles:
@@ -536,6 +539,7 @@ class Track(Model):
             raise ProjectError(format_validation_error(err, where)) from None
         self.subtitles.append(subs)
         subs._parent = self
+        self._changed()
         return subs
 
 
