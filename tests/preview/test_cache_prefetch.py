@@ -109,3 +109,25 @@ def test_project_changes_are_events(two_clips):
     two_clips.tracks[0].clips[0].duration = 1.0
     assert len(seen) == 3  # the duration, the new text track, the title
     assert all(p is two_clips for p in seen)
+
+
+def test_small_frames_come_from_proxies_once_they_exist(fresh_cache, media):
+    from vnb.media import proxy
+
+    src = media("big.mp4", video="testsrc2=s=1280x720:r=30:d=2", audio=None, gop=60)
+    p = vnb.Project(width=1280, height=720, fps=30)
+    p.add_track("video").add_clip(str(src), duration=2)
+    full = frame_at(p, 1.0, proxies=False)
+    assert proxy.get_proxy(src) is None
+    small = frame_at(p, 1.0, size=(640, 360))  # starts the proxy in the background
+    assert proxy.ensure_proxy_async(src).result(timeout=120) == proxy.get_proxy(src)
+    via_proxy = frame_at(p, 1.0, size=(640, 360))
+    assert via_proxy.shape == small.shape == (360, 640, 3)
+    plan = vnb.preview._cached_plan(p, (640, 360))
+    assert plan.layers[0].items[0].source == str(proxy.get_proxy(src))
+    from PIL import Image
+
+    reference = np.asarray(Image.fromarray(full).resize((640, 360), Image.Resampling.BILINEAR))
+    mse = np.mean((via_proxy.astype(float) - reference.astype(float)) ** 2)
+    assert 10 * np.log10(255**2 / mse) > 25  # the same picture, from a smaller source
+    assert plan_of(p).layers[0].items[0].source == str(src)  # renders use the original

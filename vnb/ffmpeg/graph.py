@@ -36,8 +36,11 @@ class Input:
     options: tuple[str, ...] = ()
 
     def argv(self) -> list[str]:
-        """``[*options, "-i", "file:PATH"]``: always the file protocol, never a pattern."""
-        return [*self.options, "-i", "file:" + self.path]
+        """``[*options, "-i", "file:PATH"]``: the file protocol only, allowlisted demuxers."""
+        from vnb.media.probing import ALLOWED_FORMATS  # noqa: PLC0415 - one allowlist for all
+
+        allow = ["-protocol_whitelist", "file", "-format_whitelist", ",".join(ALLOWED_FORMATS)]
+        return [*allow, *self.options, "-i", "file:" + self.path]
 
 
 def _label(label: str) -> str:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vnb.errors import ProjectError
+from vnb.errors import ProjectError, VnbError
 from vnb.preview.compose import compose, frame_key_parts
+from vnb.media.proxy import PROXY_HEIGHT
 from vnb.schema.timebase import to_frame
 
 if TYPE_CHECKING:
@@ -25,27 +26,80 @@ if TYPE_CHECKING:
 __all__ = ["compose", "frame_at", "frame_index", "plan_of"]
 
 KEY_VERSION = 1
-_PLANS: OrderedDict[int, tuple[str, str, Plan]] = OrderedDict()
+_PLANS: OrderedDict[tuple[int, tuple[int, int] | None], tuple[str, Plan]] = OrderedDict()
 _PLANS_LOCK = threading.Lock()
 
 
 def plan_of(project: Project) -> Plan:
     """The project's plan, recompiled only when the project's content changed."""
+    return _cached_plan(project, None)
+
+
+def _cached_plan(project: Project, proxy_size: tuple[int, int] | None) -> Plan:
     from vnb.media import plan_project  # noqa: PLC0415
 
-    fingerprint = project.model_dump_json()
-    base = str(project.base_dir)
+    fingerprint = project.model_dump_json() + str(project.base_dir)
+    if proxy_size is not None:
+        fingerprint += repr((proxy_size, _proxies(project)))
+    key = (id(project), proxy_size)
     with _PLANS_LOCK:
-        hit = _PLANS.get(id(project))
-        if hit is not None and hit[0] == fingerprint and hit[1] == base:
-            _PLANS.move_to_end(id(project))
-            return hit[2]
-    plan = plan_project(project)
+        hit = _PLANS.get(key)
+        if hit is not None and hit[0] == fingerprint:
+            _PLANS.move_to_end(key)
+            return hit[1]
+    plan = plan_project(project if proxy_size is None else _proxy_project(project, proxy_size))
     with _PLANS_LOCK:
-        _PLANS[id(project)] = (fingerprint, base, plan)
-        while len(_PLANS) > 8:
+        _PLANS[key] = (fingerprint, plan)
+        while len(_PLANS) > 16:
             _PLANS.popitem(last=False)
     return plan
+
+
+def _proxies(project: Project) -> dict[str, str]:
+    """The proxies already made for the project's sources (source name → proxy file)."""
+    from vnb.media.proxy import get_proxy  # noqa: PLC0415
+
+    out: dict[str, str] = {}
+    for track in project.tracks:
+        for clip in track.clips:
+            if clip.source is not None and clip.source not in out:
+                try:
+                    proxy = get_proxy(project.base_dir / clip.source)
+                except VnbError:
+                    continue
+                if proxy is not None:
+                    out[clip.source] = str(proxy)
+    return out
+
+
+def _proxy_project(project: Project, size: tuple[int, int]) -> Project:
+    """A copy of ``project`` scaled to ``size`` whose sources are their proxies where made.
+
+    Positions, title sizes and pixel-sized effect parameters scale with the canvas, so the
+    small frame looks like the full one; it is for scrubbing, the render uses the originals.
+    """
+    s = min(size[0] / project.width, size[1] / project.height)
+    copy = type(project).model_validate(project.model_dump())
+    copy._base_dir = project.base_dir  # noqa: SLF001 - the copy names sources the same way
+    copy.width, copy.height = max(16, 2 * round(project.width * s / 2)), max(16, 2 * round(project.height * s / 2))
+    proxies = _proxies(project)
+    for track in copy.tracks:
+        for clip in track.clips:
+            if clip.source in proxies:
+                clip.source = proxies[clip.source]
+            clip.transform.x *= s
+            clip.transform.y *= s
+            for effect in clip.effects:
+                if effect.name == "blur" and "radius" in effect.params:
+                    effect.params = {**effect.params, "radius": float(effect.params["radius"]) * s}
+        for title in track.titles:
+            title.size = max(4, round(title.size * s))
+            title.margin = round(title.margin * s)
+            title.outline = round(title.outline * s)
+        for subs in track.subtitles:
+            subs.size = max(4, round(subs.size * s))
+            subs.margin = round(subs.margin * s)
+    return copy
 
 
 def frame_index(plan: Plan, t: float) -> int:
@@ -60,6 +114,21 @@ def frame_index(plan: Plan, t: float) -> int:
     return min(to_frame(t, plan.fps), plan.frames - 1)
 
 
+def _start_proxies(project: Project) -> None:
+    """Start making proxies for the large sources that have none (in the background)."""
+    from vnb.media.proxy import ensure_proxy_async, needs_proxy  # noqa: PLC0415
+
+    for track in project.tracks:
+        for clip in track.clips:
+            if clip.source is None:
+                continue
+            try:
+                if needs_proxy(project.probe(clip.source)):
+                    ensure_proxy_async(project.base_dir / clip.source)
+            except VnbError:
+                continue
+
+
 def _resize(frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
     if size is None or (frame.shape[1], frame.shape[0]) == tuple(size):
         return frame
@@ -70,7 +139,12 @@ def _resize(frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
 
 
 def frame_at(
-    project: Project, t: float, *, size: tuple[int, int] | None = None, cache: bool = True
+    project: Project,
+    t: float,
+    *,
+    size: tuple[int, int] | None = None,
+    cache: bool = True,
+    proxies: bool = True,
 ) -> np.ndarray:
     """The composed frame shown at timeline time ``t`` (H×W×3 uint8 RGB).
 
@@ -79,6 +153,9 @@ def frame_at(
         t: seconds, snapped to the nearest frame: the frame shown is ``round(t * fps)``.
         size: ``(width, height)`` of the result; default the project's size.
         cache: look the frame up in (and store it into) the disk cache.
+        proxies: when ``size`` is at most the proxies' height, compose from the proxies made
+            so far (exact frames, approximate pixels: for scrubbing); large sources without
+            one get it made in the background. False: always the originals.
 
     Raises:
         ProjectError: ``t`` outside the project, or an invalid project.
@@ -88,6 +165,10 @@ def frame_at(
 
     plan = plan_of(project)
     k = frame_index(plan, t)
+    if proxies and size is not None and size[1] <= PROXY_HEIGHT < plan.height:
+        _start_proxies(project)
+        if _proxies(project):
+            plan = _cached_plan(project, size)
     key = store.make_key("frame", KEY_VERSION, frame_key_parts(plan, k), size) if cache else ""
     if cache:
         hit = store.get_array(key)
