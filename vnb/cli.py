@@ -24,7 +24,8 @@ def _render(args: argparse.Namespace) -> int:
         args.output, preset=args.preset, progress_bar=not args.quiet, **overrides
     )
     print(
-        f"wrote {result.path} ({result.duration:.2f} s, {result.width}x{result.height}, {result.elapsed:.1f} s)"
+        f"wrote {result.path} ({result.duration:.2f} s, {result.width}x{result.height},"
+        f" {result.elapsed:.1f} s)"
     )
     return 0
 

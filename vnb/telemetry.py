@@ -87,7 +87,8 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append("ffmpeg: NOT FOUND")
     lines += [
         f"default font: {report['fonts']['default']}",
-        f"fontconfig: {'yes' if report['fonts']['fontconfig'] else 'no (family names fall back to DejaVu Sans)'}",
+        "fontconfig: "
+        + ("yes" if report["fonts"]["fontconfig"] else "no (family names use DejaVu Sans)"),
         f"cache: {report['cache_dir']}",
     ]
     if report["problems"]:

@@ -35,7 +35,9 @@ def test_frame_at_is_the_exact_frame_forward_and_backward(gop60):
     p.add_track("video").add_clip(str(gop60), start=0, duration=10)
     rng = random.Random(1)
     times = [rng.uniform(0, 9.98) for _ in range(40)]
-    times += sorted(times, reverse=True)[:10] + [k / 30 for k in range(100, 112)]  # backward, then play
+    times += sorted(times, reverse=True)[:10] + [
+        k / 30 for k in range(100, 112)
+    ]  # backward, then play
     for t in times:
         got = frame_at(p, t, cache=False)
         want = truth[min(round(t * 30), 299)]
@@ -106,7 +108,9 @@ def everything(media, still_png, tmp_path_factory):
     v.add_clip(str(still_png), duration=1.0, transform={"scale": 0.7, "rotation": 20}, fade_out=0.5)
     v.add_clip(color="orange", duration=0.8, fade_in=0.3, transform={"scale": 0.5, "x": -60})
     top = p.add_track("video")
-    top.add_clip(str(green), start=1.0, duration=3.0, effects=[vnb.effects.chromakey("#00ff00", 0.2)])
+    top.add_clip(
+        str(green), start=1.0, duration=3.0, effects=[vnb.effects.chromakey("#00ff00", 0.2)]
+    )
     top.add_clip(
         str(a),
         start=5.0,
@@ -135,7 +139,9 @@ def test_preview_agrees_with_the_render(everything):
     rng = random.Random(5)
     frames = rng.sample(range(plan.frames), 30)
     # and the middle of every transition
-    frames += [(s.start + s.end) // 2 for layer in plan.layers for s in getattr(layer, "transitions", ())]
+    frames += [
+        (s.start + s.end) // 2 for layer in plan.layers for s in getattr(layer, "transitions", ())
+    ]
     worst = min((psnr(frame_at(p, k / 30, cache=False), rendered[k]), k) for k in frames)
     print(f"worst preview-render agreement: {worst[0]:.1f} dB at frame {worst[1]}")
     assert worst[0] >= 35, f"frame {worst[1]}: PSNR {worst[0]:.1f} dB"

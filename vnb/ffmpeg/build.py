@@ -191,10 +191,16 @@ def fade_filters(
     out = []
     colour: dict[str, object] = {"alpha": 1} if alpha else {"c": background}
     if item.fade_in and k0 == item.start:
-        out.append(make_filter("fade", {"t": "in", "st": 0, "d": _seconds(item.fade_in / fps), **colour}))
+        out.append(
+            make_filter("fade", {"t": "in", "st": 0, "d": _seconds(item.fade_in / fps), **colour})
+        )
     if item.fade_out and k1 == item.end:
         start = _seconds((k1 - k0 - item.fade_out) / fps)
-        out.append(make_filter("fade", {"t": "out", "st": start, "d": _seconds(item.fade_out / fps), **colour}))
+        out.append(
+            make_filter(
+                "fade", {"t": "out", "st": start, "d": _seconds(item.fade_out / fps), **colour}
+            )
+        )
     return out
 
 
@@ -290,7 +296,7 @@ class _Builder:
                 index, _ = self.source(
                     (item.clip_id, role), item.source, t0, needed, float(GUARD / src_fps)
                 )
-                # The first frame kept by the seek is the one shown at k0: STARTPTS absorbs the lead.
+                # The first frame the seek keeps is the one shown at k0: STARTPTS absorbs the lead.
                 setpts = "PTS-STARTPTS" if item.speed == 1 else f"(PTS-STARTPTS)/{item.speed!r}"
                 filters += [
                     make_filter("setpts", {"expr": setpts}),
@@ -305,8 +311,10 @@ class _Builder:
         return self.chain(inputs, filters)
 
     def on_canvas(self, item: VideoItem, k0: int, k1: int, role: str, *, base: bool) -> str:
-        """The picture on a canvas-sized frame: over the background (``base``, opaque 4:2:0)
-        or over transparency (pieces of upper tracks, 4:2:0 with alpha).
+        """The picture on a canvas-sized frame.
+
+        Over the background (``base``: opaque 4:2:0) or over transparency (the pieces of
+        upper tracks: 4:2:0 with alpha).
         """
         n = k1 - k0
         p = item.placement
@@ -321,7 +329,7 @@ class _Builder:
             pic = self.picture(item, k0, k1, role, alpha=False)
         elif not blended:
             pic = self.pad(
-                self.picture(item, k0, k1, role, alpha=not base), x, y, p.width, p.height, fill
+                self.picture(item, k0, k1, role, alpha=not base), x, y, p.width, p.height, fill=fill
             )
         else:
             under = self.color(fill, self.canvas, n)
@@ -331,7 +339,7 @@ class _Builder:
         pix = "yuv420p" if base else "yuva420p"
         return self.chain([pic], [make_filter("format", {"pix_fmts": pix})])
 
-    def pad(self, pic: str, x: int, y: int, w: int, h: int, fill: str) -> str:
+    def pad(self, pic: str, x: int, y: int, w: int, h: int, *, fill: str) -> str:
         """Crop what falls off the canvas, then pad to the canvas with ``fill``."""
         cw, ch = self.canvas
         vx0, vy0 = max(0, x), max(0, y)

@@ -114,7 +114,9 @@ class SourceReader:
                     if frame.pts is None:
                         continue
                     if frame.pts >= want:
-                        self._last = index if frame.pts == want else bisect.bisect_left(self.pts, frame.pts)
+                        self._last = (
+                            index if frame.pts == want else bisect.bisect_left(self.pts, frame.pts)
+                        )
                         self._frame = frame
                         return frame
             except av.error.FFmpegError as err:

@@ -6,6 +6,7 @@ a file or starts a process.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -87,8 +88,8 @@ def _track_spans(
             TransitionSpan(kind=_xfade_name(tr.kind), a=a.id, b=b.id, start=b_start, end=a_end)
         )
         joined.add((a.id, b.id))
-    for a, b in zip(clips, clips[1:], strict=False):
-        a0, a1 = _frames(a, fps)
+    for a, b in itertools.pairwise(clips):
+        a1 = _frames(a, fps)[1]
         b0, b1 = _frames(b, fps)
         if b0 < a1 and (a.id, b.id) not in joined:
             problems.append(
@@ -199,6 +200,7 @@ def _video_item(
     where: str,
     project: Project,
     info: MediaInfo | None,
+    *,
     upper: bool,
     problems: list[str],
 ) -> VideoItem | None:
@@ -354,7 +356,9 @@ def compile_plan(
             vitems = []
             for n, c in enumerate(clips):
                 info = media.get(c.source) if c.source else None
-                item = _video_item(c, f"{where}.clips[{n}]", project, info, seen_video, problems)
+                item = _video_item(
+                    c, f"{where}.clips[{n}]", project, info, upper=seen_video, problems=problems
+                )
                 if item is not None:
                     vitems.append(item)
             if len(vitems) == len(clips):

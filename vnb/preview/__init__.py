@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vnb.errors import ProjectError, VnbError
-from vnb.preview.compose import compose, frame_key_parts
 from vnb.media.proxy import PROXY_HEIGHT
+from vnb.preview.compose import compose, frame_key_parts
 from vnb.schema.timebase import to_frame
 
 if TYPE_CHECKING:
@@ -80,8 +80,11 @@ def _proxy_project(project: Project, size: tuple[int, int]) -> Project:
     """
     s = min(size[0] / project.width, size[1] / project.height)
     copy = type(project).model_validate(project.model_dump())
-    copy._base_dir = project.base_dir  # noqa: SLF001 - the copy names sources the same way
-    copy.width, copy.height = max(16, 2 * round(project.width * s / 2)), max(16, 2 * round(project.height * s / 2))
+    copy._base_dir = project.base_dir
+    copy.width, copy.height = (
+        max(16, 2 * round(project.width * s / 2)),
+        max(16, 2 * round(project.height * s / 2)),
+    )
     proxies = _proxies(project)
     for track in copy.tracks:
         for clip in track.clips:

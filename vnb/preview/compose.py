@@ -128,11 +128,15 @@ def _on_canvas(item: VideoItem, piece: Piece, k: int, plan: Plan, *, base: bool)
     picture = _picture(item, piece, k, plan, alpha=alpha)
     if base and p.covers and not alpha:
         return picture
-    under = _solid(plan.background, size, "yuv420p") if base else _solid("#00000000", size, "yuva420p")
+    under = (
+        _solid(plan.background, size, "yuv420p") if base else _solid("#00000000", size, "yuva420p")
+    )
     return overlay(under, picture, *clip_origin(item), fmt="yuv420" if base else "auto")
 
 
-def _track_picture(track: VideoTrackPlan, piece: Piece, k: int, plan: Plan, *, base: bool) -> av.VideoFrame:
+def _track_picture(
+    track: VideoTrackPlan, piece: Piece, k: int, plan: Plan, *, base: bool
+) -> av.VideoFrame:
     assert piece.item is not None  # noqa: S101 - clip and cross pieces name their items
     a = _on_canvas(track.item(piece.item), piece, k, plan, base=base)
     if piece.kind == "clip":
@@ -149,7 +153,9 @@ def _text(item: TextItem, k: int, plan: Plan) -> tuple[av.VideoFrame, int, int]:
     rgba = rasterize_text(item.text, text_style(item, plan.width))
     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgba), format="rgba")
     frame = filter_frame(frame, text_filters(item, plan.fps), pts=k - item.start, fps=plan.fps)
-    x, y = text_origin(item.position, item.margin, (rgba.shape[1], rgba.shape[0]), (plan.width, plan.height))
+    x, y = text_origin(
+        item.position, item.margin, (rgba.shape[1], rgba.shape[0]), (plan.width, plan.height)
+    )
     return frame, x, y
 
 
@@ -170,7 +176,9 @@ def compose_frame(plan: Plan, k: int) -> av.VideoFrame:
         elif piece.kind == "clip" and piece.item is not None and _alone(layer, piece):
             item = layer.item(piece.item)
             alpha = _blended(item) or bool(item.fade_in or item.fade_out)
-            canvas = overlay(canvas, _picture(item, piece, k, plan, alpha=alpha), *clip_origin(item))
+            canvas = overlay(
+                canvas, _picture(item, piece, k, plan, alpha=alpha), *clip_origin(item)
+            )
         else:
             canvas = overlay(canvas, _track_picture(layer, piece, k, plan, base=False), 0, 0)
     return canvas
@@ -203,5 +211,7 @@ def frame_key_parts(plan: Plan, k: int) -> tuple[object, ...]:
             continue
         items = [layer.item(i) for i in (piece.item, piece.other) if i is not None]
         ids = [source_identity(i.source) for i in items if i.source is not None]
-        parts.append((layer.index, piece, k - piece.start, tuple(items), tuple(ids), _alone(layer, piece)))
+        parts.append(
+            (layer.index, piece, k - piece.start, tuple(items), tuple(ids), _alone(layer, piece))
+        )
     return tuple(parts)

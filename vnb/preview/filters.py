@@ -94,7 +94,9 @@ def _run(
     return out[-1]
 
 
-def filter_frame(frame: av.VideoFrame, filters: Sequence[Filter], *, pts: int, fps: Fraction) -> av.VideoFrame:
+def filter_frame(
+    frame: av.VideoFrame, filters: Sequence[Filter], *, pts: int, fps: Fraction
+) -> av.VideoFrame:
     """``frame`` through a chain of filters; it enters stamped ``pts`` in time base ``1/fps``.
 
     Raises:
@@ -118,11 +120,15 @@ def filter_frame(frame: av.VideoFrame, filters: Sequence[Filter], *, pts: int, f
     return _run((names, tuple(filters)), [frame], build, pts=pts, fps=fps, reuse=not stateful)
 
 
-def overlay(main: av.VideoFrame, top: av.VideoFrame, x: int, y: int, *, fmt: str = "yuv420") -> av.VideoFrame:
+def overlay(
+    main: av.VideoFrame, top: av.VideoFrame, x: int, y: int, *, fmt: str = "yuv420"
+) -> av.VideoFrame:
     """``top`` laid over ``main`` at ``(x, y)`` by ffmpeg's ``overlay``, as the render does."""
 
     def build(graph: av.filter.Graph, srcs: list[object]) -> object:
-        node = graph.add("overlay", format_options({"x": x, "y": y, "eof_action": "pass", "format": fmt}))
+        node = graph.add(
+            "overlay", format_options({"x": x, "y": y, "eof_action": "pass", "format": fmt})
+        )
         srcs[0].link_to(node, 0, 0)  # type: ignore[attr-defined]
         srcs[1].link_to(node, 0, 1)  # type: ignore[attr-defined]
         sink = graph.add("buffersink")
@@ -132,7 +138,9 @@ def overlay(main: av.VideoFrame, top: av.VideoFrame, x: int, y: int, *, fmt: str
     return _run(("overlay", x, y, fmt), [main, top], build, pts=None, fps=Fraction(30), reuse=True)
 
 
-def xfade(a: av.VideoFrame, b: av.VideoFrame, kind: str, index: int, frames: int, *, alpha: bool) -> av.VideoFrame:
+def xfade(
+    a: av.VideoFrame, b: av.VideoFrame, kind: str, index: int, frames: int, *, alpha: bool
+) -> av.VideoFrame:
     """Frame ``index`` of an ``xfade`` of ``kind`` lasting ``frames``, from ``a`` to ``b``.
 
     Runs in 4:4:4 (with alpha when ``alpha``) and returns 4:2:0, like the render.
@@ -141,7 +149,9 @@ def xfade(a: av.VideoFrame, b: av.VideoFrame, kind: str, index: int, frames: int
     fps = Fraction(30)
     graph = av.filter.Graph()
     srcs = [_buffer(graph, a, fps), _buffer(graph, b, fps)]
-    x = graph.add("xfade", format_options({"transition": kind, "duration": f"{frames / 30:.6f}", "offset": 0}))
+    x = graph.add(
+        "xfade", format_options({"transition": kind, "duration": f"{frames / 30:.6f}", "offset": 0})
+    )
     for i, src in enumerate(srcs):
         conv = graph.add("format", f"pix_fmts={wide}")
         src.link_to(conv)  # type: ignore[attr-defined]

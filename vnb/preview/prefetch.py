@@ -35,7 +35,12 @@ class Prefetcher:
     """
 
     def __init__(
-        self, project: Project, *, size: tuple[int, int] | None = None, ahead: int = 15, behind: int = 3
+        self,
+        project: Project,
+        *,
+        size: tuple[int, int] | None = None,
+        ahead: int = 15,
+        behind: int = 3,
     ) -> None:
         self.project = project
         self.size = size
@@ -51,7 +56,7 @@ class Prefetcher:
         self._thread.start()
 
     def seek(self, t: float) -> None:
-        """The playhead is at ``t`` seconds: prefetch around it, ahead in the direction of travel."""
+        """The playhead is at ``t`` seconds: prefetch around it, ahead in its direction."""
         with self._cond:
             direction = -1 if self._last is not None and t < self._last else 1
             self._last = t
