@@ -12,6 +12,7 @@ Build a timeline in code, preview any frame, render it with FFmpeg::
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from vnb import effects, errors
 from vnb.errors import VnbError
@@ -22,4 +23,51 @@ try:
 except PackageNotFoundError:  # a source checkout that was not installed
     __version__ = "0.0.0"
 
-__all__ = ["Project", "VnbError", "__version__", "effects", "errors", "load"]
+__all__ = [
+    "Project",
+    "VnbError",
+    "__version__",
+    "detect",
+    "effects",
+    "errors",
+    "load",
+    "load_ipython_extension",
+    "render_many",
+    "set_language",
+    "unload_ipython_extension",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the render engine only when ``vnb.render_many`` is first used."""
+    if name == "render_many":
+        from vnb.render.batch import render_many  # noqa: PLC0415
+
+        return render_many
+    if name == "detect":  # object detection: onnxruntime is imported only when it is used
+        import vnb.detect  # noqa: PLC0415
+
+        return vnb.detect
+    msg = f"module 'vnb' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext vnb``: projects display as the editor widget; adds the ``%vnb`` magic."""
+    from vnb.notebook import load_ipython_extension as load  # noqa: PLC0415 - widgets on use
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext vnb``: projects display as text again."""
+    from vnb.notebook import unload_ipython_extension as unload  # noqa: PLC0415
+
+    unload(ipython)
+
+
+def set_language(language: str) -> None:
+    """Switch the editor's user interface to ``"en"`` or ``"ru"`` (live editors too)."""
+    from vnb.notebook.i18n import set_language as switch  # noqa: PLC0415
+
+    switch(language)

@@ -1,4 +1,4 @@
-"""The ``vnb`` command line: render, frame, probe, doctor, demo, effects."""
+"""The ``vnb`` command line: render, batch, frame, probe, doctor, demo, effects, cache."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pathlib import Path
 from vnb.errors import VnbError
 
 __all__ = ["main"]
+
+HARDWARE_CHOICES = ["none", "auto", "nvenc", "qsv", "vaapi", "amf", "videotoolbox"]
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -27,7 +29,36 @@ def _render(args: argparse.Namespace) -> int:
         f"wrote {result.path} ({result.duration:.2f} s, {result.width}x{result.height},"
         f" {result.elapsed:.1f} s)"
     )
+    if args.hardware not in (None, "none"):
+        print(f"encoder: {result.video_codec} — {result.note}")
     return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from vnb.render.batch import output_paths, render_many  # noqa: PLC0415
+
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outputs = output_paths(args.files, out_dir, args.preset)
+    options = {
+        k: getattr(args, k) for k in ("crf", "speed", "hardware") if getattr(args, k) is not None
+    }
+    options.update(preset=args.preset, progress_bar=not args.quiet)
+    if args.scheduler:
+        try:
+            from distributed import Client  # noqa: PLC0415 - optional
+        except ImportError:
+            msg = "--scheduler needs Dask: pip install 'vnb[batch]'"
+            raise VnbError(msg) from None
+        with Client(args.scheduler) as client:
+            results = render_many(args.files, outputs, executor=client.get_executor(), **options)
+    else:
+        results = render_many(args.files, outputs, workers=args.workers, **options)
+    for r in results:
+        print(f"wrote {r.output}" if r.ok else f"FAILED {r.error}")
+    failed = sum(not r.ok for r in results)
+    print(f"{len(results) - failed} of {len(results)} rendered")
+    return 1 if failed else 0
 
 
 def _frame(args: argparse.Namespace) -> int:
@@ -73,16 +104,16 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _effects(_args: argparse.Namespace) -> int:
-    from vnb.effects import REGISTRY  # noqa: PLC0415
+def _effects(args: argparse.Namespace) -> int:
+    from vnb.effects.catalog import check_lines, list_lines  # noqa: PLC0415
 
-    for spec in REGISTRY.values():
-        params = ", ".join(
-            f"{p.name}={p.default!r}"
-            + (f" [{p.minimum:g}..{p.maximum:g}]" if p.minimum is not None else "")
-            for p in spec.params
-        )
-        print(f"{spec.name}({params})\n    {spec.doc}")
+    if args.action == "check":
+        if not args.file:
+            print("vnb: error: vnb effects check needs a .wasm or .wat file", file=sys.stderr)
+            return 2
+        print("\n".join(check_lines(args.file)))
+        return 0
+    print("\n".join(list_lines()))
     return 0
 
 
@@ -107,6 +138,45 @@ def _cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def _detect(args: argparse.Namespace) -> int:
+    import vnb.detect  # noqa: PLC0415
+
+    classes = [c.strip() for c in args.classes.split(",") if c.strip()] if args.classes else None
+    dets = vnb.detect.analyze(
+        args.video,
+        every=args.every,
+        classes=classes,
+        model=args.model,
+        size=args.size,
+        conf=args.conf,
+        progress=not args.quiet,
+    )
+    if args.out in (None, "-"):
+        sys.stdout.write(dets.dumps(format=args.format))
+        return 0
+    dets.save(args.out, format=args.format)
+    tracks = len(dets.track_ids)
+    print(f"wrote {args.out}: {len(dets)} detections in {len(dets.analyzed_frames)} frames,"
+          f" {tracks} tracks", file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    import vnb.detect  # noqa: PLC0415
+
+    if args.action == "add":
+        if not args.path:
+            print("vnb: error: vnb models add PATH [--name NAME]", file=sys.stderr)
+            return 2
+        model = vnb.detect.add_model(args.path, name=args.name)
+        print(f"registered {model.name}: {model.layout}, {len(model.names)} classes,"
+              f" sha256 {model.sha256}")  # fmt: skip
+        return 0
+    for name, entry in vnb.detect.list_models().items():
+        print(f"{name}  {entry['sha256'][:16]}…  {entry['file']}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vnb", description="vnb: a Jupyter-native video editor.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -119,9 +189,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--crf", type=int, help="quality (lower is better)")
     p.add_argument("--speed", help="encoder speed preset (ultrafast … slower)")
-    p.add_argument("--hardware", choices=["none", "auto"], help="hardware encoding")
+    p.add_argument("--hardware", choices=HARDWARE_CHOICES, help="hardware encoding")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_render)
+
+    p = sub.add_parser("batch", help="render many project files in parallel")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".vnb.json project files")
+    p.add_argument("--out-dir", required=True, help="folder for the outputs (NAME.mp4 …)")
+    p.add_argument("--workers", type=int, default=2, help="local processes (default 2)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://h:8786")
+    p.add_argument("--preset", help="a named preset for every render")
+    p.add_argument("--crf", type=int, help="quality (lower is better)")
+    p.add_argument("--speed", help="encoder speed preset (ultrafast … slower)")
+    p.add_argument("--hardware", choices=HARDWARE_CHOICES, help="hardware encoding")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_batch)
 
     p = sub.add_parser("frame", help="write the frame at a time as a PNG")
     p.add_argument("project")
@@ -145,13 +227,34 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_demo)
 
-    p = sub.add_parser("effects", help="list the built-in effects and their parameters")
+    p = sub.add_parser(
+        "effects", help="list effects (built-in, WASM, Python); check a WASM module"
+    )
+    p.add_argument("action", nargs="?", choices=["list", "check"], default="list")
+    p.add_argument("file", nargs="?", help="for check: the .wasm or .wat module")
     p.set_defaults(run=_effects)
 
     p = sub.add_parser("cache", help="show the cache's figures, or empty it")
     p.add_argument("action", choices=["stats", "clear"])
     p.add_argument("--json", action="store_true", help="machine-readable figures")
     p.set_defaults(run=_cache)
+    p = sub.add_parser("detect", help="detect and track objects in a video (JSON or COCO)")
+    p.add_argument("video")
+    p.add_argument("--out", help="the file to write (default: standard output)")
+    p.add_argument("--format", choices=["json", "coco"], default="json")
+    p.add_argument("--every", type=int, default=1, help="analyse one frame in N (default 1)")
+    p.add_argument("--classes", help="comma-separated class names, e.g. person,car")
+    p.add_argument("--model", help="a registered model's name or an ONNX file")
+    p.add_argument("--size", type=int, help="model input side, a multiple of 32 (default 320)")
+    p.add_argument("--conf", type=float, default=0.25, help="lowest score kept")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_detect)
+
+    p = sub.add_parser("models", help="list detection models, or register an ONNX export")
+    p.add_argument("action", choices=["list", "add"])
+    p.add_argument("path", nargs="?", help="for add: the ONNX file (YOLOv5 or YOLOv8/v11)")
+    p.add_argument("--name", help="for add: the name to register it under")
+    p.set_defaults(run=_models)
     return parser
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "DetectionCancelledError",
+    "DetectionError",
     "EffectError",
     "FFmpegNotFoundError",
     "MediaError",
     "MediaNotFoundError",
+    "PluginError",
     "ProjectError",
     "RenderCancelledError",
     "RenderError",
@@ -91,3 +94,32 @@ class RenderCancelledError(RenderError):
 
 class EffectError(VnbError, ValueError):
     """An unknown effect, or a parameter it does not take or cannot accept."""
+
+
+class DetectionError(VnbError):
+    """Object detection failed: a bad model file, an unknown output layout, a corrupt video.
+
+    When the analysis of a video stops part-way, ``partial`` holds the detections made so far
+    (a `vnb.detect.Detections`); otherwise it is None.
+    """
+
+    def __init__(self, message: str, *, partial: object = None) -> None:
+        self.partial = partial
+        super().__init__(message)
+
+
+class DetectionCancelledError(DetectionError):
+    """The analysis was cancelled; ``partial`` holds the detections made so far."""
+
+
+class PluginError(EffectError):
+    """A WASM or Python effect plugin failed: refused at load, trapped, timed out, raised.
+
+    The message names the plugin and what happened; ``plugin`` holds its name. The process
+    keeps running, and the next frame or render makes a fresh instance.
+    """
+
+    def __init__(self, plugin: str, message: str) -> None:
+        self.plugin = plugin
+        self.reason = message
+        super().__init__(f"effect plugin {plugin!r}: {message}")

@@ -2,16 +2,27 @@
 
 Each function makes an `Effect` for the registry entry of the same name
 (:mod:`vnb.effects.registry`), which knows both its ffmpeg filters and its parameters.
+
+Custom effects: ``vnb.effects.load_wasm(path)`` (a sandboxed WASM module, named
+``wasm:<name>``) and ``@vnb.effects.python_effect`` (a numpy function, named ``py:<name>``).
+They run first, on the clip's source picture, before its built-in effects
+(:mod:`vnb.effects.custom`).
 """
 
 from __future__ import annotations
 
 import math
 
-from vnb.effects.registry import REGISTRY, EffectSpec, normalize_params
+from typing import TYPE_CHECKING, Any
+
+from vnb.effects.registry import PLUGINS, REGISTRY, EffectSpec, normalize_params
 from vnb.schema.timeline import Effect
 
+if TYPE_CHECKING:
+    from vnb.effects.wasm.plugins import WasmEffect
+
 __all__ = [
+    "PLUGINS",
     "REGISTRY",
     "Effect",
     "EffectSpec",
@@ -22,6 +33,8 @@ __all__ = [
     "gamma",
     "grayscale",
     "hue",
+    "load_wasm",
+    "python_effect",
     "saturation",
     "sepia",
     "sharpen",
@@ -87,3 +100,25 @@ def vignette(angle: float = math.pi / 5) -> Effect:
 def chromakey(color: str = "#00ff00", similarity: float = 0.1, blend: float = 0.05) -> Effect:
     """Make ``color`` transparent so the track below shows through (green screen)."""
     return _make("chromakey", {"color": color, "similarity": similarity, "blend": blend})
+
+
+def load_wasm(path: str, **limits: Any) -> WasmEffect:
+    """Load, validate and register a WASM effect (``.wasm`` or ``.wat``); see `WasmEffect`.
+
+    ``fx = vnb.effects.load_wasm("vignette.wasm"); clip.effects.append(fx(strength=0.6))``.
+    Keyword arguments (``deadline``, ``memory_limit``, ``fuel``) set its sandbox.
+    """
+    from vnb.effects.wasm.plugins import load_wasm as load  # noqa: PLC0415 - wasmtime on use
+
+    return load(path, **limits)
+
+
+def python_effect(fn: Any = None, **options: Any) -> Any:
+    """Register a numpy function as the effect ``py:<name>`` (a decorator).
+
+    ``@vnb.effects.python_effect(params={"amount": (0.0, 1.0, 0.5)})`` over
+    ``def posterize(frame, t, amount)``; see :func:`vnb.effects.python.python_effect`.
+    """
+    from vnb.effects.python import python_effect as make  # noqa: PLC0415 - numpy on use
+
+    return make(fn, **options)

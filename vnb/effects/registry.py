@@ -18,7 +18,17 @@ from dataclasses import dataclass
 
 from vnb.errors import EffectError
 
-__all__ = ["REGISTRY", "EffectSpec", "Filter", "Param", "effect_filters", "normalize_params"]
+__all__ = [
+    "PLUGINS",
+    "REGISTRY",
+    "EffectSpec",
+    "Filter",
+    "Param",
+    "effect_filters",
+    "is_custom",
+    "normalize_params",
+    "spec_of",
+]
 
 Filter = tuple[str, dict[str, object]]
 """One ffmpeg filter: its name and its options with raw (unescaped) values."""
@@ -240,17 +250,45 @@ REGISTRY: dict[str, EffectSpec] = {
 }
 
 
+PLUGINS: dict[str, EffectSpec] = {}
+"""Custom effects, by namespaced name (``wasm:<name>``, ``py:<name>``): a second table, filled
+by :mod:`vnb.effects.custom` when a plugin is loaded or a Python effect defined. They have no
+ffmpeg filters: they run on the source picture, before the built-in effects."""
+
+_CUSTOM_PREFIXES = ("wasm:", "py:")
+
+
+def is_custom(name: str) -> bool:
+    """Whether ``name`` is a WASM or Python effect (namespaced) rather than a built-in one."""
+    return name.startswith(_CUSTOM_PREFIXES)
+
+
+def spec_of(name: str) -> EffectSpec:
+    """The spec of a built-in or loaded custom effect.
+
+    Raises:
+        EffectError: unknown effect, or a custom effect that is not loaded (the plugin
+            folders are scanned once first).
+    """
+    spec = REGISTRY.get(name) or PLUGINS.get(name)
+    if spec is not None:
+        return spec
+    if is_custom(name):
+        from vnb.effects.custom import find_plugin  # noqa: PLC0415 - loaded on first use
+
+        return find_plugin(name)
+    known = ", ".join(sorted(REGISTRY))
+    msg = f"unknown effect {name!r} (known: {known}; plugins are named wasm:… or py:…)"
+    raise EffectError(msg)
+
+
 def normalize_params(name: str, params: Mapping[str, object]) -> dict[str, ParamValue]:
     """Check an effect's name and parameters; return them complete with defaults.
 
     Raises:
         EffectError: unknown effect, unknown parameter, or a bad value.
     """
-    spec = REGISTRY.get(name)
-    if spec is None:
-        known = ", ".join(sorted(REGISTRY))
-        msg = f"unknown effect {name!r} (known: {known})"
-        raise EffectError(msg)
+    spec = spec_of(name)
     known_params = {p.name: p for p in spec.params}
     unknown = sorted(set(params) - set(known_params))
     if unknown:
@@ -271,4 +309,4 @@ def normalize_params(name: str, params: Mapping[str, object]) -> dict[str, Param
 
 def effect_filters(name: str, params: Mapping[str, object]) -> list[Filter]:
     """The ffmpeg filters (name, raw options) that apply one effect."""
-    return REGISTRY[name].build(normalize_params(name, params))
+    return spec_of(name).build(normalize_params(name, params))

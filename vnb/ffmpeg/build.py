@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from vnb.effects.registry import REGISTRY, effect_filters
+from vnb.effects.registry import effect_filters, spec_of
 from vnb.ffmpeg.graph import Chain, Filter, Graph, Input, make_filter
 from vnb.plan.model import (
     AudioItem,
@@ -106,7 +106,7 @@ def _seconds(x: float | Fraction) -> str:
 
 
 def _keyed(item: VideoItem) -> bool:
-    return any(REGISTRY[name].alpha for name, _ in item.effects)
+    return any(spec_of(name).alpha for name, _ in item.effects)
 
 
 def _needs_alpha(item: VideoItem) -> bool:
@@ -232,6 +232,7 @@ class _Builder:
 
         Returns the input index and the lead: how many seconds the input starts before ``t0``.
         """
+        key = (*key, path)  # a pre-rendered picture reads another file than the clip's sound
         if key not in self._sources:
             ss = max(0.0, t0 - guard)
             opts = (

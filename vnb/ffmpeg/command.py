@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vnb.ffmpeg.graph import Graph
+from vnb.ffmpeg.hardware import EncoderSetup
 from vnb.schema.export import ExportSettings
 
 __all__ = ["INLINE_GRAPH_LIMIT", "MUXERS", "Command", "build_command", "encoder_args"]
@@ -91,24 +92,36 @@ def _audio_args(export: ExportSettings) -> list[str]:
 
 
 def build_command(
-    graph: Graph, export: ExportSettings, has_encoder: Callable[[str], bool]
+    graph: Graph,
+    export: ExportSettings,
+    has_encoder: Callable[[str], bool],
+    video: EncoderSetup | None = None,
 ) -> Command:
-    """Arguments that run ``graph`` and encode its outputs under ``export``."""
-    inputs: list[str] = []
+    """Arguments that run ``graph`` and encode its outputs under ``export``.
+
+    ``video``, when given, is the video encoder chosen ahead (a hardware one) with its options.
+    """
+    inputs: list[str] = list(video.global_args) if video is not None else []
     for i in graph.inputs:
         inputs += i.argv()
+    text, label = graph.filter_complex(), graph.video
+    if video is not None and video.upload and label:
+        text, label = f"{text};\n[{label}]{video.upload}[vnbhw]", "vnbhw"
     outputs: list[str] = []
-    if graph.video:
-        outputs += ["-map", f"[{graph.video}]"]
+    if label:
+        outputs += ["-map", f"[{label}]"]
     if graph.audio:
         outputs += ["-map", f"[{graph.audio}]"]
-    codec, vargs = encoder_args(export, has_encoder)
+    if video is not None and graph.video:
+        codec, vargs = video.codec, ["-c:v", video.codec, *video.args]
+    else:
+        codec, vargs = encoder_args(export, has_encoder)
     outputs += vargs + _audio_args(export)
     if export.faststart and export.container in ("mp4", "mov", "m4a"):
         outputs += ["-movflags", "+faststart"]
     return Command(
         inputs=tuple(inputs),
-        graph=graph.filter_complex(),
+        graph=text,
         outputs=tuple(outputs),
         muxer=MUXERS[export.container],
         video_codec=codec,

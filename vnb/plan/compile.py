@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Protocol
 
-from vnb.effects.registry import REGISTRY, normalize_params
+from vnb.effects.registry import normalize_params, spec_of
 from vnb.errors import ProjectError
 from vnb.plan.model import (
     AudioItem,
@@ -230,7 +230,7 @@ def _video_item(
             )
     placement = place(size, clip.transform, canvas)
     effects = tuple((e.name, _params(e.name, e.params)) for e in clip.effects)
-    keyed = any(REGISTRY[name].alpha for name, _ in effects)
+    keyed = any(spec_of(name).alpha for name, _ in effects)
     fade_in, fade_out = to_frame(clip.fade_in, fps), to_frame(clip.fade_out, fps)
     opacity, color = clip.opacity, clip.color
     if color is not None:  # a translucent colour is an opaque colour at that opacity

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vnb import telemetry
 from vnb.errors import ProjectError, VnbError
 from vnb.media.proxy import PROXY_HEIGHT
 from vnb.preview.compose import compose, frame_key_parts
@@ -141,6 +142,7 @@ def _resize(frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
     return np.asarray(Image.fromarray(frame).resize((width, height), Image.Resampling.BILINEAR))
 
 
+@telemetry.timed("preview")
 def frame_at(
     project: Project,
     t: float,

@@ -18,6 +18,7 @@ from fractions import Fraction
 import av
 import numpy as np
 
+from vnb.effects.custom import apply_custom, chain_identity, clock, has_custom
 from vnb.ffmpeg.build import GUARD, clip_origin, picture_filters, text_filters, text_origin
 from vnb.media.reader import reader_for
 from vnb.plan.model import Piece, Plan, TextItem, TextTrackPlan, VideoItem, VideoTrackPlan
@@ -98,12 +99,18 @@ def _still(path: str) -> av.VideoFrame:
 
 
 def _source_frame(item: VideoItem, piece: Piece, k: int, plan: Plan) -> av.VideoFrame:
+    index = None
     if item.source is None:
         p = item.placement
-        return _solid(item.color or "black", (p.width, p.height), "yuv420p")
-    if item.still:
-        return _still(item.source)
-    return reader_for(item.source).frame(source_frame_index(item, piece.start, k, plan.fps))
+        frame = _solid(item.color or "black", (p.width, p.height), "yuv420p")
+    elif item.still:
+        frame = _still(item.source)
+    else:
+        index = source_frame_index(item, piece.start, k, plan.fps)
+        frame = reader_for(item.source).frame(index)
+    if has_custom(item):  # WASM and Python effects run first, on the source picture
+        frame = apply_custom(item, frame, *clock(item, plan.fps, k, index))
+    return frame
 
 
 def _picture(item: VideoItem, piece: Piece, k: int, plan: Plan, *, alpha: bool) -> av.VideoFrame:
@@ -211,6 +218,7 @@ def frame_key_parts(plan: Plan, k: int) -> tuple[object, ...]:
             continue
         items = [layer.item(i) for i in (piece.item, piece.other) if i is not None]
         ids = [source_identity(i.source) for i in items if i.source is not None]
+        ids += [chain_identity(i) for i in items if has_custom(i)]  # plugin hashes
         parts.append(
             (layer.index, piece, k - piece.start, tuple(items), tuple(ids), _alone(layer, piece))
         )

@@ -12,13 +12,17 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vnb.errors import RenderError
+from vnb import telemetry
+from vnb.errors import RenderCancelledError, RenderError
 from vnb.ffmpeg import TextImage, build_command, build_graph
 from vnb.render.binary import ffmpeg_has, find_ffmpeg
+from vnb.render.encoders import EncoderChoice, choose_encoder
 from vnb.render.run import Progress, run_ffmpeg
 from vnb.schema.export import ExportSettings, resolve_export
 
 if TYPE_CHECKING:
+    from vnb.ffmpeg.command import Command
+    from vnb.ffmpeg.hardware import EncoderSetup
     from vnb.plan import Plan, TextItem
     from vnb.schema import Project
 
@@ -120,6 +124,7 @@ def _checker(plan: Plan, export: ExportSettings, frames: int) -> Callable[[Path]
     return check
 
 
+@telemetry.timed("render")
 def render(
     project: Project,
     output: str | os.PathLike[str],
@@ -157,39 +162,29 @@ def render(
 
     started = time.monotonic()
     export = resolve_export(project.export, preset, **overrides)
-    note = "software encoder"
-    if export.hardware not in ("none", "auto"):
-        msg = (
-            f"hardware={export.hardware!r}: hardware encoders are not supported yet; "
-            "use hardware='auto' or 'none'"
-        )
-        raise RenderError(msg)
-    if export.hardware == "auto":
-        note = "hardware='auto': hardware encoders are not probed yet, used software"
     plan = plan_project(project)
-    exe = find_ffmpeg()
-    with tempfile.TemporaryDirectory(prefix="vnb-render-") as tmp:
-        folder = Path(tmp)
-        graph = build_graph(plan, export, text_images(plan, folder))
-        command = build_command(graph, export, lambda name: ffmpeg_has("encoders", name, exe))
-        script = None
-        if command.needs_script():
-            script = folder / "graph.txt"
-            script.write_text(command.graph, encoding="utf-8")
-        frames = _expected_frames(plan, export) if graph.video else 0
-        path = run_ffmpeg(
-            command.args(str(script) if script else None),
-            output,
-            muxer=command.muxer,
-            total_seconds=max(plan.duration, 1e-3),
-            on_progress=on_progress,
-            cancel=cancel,
-            timeout=timeout,
-            progress_bar=progress_bar,
-            description=Path(output).name,
-            exe=exe,
-            check=_checker(plan, export, frames),
+    if export.video_codec != "none":  # WASM/Python effects: pre-rendered, then read as sources
+        from vnb.effects.prerender import prerender  # noqa: PLC0415
+
+        plan, on_progress = prerender(
+            plan, on_progress=on_progress, cancel=cancel, progress_bar=progress_bar
         )
+    exe = find_ffmpeg()
+    choice = choose_encoder(export, exe)
+    run = {"on_progress": on_progress, "cancel": cancel, "timeout": timeout}
+    run["progress_bar"] = progress_bar
+    try:
+        path, command, frames, argv = _encode(plan, export, exe, choice.setup, output, run)
+    except RenderCancelledError:
+        raise
+    except RenderError as err:
+        if choice.setup is None:
+            raise
+        telemetry.count("render.hardware_fallback")
+        said = (err.stderr_tail.strip().splitlines() or ["no message"])[-1]
+        note = f"{choice.note} failed during the render ({said}); rendered again in software"
+        choice = EncoderChoice(None, "software", note)
+        path, command, frames, argv = _encode(plan, export, exe, None, output, run)
     width = export.width or plan.width
     return RenderResult(
         path=path,
@@ -200,8 +195,41 @@ def render(
         video_codec=command.video_codec,
         audio_codec=None if export.audio_codec == "none" else export.audio_codec,
         preset=export.preset,
-        hardware="software",
-        note=note,
+        hardware=choice.hardware,
+        note=choice.note,
         elapsed=time.monotonic() - started,
-        command=(exe, *command.args(str(script) if script else None)),
+        command=argv,
     )
+
+
+def _encode(  # noqa: PLR0917 - private, called twice
+    plan: Plan,
+    export: ExportSettings,
+    exe: str,
+    setup: EncoderSetup | None,
+    output: str | os.PathLike[str],
+    run: dict[str, Any],
+) -> tuple[Path, Command, int, tuple[str, ...]]:
+    """Build the command for ``plan`` with the chosen encoder (None: software) and run it."""
+    with tempfile.TemporaryDirectory(prefix="vnb-render-") as tmp:
+        folder = Path(tmp)
+        graph = build_graph(plan, export, text_images(plan, folder))
+        has = lambda name: ffmpeg_has("encoders", name, exe)  # noqa: E731
+        command = build_command(graph, export, has, setup)
+        script = None
+        if command.needs_script():
+            script = folder / "graph.txt"
+            script.write_text(command.graph, encoding="utf-8")
+        frames = _expected_frames(plan, export) if graph.video else 0
+        args = command.args(str(script) if script else None)
+        path = run_ffmpeg(
+            args,
+            output,
+            muxer=command.muxer,
+            total_seconds=max(plan.duration, 1e-3),
+            description=Path(output).name,
+            exe=exe,
+            check=_checker(plan, export, frames),
+            **run,
+        )
+    return path, command, frames, (exe, *args)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from vnb.media import MediaInfo
     from vnb.render import RenderResult
+    from vnb.render.jobs import RenderJob
 
 __all__ = ["MAX_CLIPS", "MAX_FILE_BYTES", "Project", "load"]
 
@@ -272,6 +273,23 @@ class Project(Model):
         from vnb.render import render  # noqa: PLC0415 - the engine is imported on use
 
         return render(self, output, preset=preset, **options)
+
+    def render_async(
+        self, output: str | os.PathLike[str], preset: str | None = None, **options: Any
+    ) -> RenderJob:
+        """Start rendering in the background and return the job at once (`vnb.render.submit`).
+
+        ``job.result()`` waits, ``job.cancel()`` stops it; in a notebook it shows a progress bar.
+        """
+        from vnb.render.jobs import submit  # noqa: PLC0415 - the engine is imported on use
+
+        return submit(self, output, preset, **options)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        """In Jupyter: the editor widget (`vnb.notebook`); elsewhere None, the plain repr."""
+        from vnb.notebook import repr_mimebundle  # noqa: PLC0415 - widgets load on display
+
+        return repr_mimebundle(self, include, exclude)
 
     # -- files ---------------------------------------------------------------------------
 

@@ -418,6 +418,27 @@ class Track(Model):
         self._changed()
         return clip
 
+    def add_clips_from(
+        self,
+        segments: Any,
+        *,
+        source: str | os.PathLike[str],
+        start: float | None = None,
+        gap: float = 0.0,
+        **fields: Any,
+    ) -> list[Clip]:
+        """Append a clip of ``source`` per ``(start, end)`` source-time segment, end to end.
+
+        Segments typically come from ``vnb.detect`` (``dets.segments("person")``); see
+        `vnb.detect.add_clips_from` for the arguments.
+
+        Raises:
+            ProjectError: an empty segment or a bad field.
+        """
+        from vnb.detect.edits import add_clips_from  # noqa: PLC0415 - optional feature
+
+        return add_clips_from(self, segments, source=source, start=start, gap=gap, **fields)
+
     def add_transition(
         self,
         a: Clip | str,

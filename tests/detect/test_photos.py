@@ -1,0 +1,69 @@
+"""The shipped model on real photos: what the model card says it finds, where the subject is.
+
+The expected scores are the model card's (``models/README.md``: measured on these H.264 videos
+of the photos); a tolerance covers encoder and platform differences.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import vnb
+from vnb.detect import SHIPPED_SHA256
+
+TOLERANCE = 0.06
+
+CASES = [
+    # photo, input size, class, score from the model card, a point on the subject (x, y)
+    ("astronaut", 288, "person", 0.58, (250, 150)),
+    ("astronaut", 320, "person", 0.26, (250, 150)),
+    ("chelsea", 320, "cat", 0.35, (270, 150)),
+    ("coffee", 320, "cup", 0.82, (290, 180)),
+    ("coffee", 416, "cup", 0.55, (290, 180)),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1]}")
+def test_finds_the_subject(still_video, case):
+    name, size, cls, score, point = case
+    dets = vnb.detect.analyze(still_video(name), size=size, progress=False)
+    assert dets.meta["model_sha256"] == SHIPPED_SHA256
+    assert dets.meta["size"] == [size, size]
+    assert list(dets.analyzed_frames) == list(range(10))
+    found = dets.of_class(cls)
+    assert set(found.frame.tolist()) == set(range(10)), f"{cls} missing in some frames: {dets}"
+    best = found[found.score == found.score.max()]
+    assert abs(float(best.score[0]) - score) <= TOLERANCE, float(best.score[0])
+    x1, y1, x2, y2 = best.xyxy[0]
+    assert x1 <= point[0] <= x2 and y1 <= point[1] <= y2
+    frame_area = dets.meta["width"] * dets.meta["height"]
+    assert (x2 - x1) * (y2 - y1) >= 0.3 * frame_area
+    # A still subject keeps one track id.
+    assert len(found.track_ids) == 1
+
+
+def test_no_false_subject_at_conf(still_video):
+    dets = vnb.detect.analyze(still_video("coffee"), progress=False)
+    assert set(dets.class_name.tolist()) <= {"cup", "bowl", "dining table", "spoon"}
+
+
+def test_classes_filter_and_aliases(still_video):
+    video = still_video("chelsea")
+    assert len(vnb.detect.analyze(video, classes=["cat"], progress=False)) == 10
+    assert len(vnb.detect.analyze(video, classes=["person", "car"], progress=False)) == 0
+    # Darknet's spelling of a class is accepted.
+    assert len(vnb.detect.analyze(video, classes=["tvmonitor"], progress=False)) == 0
+    with pytest.raises(vnb.errors.DetectionError, match="unknown class 'kitten'"):
+        vnb.detect.analyze(video, classes=["kitten"], progress=False)
+
+
+def test_every_and_cache(still_video):
+    from vnb import cache
+
+    video = still_video("coffee", seconds=2.0)
+    first = vnb.detect.analyze(video, every=3, progress=False)
+    assert list(first.analyzed_frames) == [0, 3, 6, 9, 12, 15, 18]
+    hits = cache.stats()["hits"]
+    again = vnb.detect.analyze(video, every=3, progress=False)
+    assert cache.stats()["hits"] == hits + 1
+    assert again.to_dict() == first.to_dict()

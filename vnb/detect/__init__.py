@@ -1,0 +1,66 @@
+"""Object detection in videos, and edits driven by it.
+
+```python
+dets = vnb.detect.analyze("street.mp4", every=2, classes=["person", "car"])
+dets[dets.class_name == "person"].track_ids  # stable ids
+segs = dets.segments("person", min_duration=1.0)  # where a person is visible
+p.tracks[0].add_clips_from(segs, source="street.mp4")  # cut to those moments
+vertical = vnb.detect.reframe(p, track_id=3, aspect="9:16")  # the crop follows the subject
+```
+
+The default model is YOLOv3-tiny (COCO, 80 classes) converted from the original Darknet
+release and shipped with vnb, pinned by sha256; users' YOLOv5 and YOLOv8/v11 ONNX exports work
+too (`load_model`, `add_model`). onnxruntime is imported only when a model is loaded.
+"""
+
+from __future__ import annotations
+
+from vnb.detect.analyze import DEFAULT_SIZE, analyze, last_analysis
+from vnb.detect.detections import Detections
+from vnb.detect.edits import (
+    add_clips_from,
+    add_markers,
+    merge_tracks,
+    reframe,
+    save_corrections,
+    split_track,
+    stored_corrections,
+)
+from vnb.detect.model import (
+    SHIPPED_MODEL,
+    SHIPPED_SHA256,
+    Model,
+    add_model,
+    list_models,
+    load_model,
+    models_dir,
+)
+from vnb.detect.postprocess import COCO_NAMES, Letterbox, decode, nms
+from vnb.detect.tracker import ByteTrack, track_detections
+
+__all__ = [
+    "COCO_NAMES",
+    "DEFAULT_SIZE",
+    "SHIPPED_MODEL",
+    "SHIPPED_SHA256",
+    "ByteTrack",
+    "Detections",
+    "Letterbox",
+    "Model",
+    "add_clips_from",
+    "add_markers",
+    "add_model",
+    "analyze",
+    "decode",
+    "last_analysis",
+    "list_models",
+    "load_model",
+    "merge_tracks",
+    "models_dir",
+    "nms",
+    "reframe",
+    "save_corrections",
+    "split_track",
+    "stored_corrections",
+    "track_detections",
+]

@@ -1,0 +1,387 @@
+"""Detection models: the shipped YOLOv3-tiny, users' YOLO exports, and their onnxruntime sessions.
+
+The shipped model is pinned by sha256 (its model card is ``models/README.md``). A user's model
+is used only by explicit choice — a path, or a name registered with :func:`add_model` (``vnb
+models add PATH``), whose sha256 was recorded then — and always loaded from bytes, refusing
+models that refer to external data. onnxruntime is imported only when a model is loaded.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from vnb.detect.onnxcheck import OnnxFormatError, check_model_bytes
+from vnb.detect.postprocess import COCO_NAMES
+from vnb.errors import DetectionError
+
+__all__ = [
+    "SHIPPED_MODEL",
+    "SHIPPED_SHA256",
+    "Model",
+    "add_model",
+    "list_models",
+    "load_model",
+    "models_dir",
+    "shipped_model_path",
+]
+
+SHIPPED_MODEL = "yolov3-tiny-coco"
+"""The name of the model vnb ships and uses by default."""
+SHIPPED_SHA256 = "a152cf7e2e3750a059f1c8202c013d619c3b5f1f99a81461a2c6613d86248598"
+"""The sha256 of ``yolov3-tiny-coco.onnx``, as its model card gives it."""
+_PROVIDERS = (
+    "CUDAExecutionProvider",
+    "CoreMLExecutionProvider",
+    "DmlExecutionProvider",
+    "CPUExecutionProvider",
+)
+_MAX_BYTES = 2 * 1024**3
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_lock = threading.Lock()
+_loaded: dict[tuple[str, tuple[str, ...]], Model] = {}
+
+Layout = Literal["yolov5", "yolov8"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Model:
+    """A loaded detection model: its onnxruntime session and what vnb knows of it.
+
+    Example:
+        ```python
+        m = vnb.detect.load_model()  # the shipped YOLOv3-tiny
+        m.names[:3], m.layout  # (('person', 'bicycle', 'car'), 'yolov5')
+        ```
+    """
+
+    name: str
+    """The registered or shipped name, or the file's name for a model given by path."""
+    path: str
+    """The file it was read from."""
+    sha256: str
+    """Of the file's bytes: part of every cache key."""
+    layout: Layout
+    """``yolov5``: output ``[batch, N, 5+C]`` with objectness; ``yolov8``: ``[batch, 4+C, N]``."""
+    names: tuple[str, ...]
+    """Class names, in the model's order."""
+    input_name: str
+    input_size: tuple[int, int] | None
+    """``(width, height)`` when the model's input is fixed, else None (any multiple of 32)."""
+    batch: bool
+    """The model takes several images at once (a dynamic batch dimension)."""
+    provider: str
+    """The onnxruntime execution provider in use."""
+    session: Any
+    """The ``onnxruntime.InferenceSession``."""
+
+    def run(self, images: np.ndarray) -> np.ndarray:
+        """Run the model on ``[batch, 3, H, W]`` float32 images; returns ``[batch, N, 5+C]``.
+
+        The output is given in the YOLOv5 layout whatever the model's own (YOLOv8 outputs are
+        transposed, and carry no objectness column: decode with `layout` in mind).
+
+        Raises:
+            DetectionError: onnxruntime failed, or the output has an unexpected shape.
+        """
+        try:
+            (out,) = self.session.run(None, {self.input_name: images})[:1]
+        except Exception as err:
+            msg = f"{self.path}: the model failed on input {list(images.shape)}: {err}"
+            raise DetectionError(msg) from err
+        out = np.asarray(out)
+        want = len(self.names) + (5 if self.layout == "yolov5" else 4)
+        if self.layout == "yolov8" and out.ndim == 3:
+            out = out.transpose(0, 2, 1)
+        if out.ndim != 3 or out.shape[0] != images.shape[0] or out.shape[2] != want:
+            msg = (
+                f"{self.path}: output of shape {list(out.shape)}; expected "
+                f"{_expected(self.layout, len(self.names))}"
+            )
+            raise DetectionError(msg)
+        return out
+
+
+def _expected(layout: str, classes: int) -> str:
+    if layout == "yolov5":
+        return f"[batch, N, {classes + 5}] (YOLOv5: box, objectness, {classes} classes)"
+    return f"[batch, {classes + 4}, N] (YOLOv8/v11: box, {classes} classes)"
+
+
+def models_dir() -> Path:
+    """The folder of registered models: ``VNB_MODELS_DIR``, else ``models`` in vnb's data dir."""
+    env = os.environ.get("VNB_MODELS_DIR")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir  # noqa: PLC0415
+
+    return Path(user_data_dir("vnb")) / "models"
+
+
+def shipped_model_path() -> Path:
+    """Where the shipped model is: inside the installed package, else the source tree's models/.
+
+    Raises:
+        DetectionError: Neither holds it.
+    """
+    here = Path(__file__).resolve().parent.parent  # the vnb package
+    for folder in (here / "_models", here.parent / "models"):
+        candidate = folder / f"{SHIPPED_MODEL}.onnx"
+        if candidate.is_file():
+            return candidate
+    msg = (
+        f"the shipped model {SHIPPED_MODEL}.onnx is missing (looked in {here / '_models'} and "
+        f"{here.parent / 'models'}); remake it with models/convert_darknet.py"
+    )
+    raise DetectionError(msg)
+
+
+def _registry_file() -> Path:
+    return models_dir() / "registry.json"
+
+
+def _registry() -> dict[str, dict[str, str]]:
+    path = _registry_file()
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        msg = f"{path}: cannot read the model registry: {err}"
+        raise DetectionError(msg) from err
+    return data if isinstance(data, dict) else {}
+
+
+def list_models() -> dict[str, dict[str, str]]:
+    """The shipped model and the registered ones: name → ``{"file", "sha256"}``."""
+    models = {SHIPPED_MODEL: {"file": "(shipped)", "sha256": SHIPPED_SHA256}}
+    for name, entry in _registry().items():
+        models[name] = {"file": str(models_dir() / entry["file"]), "sha256": entry["sha256"]}
+    return models
+
+
+def _read(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > _MAX_BYTES:
+            msg = f"{path}: {size} bytes is more than a model may have ({_MAX_BYTES})"
+            raise DetectionError(msg)
+        return path.read_bytes()
+    except OSError as err:
+        msg = f"{path}: cannot read the model file: {err.strerror or err}"
+        raise DetectionError(msg) from err
+
+
+def _resolve(model: str | os.PathLike[str] | None) -> tuple[str, Path, bytes, str]:
+    """Find a model's file and bytes, checking the pinned sha256: ``(name, path, data, sha)``."""
+    if model is None or model == SHIPPED_MODEL:
+        path = shipped_model_path()
+        name, pinned = SHIPPED_MODEL, SHIPPED_SHA256
+    elif isinstance(model, str) and _NAME_RE.match(model) and model in _registry():
+        entry = _registry()[model]
+        path, name, pinned = models_dir() / entry["file"], model, entry["sha256"]
+    else:
+        path = Path(model).expanduser()
+        name, pinned = path.stem, ""
+        if not path.is_file():
+            msg = f"{model}: no such model file, and no registered model of that name"
+            raise DetectionError(msg)
+    data = _read(path)
+    sha = hashlib.sha256(data).hexdigest()
+    if pinned and sha != pinned:
+        what = "its model card" if name == SHIPPED_MODEL else "the registry"
+        msg = f"{path}: sha256 is {sha}, expected {pinned} (from {what}); the file was altered"
+        raise DetectionError(msg)
+    return name, path, data, sha
+
+
+def load_model(model: str | os.PathLike[str] | None = None) -> Model:
+    """Load a detection model (once per process; later calls reuse the session).
+
+    Args:
+        model: None (or ``"yolov3-tiny-coco"``) for the shipped model, the name of a model
+            registered with :func:`add_model`, or the path of an ONNX file.
+
+    Returns:
+        The loaded model.
+
+    Raises:
+        DetectionError: No such model, a sha256 that does not match, not an ONNX model,
+            external data, or inputs and outputs of shapes vnb cannot use.
+    """
+    name, path, data, sha = _resolve(model)
+    providers = _providers()
+    key = (sha, providers)
+    with _lock:
+        found = _loaded.get(key)
+    if found is not None:
+        return found
+    if sha != SHIPPED_SHA256:
+        try:
+            check_model_bytes(data)
+        except OnnxFormatError as err:
+            msg = f"{path}: not a usable ONNX model: {err}"
+            raise DetectionError(msg) from None
+    loaded = _make(name, path, data, sha, providers)
+    with _lock:
+        return _loaded.setdefault(key, loaded)
+
+
+def _providers() -> tuple[str, ...]:
+    import onnxruntime  # noqa: PLC0415 - heavy: imported only when a model is loaded
+
+    available = set(onnxruntime.get_available_providers())
+    return tuple(p for p in _PROVIDERS if p in available) or ("CPUExecutionProvider",)
+
+
+def _make(name: str, path: Path, data: bytes, sha: str, providers: tuple[str, ...]) -> Model:
+    import onnxruntime  # noqa: PLC0415
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    try:
+        session = onnxruntime.InferenceSession(data, sess_options=options, providers=providers)
+    except Exception as err:
+        msg = f"{path}: onnxruntime cannot load it as an ONNX model: {err}"
+        raise DetectionError(msg) from None
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    channels = inputs[0].shape[1] if len(inputs) == 1 and len(inputs[0].shape) == 4 else 0
+    if not (channels == 3 or isinstance(channels, str) or channels is None):
+        shapes = [list(i.shape) for i in inputs]
+        msg = f"{path}: inputs {shapes}; expected one image input [batch, 3, height, width]"
+        raise DetectionError(msg)
+    if "float" not in inputs[0].type or "16" in inputs[0].type:
+        msg = f"{path}: input of type {inputs[0].type}; expected tensor(float)"
+        raise DetectionError(msg)
+    meta = session.get_modelmeta().custom_metadata_map
+    shape = list(outputs[0].shape)
+    names = _names(meta.get("names"), shape)
+    layout = _layout(path, shape, names)
+    if names is None:
+        classes = int(shape[2]) - 5 if layout == "yolov5" else int(shape[1]) - 4
+        names = (
+            COCO_NAMES if classes == len(COCO_NAMES) else tuple(f"class{i}" for i in range(classes))
+        )
+    b, _, h, w = inputs[0].shape
+    fixed = (w, h) if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0 else None
+    return Model(
+        name=name,
+        path=str(path),
+        sha256=sha,
+        layout=layout,
+        names=tuple(names),
+        input_name=inputs[0].name,
+        input_size=fixed,
+        batch=not (isinstance(b, int) and b > 0),
+        provider=session.get_providers()[0],
+        session=session,
+    )
+
+
+def _names(raw: str | None, shape: list[Any]) -> tuple[str, ...] | None:
+    """Class names from the ``names`` metadata: a JSON list or dict, or a Python dict literal."""
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        try:
+            value = ast.literal_eval(raw)  # Ultralytics writes "{0: 'person', ...}"
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return None
+    if isinstance(value, dict):
+        try:
+            items = sorted((int(k), str(v)) for k, v in value.items())
+        except (TypeError, ValueError):
+            return None
+        if [k for k, _ in items] != list(range(len(items))):
+            return None
+        return tuple(v for _, v in items)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _layout(path: Path, shape: list[Any], names: tuple[str, ...] | None) -> Layout:
+    """Tell the output layout from its declared shape (and the class count when known)."""
+    dims = [d if isinstance(d, int) and d > 0 else None for d in shape]
+    ok = len(dims) == 3
+    if ok and names is not None:
+        if dims[2] == len(names) + 5:
+            return "yolov5"
+        if dims[1] == len(names) + 4:
+            return "yolov8"
+        ok = False
+    if ok:
+        _, a, b = dims
+        if b == len(COCO_NAMES) + 5 or a == len(COCO_NAMES) + 4:  # COCO-80, the usual case
+            return "yolov5" if b == len(COCO_NAMES) + 5 else "yolov8"
+        if a is not None and b is not None and min(a, b) > 5:
+            return "yolov5" if a > b else "yolov8"
+        if b is not None and a is None and b > 5:
+            return "yolov5"
+        if a is not None and b is None and a > 4:
+            return "yolov8"
+    n = len(names) if names is not None else "C"
+    hint = f"{len(names)} class names in its metadata, so " if names is not None else ""
+    msg = (
+        f"{path}: output of shape {shape} is not a layout vnb understands; {hint}expected "
+        f"[batch, N, {n}+5] (YOLOv5, with objectness) or [batch, {n}+4, N] (YOLOv8/v11)"
+    )
+    raise DetectionError(msg)
+
+
+def add_model(path: str | os.PathLike[str], name: str | None = None) -> Model:
+    """Register a user's ONNX export under a name, copying it into :func:`models_dir`.
+
+    The model is loaded and checked first; its sha256 is recorded, and later loads by name
+    refuse a file that no longer matches.
+
+    Args:
+        path: The ONNX file (YOLOv5 or YOLOv8/v11 layout).
+        name: The name to register it under; the file's stem by default.
+
+    Returns:
+        The loaded model.
+
+    Raises:
+        DetectionError: The model cannot be used (see :func:`load_model`), or a bad name.
+    """
+    source = Path(path).expanduser()
+    name = name or source.stem
+    if not _NAME_RE.match(name) or name == SHIPPED_MODEL:
+        msg = f"{name!r}: a model name is 1-64 letters, digits, '_', '.', '-', not the shipped one"
+        raise DetectionError(msg)
+    loaded = load_model(source)
+    folder = models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.onnx"
+    shutil.copyfile(source, target)
+    if hashlib.sha256(target.read_bytes()).hexdigest() != loaded.sha256:
+        target.unlink()
+        msg = f"{source}: the file changed while it was being registered"
+        raise DetectionError(msg)
+    registry = _registry()
+    registry[name] = {"file": target.name, "sha256": loaded.sha256, "added_from": str(source)}
+    fd, tmp = tempfile.mkstemp(prefix=".registry.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(registry, f, indent=2)
+        Path(tmp).replace(_registry_file())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
+        raise
+    return loaded

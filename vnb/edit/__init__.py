@@ -1,0 +1,63 @@
+"""Editing operations over a `Project`: validated, atomic, undoable.
+
+Each operation is a plain function over the project. It either applies whole, or raises
+`ProjectError` and changes nothing: the work runs inside `transaction`, which saves the fields
+of every object of the project first, puts them back on failure (the objects keep their
+identity, so references held in notebook cells stay valid), and tells the project's listeners
+once, on success. After the work, the project is validated again and the timeline is checked
+(`vnb.plan.check_timeline`); an edit that adds a problem — two clips overlapping without a
+transition, say — is refused. Problems the project already had are not blamed on the edit.
+
+Times are seconds and are snapped to the project's frame grid. `History` keeps undo and redo
+steps as snapshots (``model_dump``).
+
+Example:
+    ```python
+    from vnb import edit
+    h = edit.History(p)
+    edit.split_clip(p, "c1", 2.0)
+    edit.move_clip(p, "c2", 4.0)
+    h.undo()  # c2 is back
+    ```
+"""
+
+from vnb.edit._history import History
+from vnb.edit._ops import (
+    CLIP_FIELDS,
+    TRACK_FIELDS,
+    add_effect,
+    add_marker,
+    find_clip,
+    move_clip,
+    remove_clip,
+    remove_effect,
+    remove_marker,
+    set_clip,
+    set_effect_param,
+    set_track,
+    snap,
+    split_clip,
+    trim_clip,
+)
+from vnb.edit._transaction import restore, transaction
+
+__all__ = [
+    "CLIP_FIELDS",
+    "TRACK_FIELDS",
+    "History",
+    "add_effect",
+    "add_marker",
+    "find_clip",
+    "move_clip",
+    "remove_clip",
+    "remove_effect",
+    "remove_marker",
+    "restore",
+    "set_clip",
+    "set_effect_param",
+    "set_track",
+    "snap",
+    "split_clip",
+    "transaction",
+    "trim_clip",
+]

@@ -1,0 +1,209 @@
+"""Custom effects (WASM plugins and Python functions): the table, the chain, its clock.
+
+Custom effects run on the *source* picture, as RGBA, before the clip's built-in effects:
+the preview applies them right after decoding a source frame, the render pre-renders the
+clip through them into a cached intermediate (:mod:`vnb.effects.prerender`) that the ffmpeg
+graph then reads instead of the source. Either way a custom effect sees the same frames
+with the same clock:
+
+- ``t``: seconds from the clip's start in its source (``source time - source_start``, never
+  negative; for stills and colour clips: timeline seconds from the clip's start);
+- ``index``: the frame's index from the first source frame the clip can show.
+
+Their names are namespaced (``wasm:<name>``, ``py:<name>``), so they never clash with the
+built-in effects; the registry (:mod:`vnb.effects.registry`) keeps their specs in its
+``PLUGINS`` table and this module keeps their implementations.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Protocol
+
+from vnb.effects.registry import PLUGINS, EffectSpec, is_custom
+from vnb.errors import EffectError
+
+if TYPE_CHECKING:
+    import av
+    import numpy as np
+
+    from vnb.effects.wasm.meta import PluginInfo
+    from vnb.plan import VideoItem
+
+__all__ = [
+    "CustomEffect",
+    "apply_chain",
+    "apply_custom",
+    "chain_identity",
+    "clock",
+    "custom_effects",
+    "find_plugin",
+    "has_custom",
+    "implementation",
+    "register",
+]
+
+
+class CustomEffect(Protocol):
+    """What a WASM plugin or a Python effect offers the frame path."""
+
+    info: PluginInfo
+
+    @property
+    def identity(self) -> str:
+        """What the effect's output depends on besides its parameters (a content hash)."""
+        ...
+
+    def apply(
+        self,
+        frame: np.ndarray,
+        t: float,
+        index: int,
+        params: Mapping[str, object],
+        *,
+        preview: bool,
+    ) -> np.ndarray:
+        """One RGBA frame (H×W×4 uint8) through the effect."""
+        ...
+
+
+_IMPLS: dict[str, CustomEffect] = {}
+_LOCK = threading.Lock()
+_CONVERT_LOCK = threading.Lock()
+
+
+def register(effect: CustomEffect) -> EffectSpec:
+    """Make ``effect`` usable under its namespaced name (replacing one of the same name)."""
+    spec = effect.info.spec()
+    with _LOCK:
+        _IMPLS[spec.name] = effect
+        PLUGINS[spec.name] = spec
+    return spec
+
+
+def _not_loaded(name: str) -> EffectError:
+    if name.startswith("py:"):
+        msg = (
+            f"effect {name!r} is a Python effect that is not defined in this session: run "
+            "the code that defines it (@vnb.effects.python_effect) before using the project"
+        )
+        return EffectError(msg)
+    from vnb.effects.wasm.plugins import plugin_dirs  # noqa: PLC0415
+
+    where = ", ".join(str(d) for d in plugin_dirs())
+    msg = (
+        f"effect {name!r} is a WASM plugin that is not loaded: load it with "
+        f"vnb.effects.load_wasm(path), or put it in a plugin folder ({where}; "
+        "more with VNB_PLUGIN_PATH)"
+    )
+    return EffectError(msg)
+
+
+def find_plugin(name: str) -> EffectSpec:
+    """The spec of a custom effect, scanning the plugin folders once if needed.
+
+    Raises:
+        EffectError: no such plugin is loaded (the message says how to load it).
+    """
+    spec = PLUGINS.get(name)
+    if spec is None and name.startswith("wasm:"):
+        from vnb.effects.wasm.plugins import scan_plugin_folders  # noqa: PLC0415
+
+        scan_plugin_folders()
+        spec = PLUGINS.get(name)
+    if spec is None:
+        raise _not_loaded(name)
+    return spec
+
+
+def implementation(name: str) -> CustomEffect:
+    """The loaded effect of a namespaced name."""
+    find_plugin(name)
+    return _IMPLS[name]
+
+
+def custom_effects(item: VideoItem) -> list[tuple[str, Mapping[str, object]]]:
+    """The clip's custom effects in order, with their complete parameters."""
+    return [(name, dict(params)) for name, params in item.effects if is_custom(name)]
+
+
+def has_custom(item: VideoItem) -> bool:
+    """Whether the clip has a WASM or Python effect."""
+    return any(is_custom(name) for name, _ in item.effects)
+
+
+def chain_identity(item: VideoItem) -> tuple[object, ...]:
+    """What the clip's custom effects depend on: names, parameters and each module's hash."""
+    return tuple(
+        (name, tuple(sorted(params.items())), implementation(name).identity)
+        for name, params in custom_effects(item)
+    )
+
+
+def apply_chain(
+    effects: Sequence[tuple[str, Mapping[str, object]]],
+    frame: np.ndarray,
+    t: float,
+    index: int,
+    *,
+    preview: bool,
+) -> np.ndarray:
+    """Run ``frame`` (H×W×4 uint8 RGBA) through ``effects`` in order.
+
+    Raises:
+        PluginError: an effect failed (named, with what happened and the frame time).
+        EffectError: an effect is not loaded.
+    """
+    for name, params in effects:
+        frame = implementation(name).apply(frame, t, index, params, preview=preview)
+    return frame
+
+
+def clock(item: VideoItem, fps: Fraction, k: int, source_index: int | None) -> tuple[float, int]:
+    """``(t, index)`` that custom effects see for the source frame shown at timeline frame k.
+
+    Args:
+        item: the clip.
+        fps: the project's frame rate.
+        k: the timeline frame (used for stills and colour clips).
+        source_index: the source frame's index in its reader, None for stills and colours.
+    """
+    if source_index is None or item.source is None:
+        j = max(0, k - item.start)
+        return float(j / fps), j
+    from vnb.ffmpeg.build import GUARD  # noqa: PLC0415
+    from vnb.media.reader import reader_for  # noqa: PLC0415
+
+    reader = reader_for(item.source)
+    base = reader.first_at_or_after(item.source_start - float(GUARD / (item.source_fps or fps)))
+    return max(0.0, reader.times[source_index] - item.source_start), max(0, source_index - base)
+
+
+def has_alpha(frame: av.VideoFrame) -> bool:
+    """Whether a decoded frame's pixel format carries transparency."""
+    fmt = frame.format
+    return bool(fmt.has_palette) or len(fmt.components) in (2, 4)
+
+
+def apply_custom(
+    item: VideoItem, frame: av.VideoFrame, t: float, index: int, *, preview: bool = True
+) -> av.VideoFrame:
+    """The decoded source ``frame`` of ``item`` through its custom effects (as RGBA).
+
+    Sources without transparency stay opaque (the alpha a custom effect writes is dropped,
+    as in the render's intermediate).
+    """
+    import av  # noqa: PLC0415
+
+    effects = custom_effects(item)
+    if not effects:
+        return frame
+    with _CONVERT_LOCK:  # decoded frames are shared (reader, stills); PyAV's conversion of
+        rgba = frame.to_ndarray(format="rgba")  # one frame in two threads at once deadlocks
+    out = apply_chain(effects, rgba, t, index, preview=preview)
+    if not has_alpha(frame):
+        out[..., 3] = 255
+    result: Any = av.VideoFrame.from_ndarray(out, format="rgba")
+    return result

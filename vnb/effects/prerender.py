@@ -1,0 +1,398 @@
+"""Pre-render clips with WASM or Python effects into cached intermediates the graph reads.
+
+ffmpeg cannot run a WASM module or a Python function, so before a render every clip with
+custom effects is made frame by frame: decode its source (PyAV, under vnb's allowlists), run
+the custom chain on RGBA with two worker threads — exactly what the preview does to a source
+frame (:func:`vnb.effects.custom.apply_custom`, same ``t`` and ``index``) — and encode an
+all-intra lossless intermediate (H.264 RGB at ``-qp 0 -g 1`` in MOV; QuickTime RLE when the
+source has alpha) that keeps the source frames' timestamps. The plan handed to the graph
+builder then names the intermediate as the clip's source, with ``source_start`` shifted to
+match and the custom effects removed: the built-in effects, crop, scale, fades and
+transitions still run in the graph, after the custom ones.
+
+Intermediates are cached by content under ``vnb.cache.cache_dir() / "prerender"``: the
+source's identity, the frames used, the effect chain with its parameters and every plugin's
+hash. The folder is bounded (``VNB_PRERENDER_SIZE`` bytes, default 4 GiB; oldest first).
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vnb.effects.custom import apply_chain, chain_identity, custom_effects, has_alpha, has_custom
+from vnb.effects.registry import is_custom
+from vnb.errors import MediaError, RenderCancelledError
+
+if TYPE_CHECKING:
+    import av
+
+    from vnb.plan import Plan, VideoItem
+    from vnb.render.run import Progress
+
+__all__ = ["WORKERS", "Job", "jobs_for", "prerender", "prerender_item", "substitute"]
+
+WORKERS = 2
+VERSION = 1
+DEFAULT_LIMIT = 4 * 1024**3
+_IN_FLIGHT = 2 * WORKERS + 2
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One clip to pre-render: which frames, where the result goes, how to substitute it."""
+
+    item: VideoItem
+    fps: Fraction
+    first: int
+    """First source frame (reader index); for stills and colours, 0."""
+    count: int
+    """Frames to make."""
+    key: str
+    path: Path
+
+    def substituted(self) -> VideoItem:
+        """The clip as the graph sees it once the intermediate exists."""
+        item = self.item
+        effects = tuple((n, p) for n, p in item.effects if not is_custom(n))
+        if item.source is not None and not item.still:
+            from vnb.media.reader import reader_for  # noqa: PLC0415
+
+            shift = reader_for(item.source).times[self.first]
+            return replace(
+                item, source=str(self.path), source_start=item.source_start - shift, effects=effects
+            )
+        p = item.placement
+        placement = p if item.source is not None else replace(p, crop=None)
+        size = item.source_size if item.source is not None else (p.width, p.height)
+        return replace(
+            item, source=str(self.path), color=None, still=False, source_size=size,
+            source_fps=self.fps, source_start=0.0, speed=1.0, placement=placement,
+            effects=effects,
+        )  # fmt: skip
+
+
+def _folder() -> Path:
+    from vnb.cache import cache_dir  # noqa: PLC0415
+
+    return cache_dir() / "prerender"
+
+
+def _job(item: VideoItem, fps: Fraction) -> Job:
+    from vnb.cache import make_key, source_identity  # noqa: PLC0415
+
+    chain = chain_identity(item)
+    if item.source is not None and not item.still:
+        from vnb.ffmpeg.build import GUARD  # noqa: PLC0415
+        from vnb.media.reader import reader_for  # noqa: PLC0415
+
+        reader = reader_for(item.source)
+        src_fps = item.source_fps or fps
+        first = reader.first_at_or_after(item.source_start - float(GUARD / src_fps))
+        end = item.source_time(item.end, fps) + float(2 / src_fps)
+        last = min(len(reader.times) - 1, bisect.bisect_right(reader.times, end))
+        count = last - first + 1
+        what: tuple[object, ...] = (
+            source_identity(item.source), reader.pts[first], reader.pts[last], item.source_start
+        )
+    else:
+        first, count = 0, item.end - item.start + 1
+        p = item.placement
+        origin = source_identity(item.source) if item.source else (item.color, p.width, p.height)
+        what = ("still", origin, count, fps)
+    key = make_key("prerender", VERSION, what, chain)
+    return Job(item, fps, first, count, key, _folder() / f"{key}.mov")
+
+
+def jobs_for(plan: Plan) -> list[Job]:
+    """The clips of ``plan`` that have custom effects, one job per distinct content."""
+    from vnb.plan import VideoTrackPlan  # noqa: PLC0415
+
+    jobs: dict[str, Job] = {}
+    for layer in plan.layers:
+        if isinstance(layer, VideoTrackPlan):
+            for item in layer.items:
+                if has_custom(item):
+                    job = _job(item, plan.fps)
+                    jobs.setdefault(f"{job.key}|{item.clip_id}", job)
+    return list(jobs.values())
+
+
+def substitute(plan: Plan, done: dict[str, VideoItem]) -> Plan:
+    """``plan`` with the items of ``done`` (by clip id) put in place of the originals."""
+    from vnb.plan import VideoTrackPlan  # noqa: PLC0415
+
+    layers = tuple(
+        replace(layer, items=tuple(done.get(i.clip_id, i) for i in layer.items))
+        if isinstance(layer, VideoTrackPlan)
+        else layer
+        for layer in plan.layers
+    )
+    return replace(plan, layers=layers)
+
+
+def _solid_rgba(item: VideoItem) -> Any:
+    """The colour clip's picture as the preview makes it (through 4:2:0, like ``_solid``)."""
+    import av  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+
+    from vnb.schema.color import parse_color  # noqa: PLC0415
+
+    p = item.placement
+    rgba = np.empty((p.height, p.width, 4), np.uint8)
+    rgba[:] = parse_color(item.color or "black")
+    frame = av.VideoFrame.from_ndarray(rgba, format="rgba").reformat(format="yuv420p")
+    return frame
+
+
+def _frames(job: Job, facts: dict[str, Any]) -> Iterator[tuple[Any, int, float, int]]:
+    """``(picture, pts in the intermediate, t, index)`` for every frame of the job.
+
+    The picture is a decoded frame, or for stills and colours one RGBA array (converted here,
+    once: PyAV deadlocks when two threads convert the same frame). Before the first is given,
+    ``facts`` gets the picture's ``size`` and whether it has ``alpha``.
+    """
+    item, fps = job.item, job.fps
+    if item.source is None or item.still:
+        from vnb.effects.custom import _CONVERT_LOCK  # noqa: PLC0415
+        from vnb.preview.compose import _still  # noqa: PLC0415 - the very frame the preview uses
+
+        frame = _solid_rgba(item) if item.source is None else _still(item.source)
+        with _CONVERT_LOCK:
+            rgba = frame.to_ndarray(format="rgba")
+        facts.update(size=(frame.width, frame.height), alpha=has_alpha(frame))
+        if not facts["alpha"]:
+            rgba[..., 3] = 255
+        for j in range(job.count):
+            yield rgba, j, float(j / fps), j
+        return
+    from vnb.media import open_input  # noqa: PLC0415
+    from vnb.media.reader import reader_for  # noqa: PLC0415
+
+    reader = reader_for(item.source)
+    wanted = {pts: i for i, pts in enumerate(reader.pts[job.first : job.first + job.count])}
+    origin, last = reader.pts[job.first], reader.pts[job.first + job.count - 1]
+    with open_input(item.source) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        container.seek(origin, stream=stream, backward=True, any_frame=False)
+        for frame in container.decode(stream):
+            if frame.pts is None or frame.pts not in wanted:
+                if frame.pts is not None and frame.pts > last:
+                    return
+                continue
+            if not facts:
+                facts.update(size=(frame.width, frame.height), alpha=has_alpha(frame))
+            i = job.first + wanted[frame.pts]
+            t = max(0.0, reader.times[i] - item.source_start)
+            yield frame, frame.pts - origin, t, i - job.first
+            if frame.pts >= last:
+                return
+
+
+def _work(effects: list[Any], picture: Any, t: float, index: int, alpha: bool) -> Any:
+    import av  # noqa: PLC0415
+
+    rgba = picture.copy() if hasattr(picture, "shape") else picture.to_ndarray(format="rgba")
+    out = apply_chain(effects, rgba, t, index, preview=False)
+    made = av.VideoFrame.from_ndarray(out, format="rgba")
+    return made if alpha else made.reformat(format="rgb24")
+
+
+def prerender_item(
+    job: Job,
+    *,
+    on_frame: Callable[[], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Path:
+    """Make the job's intermediate (atomically) unless it is cached; return its path.
+
+    Raises:
+        PluginError: an effect failed on a frame (named, with the frame time).
+        MediaError: the source cannot be decoded.
+        RenderCancelledError: ``cancel`` was set.
+    """
+    import av  # noqa: PLC0415
+
+    if job.path.is_file():
+        with contextlib.suppress(OSError):
+            os.utime(job.path)
+        return job.path
+    job.path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = job.path.with_name(f".{job.path.stem}.{secrets.token_hex(4)}.part")
+    effects = custom_effects(job.item)
+    pending: deque[tuple[Future[Any], int]] = deque()
+    output: Any = None
+    stream: Any = None
+    last_pts = -1
+    alpha = False
+
+    def emit(made: Any, pts: int) -> None:
+        nonlocal last_pts
+        pts = max(pts, last_pts + 1)  # strictly increasing, as the encoder wants
+        last_pts = pts
+        made.pts, made.time_base = pts, stream.codec_context.time_base  # the muxer may change
+        # the stream's own time base when it writes its header; the encoder's stays
+        for packet in stream.encode(made):
+            output.mux(packet)
+        if on_frame is not None:
+            on_frame()
+
+    try:
+        with ThreadPoolExecutor(WORKERS, thread_name_prefix="vnb-prerender") as pool:
+            facts: dict[str, Any] = {}
+            for frame, pts, t, index in _frames(job, facts):
+                if cancel is not None and cancel.is_set():
+                    raise RenderCancelledError("render cancelled while pre-rendering effects")
+                if output is None:
+                    alpha = facts["alpha"]
+                    output, stream = _open_output(tmp, job, facts["size"], alpha)
+                pending.append((pool.submit(_work, effects, frame, t, index, alpha), pts))
+                while len(pending) >= _IN_FLIGHT or (pending and pending[0][0].done()):
+                    future, at = pending.popleft()
+                    emit(future.result(), at)
+            while pending:
+                future, at = pending.popleft()
+                emit(future.result(), at)
+        if output is None:
+            msg = f"{job.item.source}: no frames to pre-render for clip {job.item.clip_id!r}"
+            raise MediaError(msg)
+        for packet in stream.encode():
+            output.mux(packet)
+        output.close()
+        output = None
+        tmp.replace(job.path)
+    except av.error.FFmpegError as err:
+        msg = f"pre-rendering clip {job.item.clip_id!r}: {err}"
+        raise MediaError(msg) from err
+    finally:
+        for future, _ in pending:
+            future.cancel()
+        if output is not None:
+            with contextlib.suppress(Exception):
+                output.close()
+        tmp.unlink(missing_ok=True)
+    return job.path
+
+
+def _open_output(tmp: Path, job: Job, size: tuple[int, int], alpha: bool) -> tuple[Any, Any]:
+    import av  # noqa: PLC0415
+
+    output = av.open(str(tmp), "w", format="mov")
+    rate = job.item.source_fps or job.fps
+    if alpha:  # QuickTime RLE keeps the alpha channel, losslessly
+        stream = output.add_stream("qtrle", rate=rate)
+        stream.pix_fmt = "argb"
+    else:
+        stream = output.add_stream(
+            "libx264rgb", rate=rate, options={"qp": "0", "preset": "ultrafast", "g": "1"}
+        )
+        stream.pix_fmt = "rgb24"
+    stream.width, stream.height = size
+    if job.item.source is not None and not job.item.still:
+        from vnb.media.reader import reader_for  # noqa: PLC0415
+
+        stream.time_base = reader_for(job.item.source).time_base
+    else:
+        stream.time_base = Fraction(job.fps.denominator, job.fps.numerator)
+    stream.codec_context.time_base = stream.time_base
+    return output, stream
+
+
+def _sweep(keep: set[Path]) -> None:
+    """Delete the oldest intermediates beyond the folder's bound (never those in ``keep``)."""
+    limit = int(os.environ.get("VNB_PRERENDER_SIZE", DEFAULT_LIMIT))
+    try:
+        files = [(f.stat().st_mtime, f.stat().st_size, f) for f in _folder().glob("*.mov")]
+    except OSError:
+        return
+    total = sum(size for _, size, _ in files)
+    for _, size, f in sorted(files):
+        if total <= limit:
+            break
+        if f not in keep:
+            with contextlib.suppress(OSError):
+                f.unlink()
+                total -= size
+
+
+def prerender(
+    plan: Plan,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+    progress_bar: bool | None = None,
+) -> tuple[Plan, Callable[[Progress], None] | None]:
+    """Pre-render every clip of ``plan`` with custom effects; return the plan to render.
+
+    Also returns the progress callback for the ffmpeg pass: the pre-pass reports the first
+    share of the render's progress (by its share of frames), the ffmpeg pass the rest.
+    """
+    every = jobs_for(plan)
+    jobs = [j for j in every if not j.path.is_file()]
+    cached = [j for j in every if j.path.is_file()]
+    todo = sum(j.count for j in jobs)
+    share = todo / (todo + max(plan.frames, 1)) if todo else 0.0
+    if todo:
+        _run_jobs(jobs, todo, share, plan, on_progress, cancel, progress_bar)
+    done = {j.item.clip_id: j.substituted() for j in (*jobs, *cached)}
+    _sweep({j.path for j in (*jobs, *cached)})
+    if not done:
+        return plan, on_progress
+    if on_progress is None or not share:
+        return substitute(plan, done), on_progress
+    report = on_progress
+
+    def after(p: Progress) -> None:
+        report(replace(p, fraction=share + (1 - share) * p.fraction))
+
+    return substitute(plan, done), after
+
+
+def _run_jobs(
+    jobs: list[Job],
+    todo: int,
+    share: float,
+    plan: Plan,
+    on_progress: Callable[[Progress], None] | None,
+    cancel: threading.Event | None,
+    progress_bar: bool | None,
+) -> None:
+    from vnb.render.run import Progress, _want_bar  # noqa: PLC0415
+
+    bar: Any = None
+    if _want_bar(progress_bar):
+        from tqdm.auto import tqdm  # noqa: PLC0415
+
+        bar = tqdm(total=todo, desc="effects", unit="frame")
+    made = [0]
+    start = time.monotonic()
+
+    def tick() -> None:
+        made[0] += 1
+        if bar is not None:
+            bar.update(1)
+        if on_progress is not None and (made[0] % 5 == 0 or made[0] == todo):
+            elapsed = time.monotonic() - start
+            rate = made[0] / elapsed if elapsed > 0 else None
+            eta = (todo - made[0]) / rate if rate else None  # of the pre-pass
+            fraction = share * min(1.0, made[0] / todo)
+            on_progress(Progress(fraction, 0.0, plan.duration, rate, None, eta))
+
+    try:
+        for job in jobs:
+            prerender_item(job, on_frame=tick, cancel=cancel)
+    finally:
+        if bar is not None:
+            bar.close()

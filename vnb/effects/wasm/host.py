@@ -1,0 +1,395 @@
+"""The wasmtime sandbox: engines, the epoch ticker, compiled modules, instances, ``apply``.
+
+ABI version 1 (``wasm-abi.md``): one instance per (module, frame size, thread); the frame
+block, ``src`` and ``dst`` are allocated once per instance with the module's ``alloc`` and
+checked before anything is written; per frame the pixels are copied in, the block filled,
+``apply`` called under a wall-clock deadline (epoch interruption, one ticker thread for the
+process) or a fuel budget, and the result copied out. Linear memory is reached through numpy
+views made from wasmtime's bounds-checked buffer, never by writing at raw guest pointers; the
+engines are configured so that memory never moves, and each view holds its instance alive.
+
+Every failure — a trap, an error return, a runaway loop, a bad ``alloc`` — is raised as one
+`PluginError` naming the plugin, and the instance is thrown away (the next frame makes a new
+one). Nothing here runs at ``import vnb``: wasmtime is imported on first use.
+"""
+
+from __future__ import annotations
+
+import atexit
+import math
+import struct
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Any
+
+import numpy as np
+
+from vnb.effects.wasm.binary import MAX_TABLE
+from vnb.errors import PluginError
+
+__all__ = ["DEFAULT_DEADLINE", "DEFAULT_MEMORY", "TICK", "Limits", "compile_module", "run"]
+
+DEFAULT_MEMORY = 256 * 1024**2
+"""Default cap on one instance's linear memory (bytes)."""
+DEFAULT_DEADLINE = 2.0
+"""Default wall-clock budget of one ``apply`` (and of instantiation), in seconds."""
+TICK = 0.005
+"""Seconds between epoch ticks: the resolution of deadlines."""
+BLOCK_SIZE = 128
+_HEADER = struct.Struct("<IIIIIIdII24x")  # abi, w, h, stride, src, dst, t_ms, index, flags
+_PARAMS = struct.Struct("<16f")
+_REQUIRED = {
+    "vnb_abi_version": ((), ("i32",)),
+    "alloc": (("i32",), ("i32",)),
+    "apply": (("i32",), ("i32",)),
+}
+_MAX_INSTANCES_PER_THREAD = 8
+_MAX_OUTPUTS = 3
+_MAX_COMPILED = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The sandbox of one plugin."""
+
+    memory: int = DEFAULT_MEMORY
+    """Cap on linear memory, bytes; ``memory.grow`` past it returns -1."""
+    deadline: float = DEFAULT_DEADLINE
+    """Wall-clock seconds per ``apply`` (and for instantiation)."""
+    fuel: int | None = None
+    """If set, a deterministic budget of wasmtime fuel units per ``apply`` instead."""
+
+
+_lock = threading.Lock()
+_engines: dict[bool, Any] = {}
+_compiled: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+_ticker: threading.Thread | None = None
+_local = threading.local()
+
+
+def _release() -> None:
+    """Drop wasmtime objects before interpreter shutdown tears their bindings down."""
+    with _lock:
+        _compiled.clear()
+        _engines.clear()
+    cache = getattr(_local, "instances", None)
+    if cache is not None:
+        cache.clear()
+
+
+def _tick_forever() -> None:
+    while True:
+        time.sleep(TICK)
+        for engine in list(_engines.values()):
+            engine.increment_epoch()
+
+
+def _engine(fuel: bool) -> Any:
+    """The shared engine for the fuel or the deadline flavour (and the ticker, once)."""
+    global _ticker  # noqa: PLW0603 - the one ticker of the process
+    import wasmtime  # noqa: PLC0415 - heavy, and never needed by ``import vnb``
+
+    with _lock:
+        engine = _engines.get(fuel)
+        if engine is None:
+            config = wasmtime.Config()
+            config.epoch_interruption = True
+            config.consume_fuel = fuel
+            config.wasm_memory64 = False
+            config.wasm_threads = False
+            config.wasm_simd = True
+            config.wasm_relaxed_simd = False
+            config.memory_may_move = False
+            config.cranelift_opt_level = "speed"
+            engine = _engines[fuel] = wasmtime.Engine(config)
+        if _ticker is None:
+            atexit.register(_release)
+            _ticker = threading.Thread(target=_tick_forever, name="vnb-wasm-epoch", daemon=True)
+            _ticker.start()
+        return engine
+
+
+def _settings(fuel: bool) -> tuple[object, ...]:
+    return ("wasmtime", version("wasmtime"), "epoch", fuel, "simd", "no-memory64", "speed")
+
+
+def _signature(ty: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(map(str, ty.params)), tuple(map(str, ty.results))
+
+
+def check_exports(module: Any, who: str) -> None:
+    """Refuse a compiled module whose imports or exports break ABI 1."""
+    import wasmtime  # noqa: PLC0415
+
+    if module.imports:
+        first = module.imports[0]
+        msg = f"imports {first.module}.{first.name}; vnb effects may import nothing"
+        raise PluginError(who, msg)
+    exports = {e.name: e.type for e in module.exports}
+    missing = [n for n in ("memory", *_REQUIRED) if n not in exports]
+    if missing:
+        msg = (
+            f"does not export {', '.join(map(repr, missing))} (ABI 1 needs memory, "
+            "vnb_abi_version, alloc and apply)"
+        )
+        raise PluginError(who, msg)
+    memory = exports["memory"]
+    if not isinstance(memory, wasmtime.MemoryType) or memory.is_64 or memory.is_shared:
+        msg = "its 'memory' export must be a 32-bit, unshared linear memory"
+        raise PluginError(who, msg)
+    for name, want in _REQUIRED.items():
+        ty = exports[name]
+        got = _signature(ty) if isinstance(ty, wasmtime.FuncType) else None
+        if got != want:
+            shown = f"({', '.join(got[0])}) -> ({', '.join(got[1])})" if got else "not a function"
+            msg = (
+                f"exports {name!r} as {shown}; ABI 1 needs "
+                f"({', '.join(want[0])}) -> ({', '.join(want[1])})"
+            )
+            raise PluginError(who, msg)
+
+
+def compile_module(wasm: bytes, sha256: str, fuel: bool, who: str) -> Any:
+    """Compile (or fetch from the in-process cache) and check a module; never instantiates.
+
+    The cache key is the module's sha256, the wasmtime version and the engine settings;
+    compiled artifacts are never read from disk.
+    """
+    import wasmtime  # noqa: PLC0415
+
+    key = (sha256, *_settings(fuel))
+    with _lock:
+        module = _compiled.get(key)
+        if module is not None:
+            _compiled.move_to_end(key)
+            return module
+    engine = _engine(fuel)
+    try:
+        module = wasmtime.Module(engine, wasm)
+    except (wasmtime.WasmtimeError, ValueError) as err:
+        msg = f"invalid module: {str(err).splitlines()[0]}"
+        raise PluginError(who, msg) from None
+    check_exports(module, who)
+    with _lock:
+        _compiled[key] = module
+        while len(_compiled) > _MAX_COMPILED:
+            _compiled.popitem(last=False)
+    return module
+
+
+def _describe(err: BaseException, limits: Limits, phase: str) -> str:
+    import wasmtime  # noqa: PLC0415
+
+    if isinstance(err, wasmtime.Trap):
+        code = err.trap_code
+        words = {
+            wasmtime.TrapCode.INTERRUPT: f"ran past its deadline of {limits.deadline:g} s",
+            wasmtime.TrapCode.OUT_OF_FUEL: f"ran out of fuel ({limits.fuel} units)",
+            wasmtime.TrapCode.MEMORY_OUT_OF_BOUNDS: "out-of-bounds memory access",
+            wasmtime.TrapCode.UNREACHABLE: "reached an 'unreachable' instruction",
+            wasmtime.TrapCode.INTEGER_DIVISION_BY_ZERO: "integer division by zero",
+            wasmtime.TrapCode.STACK_OVERFLOW: "stack overflow",
+        }
+        what = words.get(code) if code is not None else None
+        if what is None:
+            name = code.name.lower().replace("_", " ") if code is not None else "trap"
+            what = f"{name} ({err.message.splitlines()[0]})"
+        stopped = code in (wasmtime.TrapCode.INTERRUPT, wasmtime.TrapCode.OUT_OF_FUEL)
+        return f"{'stopped' if stopped else 'trapped'} in {phase}: {what}"
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return f"failed in {phase}: {text}"
+
+
+class _Instance:
+    """One live instance for one frame size, used by one thread only."""
+
+    def __init__(self, limits: Limits, size: tuple[int, int]) -> None:
+        self.limits = limits
+        self.width, self.height = size
+        self.nbytes = self.width * self.height * 4
+        self.phase = "instantiation"
+        self.block = self.src = 0
+        self.scratch: int | None = None
+
+    def open(self, module: Any) -> None:
+        """Instantiate under the deadline, check the ABI version, allocate and check blocks."""
+        import wasmtime  # noqa: PLC0415
+
+        self.store = wasmtime.Store(_engine(self.limits.fuel is not None))
+        self.store.set_limits(
+            memory_size=self.limits.memory,
+            table_elements=MAX_TABLE,
+            instances=1,
+            tables=4,
+            memories=1,
+        )
+        self._arm()  # a start function runs during instantiation
+        instance = wasmtime.Instance(self.store, module, [])
+        exports = instance.exports(self.store)
+        self.memory = exports["memory"]
+        self._apply = exports["apply"]
+        alloc = exports["alloc"]
+        self.phase = "vnb_abi_version"
+        abi = exports["vnb_abi_version"](self.store)
+        if abi != 1:
+            msg = f"vnb_abi_version() returned {abi}; this vnb runs ABI version 1"
+            raise _Refused(msg)
+        self.phase = "alloc"
+        self._alloc = alloc
+        self.blocks: list[tuple[int, int]] = []
+        self.block, self.src, dst = (self.allocate(n) for n in (BLOCK_SIZE, self.nbytes, self.nbytes))
+        self.outputs: list[tuple[int, weakref.ref[Any] | None]] = [(dst, None)]
+        self.phase = "apply"
+
+    def allocate(self, n: int) -> int:
+        """``alloc(n)`` under the deadline, checked against memory and the other blocks."""
+        self._arm()
+        ptr = self._checked(int(self._alloc(self.store, n)), n, self.blocks)
+        self.blocks.append((ptr, n))
+        return ptr
+
+    def output_block(self) -> tuple[int, bool]:
+        """A ``dst`` block no result handed out still uses: ``(pointer, shareable)``.
+
+        Results are numpy views of ``dst``; while one is alive its block is not written
+        again. Up to `_MAX_OUTPUTS` blocks rotate; past that a private block is used and
+        the result is copied out.
+        """
+        for ptr, ref in self.outputs:
+            if ref is None or ref() is None:
+                return ptr, True
+        self.phase = "alloc"
+        if len(self.outputs) < _MAX_OUTPUTS:
+            ptr = self.allocate(self.nbytes)
+            self.outputs.append((ptr, None))
+            return ptr, True
+        if self.scratch is None:
+            self.scratch = self.allocate(self.nbytes)
+        return self.scratch, False
+
+    def _arm(self) -> None:
+        if self.limits.fuel is not None:
+            self.store.set_fuel(self.limits.fuel)
+        ticks = max(1, math.ceil(self.limits.deadline / TICK)) + 1
+        self.store.set_epoch_deadline(ticks)
+
+    def _checked(self, ptr: int, n: int, others: list[tuple[int, int]]) -> int:
+        ptr &= 0xFFFFFFFF
+        size = self.memory.data_len(self.store)
+        if ptr == 0:
+            msg = (
+                f"alloc({n}) returned 0 (out of memory? instances are capped at "
+                f"{self.limits.memory / 2**20:g} MiB)"
+            )
+            raise _Refused(msg)
+        if ptr + n > size:
+            msg = f"alloc({n}) returned {ptr}, which leaves no room in its {size}-byte memory"
+            raise _Refused(msg)
+        for start, length in others:
+            if ptr < start + length and start < ptr + n:
+                msg = f"alloc({n}) returned {ptr}, overlapping the block at {start}"
+                raise _Refused(msg)
+        return ptr
+
+    def view(self, ptr: int, n: int) -> np.ndarray:
+        """A numpy view of ``n`` bytes at ``ptr``, bounds-checked; it keeps this instance alive."""
+        if ptr + n > self.memory.data_len(self.store):
+            msg = f"a block at {ptr} ({n} bytes) is no longer inside memory"
+            raise _Refused(msg)
+        buffer = self.memory.get_buffer_ptr(self.store, n, ptr)
+        buffer._vnb_owner = self  # the view's base holds the instance (and its store)
+        return np.frombuffer(buffer, dtype=np.uint8, count=n)
+
+    def run(
+        self, frame: np.ndarray, t_ms: float, index: int, params: Sequence[float], preview: bool
+    ) -> np.ndarray:
+        """Copy ``frame`` in, call ``apply``; the result is a view of ``dst`` (or a copy)."""
+        h, w = self.height, self.width
+        dst, shareable = self.output_block()
+        self.phase = "apply"
+        np.copyto(self.view(self.src, self.nbytes).reshape(h, w, 4), frame, casting="no")
+        block = self.view(self.block, BLOCK_SIZE)
+        _HEADER.pack_into(
+            block, 0, 1, w, h, w * 4, self.src, dst, t_ms, index & 0xFFFFFFFF, int(preview)
+        )
+        _PARAMS.pack_into(block, 64, *params, *([0.0] * (16 - len(params))))
+        self._arm()
+        status = self._apply(self.store, self.block)
+        if status != 0:
+            msg = f"apply returned error code {status}"
+            raise _Refused(msg)
+        out = self.view(dst, self.nbytes)
+        if not shareable:
+            return out.reshape(h, w, 4).copy()
+        self.outputs[[p for p, _ in self.outputs].index(dst)] = (dst, weakref.ref(out.base))
+        return out.reshape(h, w, 4)
+
+
+class _Refused(Exception):
+    """The module broke the ABI at run time (bad ``alloc``, error return…)."""
+
+
+def _instances() -> OrderedDict[tuple[object, ...], _Instance]:
+    cache = getattr(_local, "instances", None)
+    if cache is None:
+        cache = _local.instances = OrderedDict()
+    return cache
+
+
+def run(
+    who: str,
+    key: tuple[object, ...],
+    module: Callable[[], Any],
+    limits: Limits,
+    frame: np.ndarray,
+    t_ms: float,
+    index: int,
+    params: Sequence[float],
+    *,
+    preview: bool = False,
+) -> np.ndarray:
+    """Run a plugin's ``apply`` on one RGBA frame (H×W×4 uint8) and return the new frame.
+
+    Args:
+        who: the plugin's name, for messages.
+        key: identifies the module and its settings (its instances are kept under it).
+        module: returns the compiled module (called only when an instance must be made).
+        limits: memory cap, deadline, fuel.
+        frame: the input picture; it is copied in, never shared with the guest.
+        t_ms: the frame's time from the start of the clip, milliseconds.
+        index: the frame's index from the start of the clip.
+        params: values in the order the metadata declares them (at most 16).
+        preview: sets flag bit 0 (a faster, lower-quality path is acceptable).
+
+    Raises:
+        PluginError: any trap, error return, deadline, refusal or bad ``alloc``.
+    """
+    import wasmtime  # noqa: PLC0415
+
+    h, w = frame.shape[:2]
+    if frame.shape != (h, w, 4) or frame.dtype != np.uint8:
+        msg = f"frames must be H×W×4 uint8 RGBA, got {frame.shape} {frame.dtype}"
+        raise PluginError(who, msg)
+    cache = _instances()
+    ikey = (*key, w, h)
+    inst = cache.pop(ikey, None)
+    try:
+        if inst is None:
+            compiled = module()
+            inst = _Instance(limits, (w, h))
+            inst.open(compiled)
+        out = inst.run(frame, t_ms, index, params, preview)
+    except _Refused as err:
+        raise PluginError(who, f"{err} (in {inst.phase if inst else 'instantiation'})") from None
+    except (wasmtime.Trap, wasmtime.WasmtimeError, KeyError, IndexError, TypeError) as err:
+        where = inst.phase if inst is not None else "instantiation"
+        raise PluginError(who, _describe(err, limits, where)) from None
+    cache[ikey] = inst
+    while len(cache) > _MAX_INSTANCES_PER_THREAD:
+        cache.popitem(last=False)
+    return out

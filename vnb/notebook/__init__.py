@@ -1,0 +1,130 @@
+"""vnb in Jupyter: the editor widget, rich display of projects, and the ``%vnb`` magic.
+
+```python
+%load_ext vnb
+p = vnb.load("demo.vnb.json")
+p                      # the editor: preview, timeline, inspector
+%vnb render out.mp4    # a progress bar with a cancel button
+```
+
+Importing this package is cheap: anywidget and ipywidgets load when an editor is made.
+"""
+
+from __future__ import annotations
+
+import sys
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from vnb.notebook.i18n import get_language, set_language
+
+if TYPE_CHECKING:
+    from vnb.notebook.editor import Editor
+    from vnb.notebook.progress import RenderJob
+    from vnb.schema import Project
+
+__all__ = [
+    "Editor",
+    "RenderJob",
+    "editor_for",
+    "get_language",
+    "last_project",
+    "load_ipython_extension",
+    "render_in_background",
+    "repr_mimebundle",
+    "set_language",
+    "unload_ipython_extension",
+]
+
+_EDITORS: dict[int, tuple[weakref.ref[Project], Editor]] = {}
+_STATE: dict[str, Any] = {"loaded": False, "last": None}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Editor":
+        from vnb.notebook.editor import Editor  # noqa: PLC0415
+
+        return Editor
+    if name == "RenderJob":
+        from vnb.notebook.progress import RenderJob  # noqa: PLC0415
+
+        return RenderJob
+    msg = f"module 'vnb.notebook' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def editor_for(project: Project) -> Editor:
+    """The editor of ``project``: made on first use, then the same one (one model, many views)."""
+    from vnb.notebook.editor import Editor  # noqa: PLC0415
+
+    for key, (ref, _editor) in list(_EDITORS.items()):
+        if ref() is None:
+            del _EDITORS[key]
+    ref_editor = _EDITORS.get(id(project))
+    editor = ref_editor[1] if ref_editor and ref_editor[0]() is project else None
+    if editor is None or editor.comm is None:  # never made, or closed
+        editor = Editor(project)
+        _EDITORS[id(project)] = (weakref.ref(project), editor)
+    _STATE["last"] = weakref.ref(project)
+    return editor
+
+
+def last_project() -> Project | None:
+    """The project whose editor was shown last, if it is still alive."""
+    ref = _STATE["last"]
+    return ref() if ref is not None else None
+
+
+def _in_kernel() -> bool:
+    if "IPython" not in sys.modules:
+        return False
+    from IPython import get_ipython  # noqa: PLC0415
+
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def repr_mimebundle(
+    project: Project, include: Any = None, exclude: Any = None
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The editor as the project's display; None (plain repr) outside Jupyter or without widgets."""
+    if not (_STATE["loaded"] or _in_kernel()):
+        return None
+    try:
+        import anywidget  # noqa: F401, PLC0415
+    except ImportError:
+        return None
+    data, metadata = editor_for(project)._repr_mimebundle_(include=include, exclude=exclude)
+    clips = sum(len(t.clips) for t in project.tracks)
+    data["text/plain"] = (
+        f"<vnb.Project {project.name!r}: {len(project.tracks)} tracks, {clips} clips, "
+        f"{project.duration:.2f} s>"
+    )
+    return data, metadata
+
+
+def render_in_background(
+    project: Project, output: str, preset: str | None = None, **options: Any
+) -> RenderJob:
+    """Start rendering in a thread; display the returned job for a bar with a cancel button."""
+    from vnb.notebook.progress import RenderJob  # noqa: PLC0415
+
+    return RenderJob(project, output, preset, **options).start()
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext vnb``: projects display as the editor; registers the ``%vnb`` magic."""
+    from vnb.notebook.magics import register  # noqa: PLC0415
+    from vnb.schema import Project  # noqa: PLC0415
+
+    register(ipython)
+    ipython.display_formatter.mimebundle_formatter.for_type(Project, repr_mimebundle)
+    _STATE["loaded"] = True
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext vnb``: projects display as text again."""
+    from vnb.schema import Project  # noqa: PLC0415
+
+    ipython.display_formatter.mimebundle_formatter.pop(Project, None)
+    _STATE["loaded"] = False

@@ -1,0 +1,227 @@
+"""The project as the editor draws it: a compact, JSON-ready view model, and the inspector.
+
+Pure functions of the project (probing a source is the only I/O, and it is cached): the
+widget recomputes them on every change event and sends them as traits.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
+
+from vnb.errors import VnbError
+from vnb.notebook.i18n import text
+
+if TYPE_CHECKING:
+    from vnb.schema import Clip, Project
+
+__all__ = ["inspector_view", "media_key", "timeline_view"]
+
+_NUMBER_FIELDS: dict[str, tuple[float | None, float | None, float]] = {
+    # field: (minimum, maximum, step) for the inspector's controls
+    "start": (0.0, None, 0.001),
+    "duration": (0.001, None, 0.001),
+    "speed": (0.1, 100.0, 0.05),
+    "volume": (0.0, 10.0, 0.01),
+    "opacity": (0.0, 1.0, 0.01),
+    "fade_in": (0.0, None, 0.01),
+    "fade_out": (0.0, None, 0.01),
+    "transform.x": (None, None, 1.0),
+    "transform.y": (None, None, 1.0),
+    "transform.scale": (0.01, 20.0, 0.01),
+    "transform.rotation": (-360.0, 360.0, 0.5),
+}
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def media_key(clip: Clip) -> str:
+    """What a clip's thumbnails and waveform depend on (not where it sits on the timeline)."""
+    return "|".join(
+        str(x)
+        for x in (
+            clip.source,
+            clip.color,
+            round(clip.source_start, 6),
+            round(clip.duration, 6),
+            clip.speed,
+            clip.volume,
+            clip.muted,
+        )
+    )
+
+
+def _clip_view(project: Project, clip: Clip) -> dict[str, Any]:
+    has_video, has_audio, source_duration = clip.source is None, False, None
+    if clip.source is not None:
+        try:
+            info = project.probe(clip.source)
+        except VnbError:
+            info = None
+        if info is not None:
+            has_video, has_audio = info.video is not None, info.audio is not None
+            if not info.is_still and info.duration > 0:
+                source_duration = info.duration
+    # How far each edge can be trimmed: the head to where the source starts, the tail to
+    # where it ends (None: no limit, for stills and colours).
+    min_start = clip.start - clip.source_start / clip.speed
+    max_end = None
+    if source_duration is not None:
+        max_end = clip.start + (source_duration - clip.source_start) / clip.speed
+    return {
+        "id": clip.id,
+        "label": PurePath(clip.source).name if clip.source else str(clip.color),
+        "source": clip.source,
+        "color": clip.color,
+        "start": clip.start,
+        "duration": clip.duration,
+        "source_start": clip.source_start,
+        "speed": clip.speed,
+        "opacity": clip.opacity,
+        "muted": clip.muted,
+        "fade_in": clip.fade_in,
+        "fade_out": clip.fade_out,
+        "effects": [e.name for e in clip.effects],
+        "has_video": has_video,
+        "has_audio": has_audio,
+        "min_start": _finite(min_start),
+        "max_end": None if max_end is None else _finite(max_end),
+        "media_key": media_key(clip),
+    }
+
+
+def timeline_view(project: Project, rev: int) -> dict[str, Any]:
+    """The ``timeline`` trait: what the timeline draws and the snapping needs.
+
+    Args:
+        project: the edit.
+        rev: a number that grows with every change (the browser keys frames on it).
+    """
+    fps = Fraction(project.fps)
+    tracks = []
+    for index, track in enumerate(project.tracks):
+        tracks.append(
+            {
+                "index": index,
+                "id": track.id,
+                "kind": track.kind,
+                "name": track.name or track.id,
+                "locked": track.locked,
+                "muted": track.muted,
+                "hidden": track.hidden,
+                "clips": [_clip_view(project, c) for c in track.clips],
+                "transitions": [
+                    {"id": t.id, "from": t.from_clip, "to": t.to_clip, "kind": t.kind}
+                    for t in track.transitions
+                ],
+                "titles": [
+                    {"id": t.id, "text": t.text, "start": t.start, "duration": t.duration}
+                    for t in track.titles
+                ],
+            }
+        )
+    duration = project.duration
+    return {
+        "rev": rev,
+        "name": project.name,
+        "fps": float(fps),
+        "fps_num": fps.numerator,
+        "fps_den": fps.denominator,
+        "width": project.width,
+        "height": project.height,
+        "duration": duration,
+        "frames": math.floor(duration * fps + Fraction(1, 2)),
+        "tracks": tracks,
+        "markers": [
+            {"index": i, "time": m.time, "label": m.label, "color": m.color}
+            for i, m in enumerate(project.markers)
+        ],
+    }
+
+
+def _number(key: str, value: float) -> dict[str, Any]:
+    low, high, step = _NUMBER_FIELDS[key]
+    return {
+        "key": key,
+        "label": text(key),
+        "type": "number",
+        "value": value,
+        "min": low,
+        "max": high,
+        "step": step,
+    }
+
+
+def inspector_view(project: Project, clip_id: str) -> dict[str, Any]:
+    """The ``inspector`` trait: the selected clip's properties and effects as controls.
+
+    Empty when no clip (or no existing clip) is selected.
+    """
+    from vnb.effects.registry import REGISTRY  # noqa: PLC0415
+
+    found = [(i, t, c) for i, t in enumerate(project.tracks) for c in t.clips if c.id == clip_id]
+    if not found:
+        return {}
+    index, track, clip = found[0]
+    fields = [
+        _number(key, clip.start if key == "start" else clip.duration)
+        for key in ("start", "duration")
+    ]
+    fields += [
+        _number(k, float(getattr(clip, k)))
+        for k in ("speed", "volume", "opacity", "fade_in", "fade_out")
+    ]
+    fields.append({"key": "muted", "label": text("muted"), "type": "bool", "value": clip.muted})
+    t = clip.transform
+    fields += [
+        _number(f"transform.{k}", float(getattr(t, k))) for k in ("x", "y", "scale", "rotation")
+    ]
+    fields.append(
+        {
+            "key": "transform.fit",
+            "label": text("transform.fit"),
+            "type": "choice",
+            "value": t.fit,
+            "options": ["fit", "fill", "stretch"],
+        }
+    )
+    effects = []
+    for position, effect in enumerate(clip.effects):
+        spec = REGISTRY.get(effect.name)
+        params = []
+        for p in spec.params if spec else ():
+            value = effect.params.get(p.name, p.default)
+            kind = (
+                "bool"
+                if isinstance(p.default, bool)
+                else ("color" if isinstance(p.default, str) else "number")
+            )
+            span = (p.maximum - p.minimum) if p.minimum is not None and p.maximum else None
+            params.append(
+                {
+                    "key": p.name,
+                    "label": p.name,
+                    "type": kind,
+                    "value": value,
+                    "min": p.minimum,
+                    "max": p.maximum,
+                    "doc": p.doc,
+                    "step": span / 200 if span else 0.01,
+                }
+            )
+        effects.append({"index": position, "name": effect.name, "params": params})
+    return {
+        "clip_id": clip.id,
+        "track": index,
+        "locked": track.locked,
+        "title": f"{text('clip')} {clip.id}",
+        "source": clip.source or str(clip.color),
+        "source_start": clip.source_start,
+        "fields": fields,
+        "effects": effects,
+        "available_effects": sorted(REGISTRY),
+    }

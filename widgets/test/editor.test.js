@@ -1,0 +1,246 @@
+// The editor's pure logic, without a browser: node --test widgets/test/
+import assert from "node:assert/strict";
+import test from "node:test";
+
+import {
+  EDGE_PX, FrameQueue, MAX_ZOOM, MIN_ZOOM, RULER_HEIGHT, TRACK_HEIGHT, clampTrim, debounce,
+  decodeEnvelope, fill, fitZoom, frameOf, hitTest, keyAction, lastFrameTime, layoutClips,
+  mediaWanted, nextRate, peakAt, playTime, previewWidth, rowOf, rulerStep, snapSpan,
+  snapTargets, snapTime, snapToFrame, thumbSlots, timeToX, timecode, trackAt, visibleSpan,
+  xToTime, zoomAt,
+} from "../editor.js";
+import editor from "../editor.js";
+
+const clip = (id, start, duration, extra = {}) => ({ id, start, duration, media_key: `${id}|${duration}`, ...extra });
+const TL = {
+  fps: 30, frames: 150, duration: 5, rev: 1, width: 320,
+  tracks: [
+    { index: 0, kind: "video", locked: false, clips: [clip("a", 0, 2), clip("b", 2, 3)] },
+    { index: 1, kind: "video", locked: false, clips: [clip("c", 1, 1)] },
+  ],
+  markers: [{ index: 0, time: 4.2, label: "", color: "red" }],
+};
+
+test("the default export is an anywidget module", () => {
+  assert.equal(typeof editor.render, "function");
+});
+
+test("time and pixels", () => {
+  assert.equal(timeToX(2.5, 100), 250);
+  assert.equal(xToTime(250, 100), 2.5);
+  assert.equal(xToTime(timeToX(1.234, 37), 37), 1.234);
+});
+
+test("frames: the frame shown, snapping, last frame, timecode", () => {
+  assert.equal(frameOf(1, 30), 30);
+  assert.equal(frameOf(1.0333, 30), 30);
+  assert.equal(frameOf(0.1 + 0.2, 10), 3); // float noise does not drop a frame
+  assert.equal(frameOf(1001 / 30000, 30000 / 1001), 1);
+  assert.equal(snapToFrame(0.51, 30), 0.5);
+  assert.equal(lastFrameTime(TL), 149 / 30);
+  assert.equal(lastFrameTime({ frames: 0, fps: 30 }), 0);
+  assert.equal(timecode(0, 30), "00:00:00:00");
+  assert.equal(timecode(61.5, 30), "00:01:01:15");
+  assert.equal(timecode(3600 + 59 / 25, 25), "01:00:02:09");
+  assert.equal(timecode(-1, 30), "00:00:00:00");
+});
+
+test("tracks stack bottom-up: the last track is the top row", () => {
+  assert.equal(rowOf(0, 2), 1);
+  assert.equal(rowOf(1, 2), 0);
+  assert.equal(trackAt(5, 2), 1);
+  assert.equal(trackAt(TRACK_HEIGHT + 5, 2), 0);
+  assert.equal(trackAt(-1, 2), -1);
+  assert.equal(trackAt(2 * TRACK_HEIGHT, 2), -1);
+});
+
+test("layout and hit-testing", () => {
+  const rects = layoutClips(TL, 100);
+  assert.deepEqual(rects.find((r) => r.id === "b"), { id: "b", track: 0, x: 200, y: TRACK_HEIGHT, w: 300, h: TRACK_HEIGHT });
+  const y0 = TRACK_HEIGHT + 10; // a point in track 0's row
+  assert.deepEqual(hitTest(rects, 250, y0), { id: "b", track: 0, part: "body" });
+  assert.deepEqual(hitTest(rects, 201, y0), { id: "b", track: 0, part: "start" });
+  assert.deepEqual(hitTest(rects, 499, y0), { id: "b", track: 0, part: "end" });
+  assert.deepEqual(hitTest(rects, 150, 10), { id: "c", track: 1, part: "body" });
+  assert.equal(hitTest(rects, 150, y0 + TRACK_HEIGHT), null);
+  assert.equal(hitTest(rects, 600, y0), null);
+  // Tiny clips keep a body to grab: the edges shrink to a quarter of the width each.
+  const tiny = [{ id: "t", track: 0, x: 0, y: 0, w: 8, h: 10 }];
+  assert.equal(hitTest(tiny, 4, 5).part, "body");
+  assert.ok(EDGE_PX > 2);
+});
+
+test("snap targets and snapping", () => {
+  const targets = snapTargets(TL, { exclude: "b", playhead: 3.3 });
+  assert.deepEqual(targets, [0, 1, 2, 3.3, 4.2]);
+  assert.deepEqual(snapTime(3.25, targets, 0.1), { t: 3.3, target: 3.3 });
+  assert.deepEqual(snapTime(3.0, targets, 0.1), { t: 3.0, target: null });
+  assert.deepEqual(snapTime(1.96, targets, 0.1), { t: 2, target: 2 });
+  // A span snaps by its start or by its end, whichever is nearer.
+  assert.deepEqual(snapSpan(1.05, 3, targets, 0.1), { start: 1, target: 1 });
+  const byEnd = snapSpan(1.17, 3, targets, 0.1);
+  assert.equal(byEnd.target, 4.2);
+  assert.ok(Math.abs(byEnd.start - 1.2) < 1e-9);
+  assert.deepEqual(snapSpan(0.5, 0.2, targets, 0.1), { start: 0.5, target: null });
+});
+
+test("trims stay inside the source and leave a frame", () => {
+  const c = { start: 2, duration: 2, min_start: 1.5, max_end: 5 };
+  assert.equal(clampTrim(c, "start", 0.2, 30), 1.5);
+  assert.equal(clampTrim(c, "start", 4.5, 30), 4 - 1 / 30);
+  assert.equal(clampTrim(c, "end", 9, 30), 5);
+  assert.equal(clampTrim(c, "end", 1, 30), 2 + 1 / 30);
+  assert.equal(clampTrim({ start: 1, duration: 1, min_start: -4, max_end: null }, "start", -3, 30), 0);
+  assert.equal(clampTrim({ start: 1, duration: 1, max_end: null }, "end", 99, 30), 99);
+});
+
+test("zoom keeps the time under the pointer in place", () => {
+  const z = zoomAt(100, 500, 200, 2);
+  assert.equal(z.zoom, 200);
+  assert.equal((z.scrollLeft + 200) / z.zoom, (500 + 200) / 100);
+  assert.equal(zoomAt(100, 0, 0, 1e9).zoom, MAX_ZOOM);
+  assert.equal(zoomAt(100, 0, 0, 1e-9).zoom, MIN_ZOOM);
+  assert.equal(zoomAt(100, 0, 50, 0.5).scrollLeft, 0);
+  assert.equal(fitZoom(10, 1040), 100);
+  assert.ok(rulerStep(100, 30) >= 0.8 && rulerStep(100, 30) * 100 >= 80);
+  assert.equal(rulerStep(10000, 30), 1 / 30); // one label per frame when zoomed right in
+  assert.equal(rulerStep(1000, 30), 5 / 30);
+});
+
+test("visible spans, thumbnail slots and waveform columns", () => {
+  assert.deepEqual(visibleSpan(100, 300, 0, 200), { x: 0, w: 100 });
+  assert.deepEqual(visibleSpan(100, 300, 250, 1000), { x: 150, w: 150 });
+  assert.equal(visibleSpan(100, 50, 200, 100), null);
+  const slots = thumbSlots(0, 100, 100, 40, 4);
+  assert.deepEqual(slots.map((s) => s.x), [0, 40, 80]);
+  assert.deepEqual(slots.map((s) => s.index), [0, 2, 3]);
+  assert.deepEqual(thumbSlots(45, 10, 100, 40, 4).map((s) => s.x), [40]);
+  assert.deepEqual(thumbSlots(0, 10, 0, 40, 4), []);
+  const data = new Float32Array([-0.1, 0.2, -0.5, 0.4, -0.3, 0.9, -0.2, 0.1]); // 4 columns
+  assert.deepEqual([...peakAt(data, 4, 2, 0)].map((x) => +x.toFixed(2)), [-0.5, 0.4]);
+  assert.deepEqual([...peakAt(data, 4, 8, 7)].map((x) => +x.toFixed(2)), [-0.2, 0.1]);
+});
+
+test("envelopes decode from (unaligned) DataViews", () => {
+  const values = new Float32Array([1.5, -2, 3, 4]);
+  const bytes = new Uint8Array(1 + values.byteLength);
+  bytes.set(new Uint8Array(values.buffer), 1);
+  const view = new DataView(bytes.buffer, 1, values.byteLength);
+  const { data, shape } = decodeEnvelope({ dtype: "float32", shape: [2, 2], buffer: 0 }, [view]);
+  assert.deepEqual([...data], [1.5, -2, 3, 4]);
+  assert.deepEqual(shape, [2, 2]);
+  assert.throws(() => decodeEnvelope({ dtype: "float64", shape: [1], buffer: 0 }, [view]), /dtype/);
+  assert.throws(() => decodeEnvelope({ dtype: "int32", shape: [3], buffer: 0 }, [view]), /does not hold/);
+});
+
+test("keys map to actions", () => {
+  const k = (key, mods = {}) => keyAction({ key, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
+  assert.equal(k(" "), "toggle");
+  assert.equal(k("j"), "reverse");
+  assert.equal(k("K"), "stop");
+  assert.equal(k("l"), "forward");
+  assert.equal(k("ArrowLeft"), "back-frame");
+  assert.equal(k("ArrowRight", { shiftKey: true }), "forward-second");
+  assert.equal(k("Home"), "home");
+  assert.equal(k("End"), "end");
+  assert.equal(k("s"), "split");
+  assert.equal(k("Delete"), "delete");
+  assert.equal(k("Backspace"), "delete");
+  assert.equal(k("m"), "marker");
+  assert.equal(k("z", { ctrlKey: true }), "undo");
+  assert.equal(k("Z", { metaKey: true, shiftKey: true }), "redo");
+  assert.equal(k("y", { ctrlKey: true }), "redo");
+  assert.equal(k("s", { ctrlKey: true }), null); // leave Ctrl+S to the notebook
+  assert.equal(k("q"), null);
+});
+
+test("J/K/L and Space change the rate", () => {
+  assert.equal(nextRate(0, "toggle"), 1);
+  assert.equal(nextRate(2, "toggle"), 0);
+  assert.equal(nextRate(0, "forward"), 1);
+  assert.equal(nextRate(1, "forward"), 2);
+  assert.equal(nextRate(8, "forward"), 8);
+  assert.equal(nextRate(2, "reverse"), -1);
+  assert.equal(nextRate(-1, "reverse"), -2);
+  assert.equal(nextRate(-4, "stop"), 0);
+});
+
+test("playback follows the clock and stops at the ends", () => {
+  assert.deepEqual(playTime(1, 1000, 1500, 1, 10), { t: 1.5, ended: false });
+  assert.deepEqual(playTime(1, 1000, 1500, 2, 10), { t: 2, ended: false });
+  assert.deepEqual(playTime(9.9, 0, 1000, 1, 10), { t: 10, ended: true });
+  assert.deepEqual(playTime(0.5, 0, 1000, -1, 10), { t: 0, ended: true });
+});
+
+test("preview width follows the box, capped and rounded", () => {
+  assert.equal(previewWidth(500, 2, 640, 1920), 640);
+  assert.equal(previewWidth(300, 1, 640, 1920), 288);
+  assert.equal(previewWidth(300, 1, 640, 160), 160);
+  assert.equal(previewWidth(10, 1, 640, 1920), 64);
+});
+
+test("one frame request in flight; the latest wins; stale replies are dropped", () => {
+  const sent = [];
+  const q = new FrameQueue((m) => sent.push(m), { prefix: "v" });
+  q.want({ t: 0 }, "0");
+  q.want({ t: 1 }, "1");
+  q.want({ t: 2 }, "2"); // replaces 1 while 0 is in flight
+  assert.deepEqual(sent, [{ t: 0, kind: "frame", id: "v-1" }]);
+  assert.equal(q.receive({ id: "v-1" }), true);
+  assert.deepEqual(sent.at(-1), { t: 2, kind: "frame", id: "v-2" }); // 1 was never asked for
+  assert.equal(q.receive({ id: "w-2" }), false); // another view's request
+  q.want({ t: 2 }, "2"); // already in flight: nothing new
+  assert.equal(sent.length, 2);
+  q.receive({ id: "v-2" });
+  q.want({ t: 2 }, "2"); // already shown: nothing to do
+  assert.equal(sent.length, 2);
+  q.want({ t: 2 }, "2|rev2"); // the project changed: ask again
+  assert.equal(sent.length, 3);
+  q.receive({ id: "v-3", ok: false }); // an error: the same frame may be asked for again
+  q.want({ t: 2 }, "2|rev2");
+  assert.equal(sent.length, 4);
+});
+
+test("a request that never comes back does not block the queue for ever", () => {
+  let now = 0;
+  const sent = [];
+  const q = new FrameQueue((m) => sent.push(m), { timeout: 1000, now: () => now, prefix: "v" });
+  q.want({ t: 0 }, "0");
+  q.want({ t: 1 }, "1");
+  assert.equal(sent.length, 1);
+  now = 5000;
+  q.want({ t: 1 }, "1");
+  assert.equal(sent.length, 2);
+  assert.equal(q.receive({ id: "v-1" }), false); // the late reply to the abandoned request
+  assert.equal(q.receive({ id: "v-2" }), true);
+});
+
+test("debounce runs once after the last call; flush and cancel", async () => {
+  const calls = [];
+  const d = debounce((x) => calls.push(x), 20);
+  d(1);
+  d(2);
+  assert.equal(d.pending(), true);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(calls, [2]);
+  d(3);
+  d.flush();
+  assert.deepEqual(calls, [2, 3]);
+  d(4);
+  d.cancel();
+  await new Promise((r) => setTimeout(r, 40));
+  assert.deepEqual(calls, [2, 3]);
+  assert.equal(d.pending(), false);
+});
+
+test("media is asked for clips whose media key changed", () => {
+  const asked = new Map([["a", "a|2"], ["b", "old"]]);
+  assert.deepEqual(mediaWanted(TL, asked), ["b", "c"]);
+});
+
+test("labels are filled like Python's str.format", () => {
+  assert.equal(fill("Undo {label} (Ctrl+Z)", { label: "move" }), "Undo move (Ctrl+Z)");
+  assert.equal(fill("{seconds:.0f} s left", { seconds: 3 }), "3 s left");
+  assert.equal(fill("keep {this}", {}), "keep {this}");
+  assert.equal(RULER_HEIGHT > 0, true);
+});
