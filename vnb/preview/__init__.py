@@ -9,7 +9,9 @@ only the keys of the frames it touches, and nothing ever needs invalidating by h
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,20 +58,39 @@ def _cached_plan(project: Project, proxy_size: tuple[int, int] | None) -> Plan:
     return plan
 
 
-def _proxies(project: Project) -> dict[str, str]:
-    """The proxies already made for the project's sources (source name → proxy file)."""
+def _sources(project: Project) -> list[str]:
+    return list(dict.fromkeys(c.source for t in project.tracks for c in t.clips if c.source))
+
+
+_PROXY_SEEN: dict[tuple[str, int, int], tuple[float, str | None]] = {}
+_PROXY_RECHECK = 1.0  # seconds between looks for a proxy still being made
+
+
+def _proxy_of(path: Path) -> str | None:
+    """The proxy of a source if made; remembered per file state, re-checked while missing."""
     from vnb.media.proxy import get_proxy  # noqa: PLC0415
 
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    now = time.monotonic()
+    seen = _PROXY_SEEN.get(key)
+    if seen is not None and (seen[1] is not None or now - seen[0] < _PROXY_RECHECK):
+        return seen[1]
+    proxy = get_proxy(path)
+    _PROXY_SEEN[key] = (now, None if proxy is None else str(proxy))
+    return _PROXY_SEEN[key][1]
+
+
+def _proxies(project: Project) -> dict[str, str]:
+    """The proxies already made for the project's sources (source name → proxy file)."""
     out: dict[str, str] = {}
-    for track in project.tracks:
-        for clip in track.clips:
-            if clip.source is not None and clip.source not in out:
-                try:
-                    proxy = get_proxy(project.base_dir / clip.source)
-                except VnbError:
-                    continue
-                if proxy is not None:
-                    out[clip.source] = str(proxy)
+    for source in _sources(project):
+        try:
+            proxy = _proxy_of(project.base_dir / source)
+        except (VnbError, OSError):
+            continue
+        if proxy is not None:
+            out[source] = proxy
     return out
 
 
@@ -118,19 +139,24 @@ def frame_index(plan: Plan, t: float) -> int:
     return min(to_frame(t, plan.fps), plan.frames - 1)
 
 
+_PROXY_STARTED: set[str] = set()
+
+
 def _start_proxies(project: Project) -> None:
-    """Start making proxies for the large sources that have none (in the background)."""
+    """Start making proxies for the large sources that have none (in the background, once)."""
     from vnb.media.proxy import ensure_proxy_async, needs_proxy  # noqa: PLC0415
 
-    for track in project.tracks:
-        for clip in track.clips:
-            if clip.source is None:
-                continue
-            try:
-                if needs_proxy(project.probe(clip.source)):
-                    ensure_proxy_async(project.base_dir / clip.source)
-            except VnbError:
-                continue
+    for source in _sources(project):
+        path = project.base_dir / source
+        if str(path) in _PROXY_STARTED:
+            continue
+        _PROXY_STARTED.add(str(path))
+        try:
+            if needs_proxy(project.probe(source)):
+                # a new proxy: look again at once rather than after the re-check delay
+                ensure_proxy_async(path).add_done_callback(lambda _: _PROXY_SEEN.clear())
+        except VnbError:
+            continue
 
 
 def _resize(frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
