@@ -69,7 +69,9 @@ def premade_tensors(clip: Path, size: int, count: int) -> list[np.ndarray]:
     with open_input(clip) as container:
         for frame in container.decode(container.streams.video[0]):
             lb = Letterbox.fit((frame.width, frame.height), (size, size))
-            small = frame.reformat(width=lb.width, height=lb.height, format="rgb24").to_ndarray()
+            small = frame.reformat(
+                width=lb.width, height=lb.height, format="rgb24", interpolation="AREA"
+            ).to_ndarray()
             tensors.append(lb.place([small]))
             if len(tensors) == count:
                 break

@@ -160,7 +160,7 @@ def pixelate_reduceat(f: np.ndarray, size: float) -> np.ndarray:
     return np.repeat(np.repeat(mean, np.minimum(b, h - rows), 0), np.minimum(b, w - cols), 1)
 
 
-def _wave_shifts(h: int, w: int, t: float, amplitude: float, wavelength: float, speed: float):
+def _wave_shifts(h: int, w: int, t: float, *, amplitude: float, wavelength: float, speed: float):
     turns = np.arange(h, dtype=np.float64) / np.float64(np.float32(wavelength))
     turns += (t * 1000.0 / 1000.0) * np.float64(np.float32(speed))
     q = (turns - np.floor(turns)) - 0.5
@@ -214,7 +214,9 @@ def bench_frames(repeat: int) -> dict[tuple[str, int], float]:
 
     rng = np.random.default_rng(7)
     ratios: dict[tuple[str, int], float] = {}
-    print(f"{'effect':10} {'size':>9} {'wasm ms':>8} {'numpy ms':>9} {'best numpy':>18} {'ratio':>6}")
+    print(
+        f"{'effect':10} {'size':>9} {'wasm ms':>8} {'numpy ms':>9} {'best numpy':>18} {'ratio':>6}"
+    )
     for height in (720, 1080):
         width = height * 16 // 9
         frame = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
@@ -239,13 +241,13 @@ def bench_frames(repeat: int) -> dict[tuple[str, int], float]:
 
 
 def bench_render(seconds: float, folder: Path) -> None:
+    from media import ffmpeg_exe
+
     import vnb
     from vnb import cache
-    from vnb.effects import prerender
+    from vnb.effects import intermediate, prerender
     from vnb.effects.wasm.plugins import load_wasm
     from vnb.preview import plan_of
-
-    from media import ffmpeg_exe
 
     src = folder / "src.mp4"
     if not src.exists():
@@ -276,7 +278,7 @@ def bench_render(seconds: float, folder: Path) -> None:
     print(f"  without effect            {plain:6.2f} s  {frames / plain:6.1f} fps")
     for workers in (1, 2):
         shutil.rmtree(folder / "cache" / "prerender", ignore_errors=True)
-        prerender.WORKERS, prerender._IN_FLIGHT = workers, 2 * workers + 2
+        intermediate.WORKERS = workers
         p = project(True)
         start = time.perf_counter()
         [job] = prerender.jobs_for(plan_of(p))

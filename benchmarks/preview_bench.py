@@ -97,7 +97,7 @@ class Edit:
 
     @property
     def source_seconds(self) -> tuple[float, float, float]:
-        """Lengths of the sources a, b and c."""
+        """Lengths of the sources a, b and m."""
         return float(self.t(10)), float(self.t(10)), float(self.t(20))
 
     @property

@@ -227,9 +227,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_demo)
 
-    p = sub.add_parser(
-        "effects", help="list effects (built-in, WASM, Python); check a WASM module"
-    )
+    p = sub.add_parser("effects", help="list effects (built-in, WASM, Python); check a WASM module")
     p.add_argument("action", nargs="?", choices=["list", "check"], default="list")
     p.add_argument("file", nargs="?", help="for check: the .wasm or .wat module")
     p.set_defaults(run=_effects)

@@ -535,6 +535,11 @@ class EditorView {
     });
     if (typeof ResizeObserver !== "undefined") {
       this.resizeObserver = new ResizeObserver(() => this.guard(() => {
+        if (!this.laidOut && this.scroller.clientWidth > 0) {
+          this.laidOut = true; // the first real layout: size the content, restore the scroll
+          this.renderTimeline();
+          this.scroller.scrollLeft = this.model.get("scroll") * this.zoom;
+        }
         this.redraw();
         this.requestFrame();
       }));

@@ -29,10 +29,10 @@ def meta(json_text: str) -> str:
     return '(@custom "vnb.meta" "' + json_text.replace('"', '\\"') + '")'
 
 
-INFINITE_LOOP = module('(func (export "apply") (param i32) (result i32) (loop $l (br $l)) (i32.const 0))')
-START_LOOP = module(
-    '(func $s (loop $l (br $l))) (start $s) ' + OK_APPLY
+INFINITE_LOOP = module(
+    '(func (export "apply") (param i32) (result i32) (loop $l (br $l)) (i32.const 0))'
 )
+START_LOOP = module("(func $s (loop $l (br $l))) (start $s) " + OK_APPLY)
 MEMORY_BOMB = module(  # grows until refused, then reports how many pages it got
     '(func (export "apply") (param i32) (result i32)'
     " (block $d (loop $l (br_if $d (i32.eq (memory.grow (i32.const 16)) (i32.const -1)))"

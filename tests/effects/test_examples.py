@@ -34,7 +34,9 @@ def test_spatial_examples_are_bit_exact(examples: dict[str, WasmEffect], size) -
         got = examples["vignette"].apply(f, 0.0, 0, {"strength": s})
         assert np.abs(got.astype(int) - ref.vignette(f, s)).max() <= 1, s
     for b in (1, 3, 8, 17.4):
-        assert np.array_equal(examples["pixelate"].apply(f, 0.0, 0, {"size": b}), ref.pixelate(f, b))
+        assert np.array_equal(
+            examples["pixelate"].apply(f, 0.0, 0, {"size": b}), ref.pixelate(f, b)
+        )
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

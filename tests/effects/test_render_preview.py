@@ -73,9 +73,7 @@ def test_transitions_speed_stills_colours_and_upper_tracks_agree(
     agree(p, tmp_path / "mix.mp4", range(0, 75, 3))
 
 
-def test_a_python_effect_agrees_and_its_errors_name_it(
-    moving: Path, tmp_path: Path
-) -> None:
+def test_a_python_effect_agrees_and_its_errors_name_it(moving: Path, tmp_path: Path) -> None:
     @vnb.effects.python_effect(params={"amount": (0.0, 1.0, 0.5)})
     def posterize(frame, t, amount):
         step = 1 + int(amount * 127)
@@ -90,7 +88,8 @@ def test_a_python_effect_agrees_and_its_errors_name_it(
     @vnb.effects.python_effect
     def fragile(frame, t):
         if t > 0.5:
-            raise ValueError("too late")
+            msg = "too late"
+            raise ValueError(msg)
         return frame
 
     clip.effects.append(fragile())

@@ -41,7 +41,16 @@ def _run(wasm: bytes, name: str, **limits) -> PluginError:
         (hostile.ALLOC_OVERLAP, "overlapping"),
         (hostile.ABI_2_COMPUTED, "returned 2"),
     ],
-    ids=["oob", "unreachable", "div0", "stack", "error-return", "alloc-out", "alloc-overlap", "abi"],
+    ids=[
+        "oob",
+        "unreachable",
+        "div0",
+        "stack",
+        "error-return",
+        "alloc-out",
+        "alloc-overlap",
+        "abi",
+    ],
 )
 def test_traps_and_bad_answers_are_reported(wasm: bytes, said: str, examples) -> None:
     err = _run(wasm, "hostile")
@@ -105,7 +114,8 @@ def test_refused_at_load_before_anything_runs(
     import wasmtime
 
     def no_instances(*_args, **_kwargs):
-        raise AssertionError("instantiated a module that should have been refused")
+        msg = "instantiated a module that should have been refused"
+        raise AssertionError(msg)
 
     monkeypatch.setattr(wasmtime, "Instance", no_instances)
     path = tmp_path / "plugin.wasm"
@@ -129,7 +139,7 @@ def test_a_failing_effect_fails_the_render_and_the_next_render_works(
     clip = p.add_track("video").add_clip(str(testsrc), start=0, duration=0.5)
     clip.effects.append(bad())
     out = tmp_path / "out.mp4"
-    with pytest.raises(PluginError, match="wasm:crasher.*unreachable"):
+    with pytest.raises(PluginError, match=r"wasm:crasher.*unreachable"):
         p.render(out, progress_bar=False)
     assert not out.exists()
     with pytest.raises(PluginError, match="wasm:crasher"):

@@ -12,7 +12,6 @@ They run first, on the clip's source picture, before its built-in effects
 from __future__ import annotations
 
 import math
-
 from typing import TYPE_CHECKING, Any
 
 from vnb.effects.registry import PLUGINS, REGISTRY, EffectSpec, normalize_params

@@ -42,6 +42,7 @@ __all__ = [
     "find_plugin",
     "has_custom",
     "implementation",
+    "is_custom",
     "register",
 ]
 

@@ -20,33 +20,27 @@ from __future__ import annotations
 import bisect
 import contextlib
 import os
-import secrets
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vnb.effects.custom import apply_chain, chain_identity, custom_effects, has_alpha, has_custom
+from vnb.effects.custom import chain_identity, has_custom
+from vnb.effects.intermediate import prerender_item
 from vnb.effects.registry import is_custom
-from vnb.errors import MediaError, RenderCancelledError
 
 if TYPE_CHECKING:
-    import av
-
     from vnb.plan import Plan, VideoItem
     from vnb.render.run import Progress
 
-__all__ = ["WORKERS", "Job", "jobs_for", "prerender", "prerender_item", "substitute"]
+__all__ = ["Job", "jobs_for", "prerender", "prerender_item", "substitute"]
 
-WORKERS = 2
 VERSION = 1
+"""Part of every intermediate's key: bump it when what an intermediate holds changes."""
 DEFAULT_LIMIT = 4 * 1024**3
-_IN_FLIGHT = 2 * WORKERS + 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +98,10 @@ def _job(item: VideoItem, fps: Fraction) -> Job:
         last = min(len(reader.times) - 1, bisect.bisect_right(reader.times, end))
         count = last - first + 1
         what: tuple[object, ...] = (
-            source_identity(item.source), reader.pts[first], reader.pts[last], item.source_start
+            source_identity(item.source),
+            reader.pts[first],
+            reader.pts[last],
+            item.source_start,
         )
     else:
         first, count = 0, item.end - item.start + 1
@@ -142,174 +139,6 @@ def substitute(plan: Plan, done: dict[str, VideoItem]) -> Plan:
     return replace(plan, layers=layers)
 
 
-def _solid_rgba(item: VideoItem) -> Any:
-    """The colour clip's picture as the preview makes it (through 4:2:0, like ``_solid``)."""
-    import av  # noqa: PLC0415
-    import numpy as np  # noqa: PLC0415
-
-    from vnb.schema.color import parse_color  # noqa: PLC0415
-
-    p = item.placement
-    rgba = np.empty((p.height, p.width, 4), np.uint8)
-    rgba[:] = parse_color(item.color or "black")
-    frame = av.VideoFrame.from_ndarray(rgba, format="rgba").reformat(format="yuv420p")
-    return frame
-
-
-def _frames(job: Job, facts: dict[str, Any]) -> Iterator[tuple[Any, int, float, int]]:
-    """``(picture, pts in the intermediate, t, index)`` for every frame of the job.
-
-    The picture is a decoded frame, or for stills and colours one RGBA array (converted here,
-    once: PyAV deadlocks when two threads convert the same frame). Before the first is given,
-    ``facts`` gets the picture's ``size`` and whether it has ``alpha``.
-    """
-    item, fps = job.item, job.fps
-    if item.source is None or item.still:
-        from vnb.effects.custom import _CONVERT_LOCK  # noqa: PLC0415
-        from vnb.preview.compose import _still  # noqa: PLC0415 - the very frame the preview uses
-
-        frame = _solid_rgba(item) if item.source is None else _still(item.source)
-        with _CONVERT_LOCK:
-            rgba = frame.to_ndarray(format="rgba")
-        facts.update(size=(frame.width, frame.height), alpha=has_alpha(frame))
-        if not facts["alpha"]:
-            rgba[..., 3] = 255
-        for j in range(job.count):
-            yield rgba, j, float(j / fps), j
-        return
-    from vnb.media import open_input  # noqa: PLC0415
-    from vnb.media.reader import reader_for  # noqa: PLC0415
-
-    reader = reader_for(item.source)
-    wanted = {pts: i for i, pts in enumerate(reader.pts[job.first : job.first + job.count])}
-    origin, last = reader.pts[job.first], reader.pts[job.first + job.count - 1]
-    with open_input(item.source) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        container.seek(origin, stream=stream, backward=True, any_frame=False)
-        for frame in container.decode(stream):
-            if frame.pts is None or frame.pts not in wanted:
-                if frame.pts is not None and frame.pts > last:
-                    return
-                continue
-            if not facts:
-                facts.update(size=(frame.width, frame.height), alpha=has_alpha(frame))
-            i = job.first + wanted[frame.pts]
-            t = max(0.0, reader.times[i] - item.source_start)
-            yield frame, frame.pts - origin, t, i - job.first
-            if frame.pts >= last:
-                return
-
-
-def _work(effects: list[Any], picture: Any, t: float, index: int, alpha: bool) -> Any:
-    import av  # noqa: PLC0415
-
-    rgba = picture.copy() if hasattr(picture, "shape") else picture.to_ndarray(format="rgba")
-    out = apply_chain(effects, rgba, t, index, preview=False)
-    made = av.VideoFrame.from_ndarray(out, format="rgba")
-    return made if alpha else made.reformat(format="rgb24")
-
-
-def prerender_item(
-    job: Job,
-    *,
-    on_frame: Callable[[], None] | None = None,
-    cancel: threading.Event | None = None,
-) -> Path:
-    """Make the job's intermediate (atomically) unless it is cached; return its path.
-
-    Raises:
-        PluginError: an effect failed on a frame (named, with the frame time).
-        MediaError: the source cannot be decoded.
-        RenderCancelledError: ``cancel`` was set.
-    """
-    import av  # noqa: PLC0415
-
-    if job.path.is_file():
-        with contextlib.suppress(OSError):
-            os.utime(job.path)
-        return job.path
-    job.path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = job.path.with_name(f".{job.path.stem}.{secrets.token_hex(4)}.part")
-    effects = custom_effects(job.item)
-    pending: deque[tuple[Future[Any], int]] = deque()
-    output: Any = None
-    stream: Any = None
-    last_pts = -1
-    alpha = False
-
-    def emit(made: Any, pts: int) -> None:
-        nonlocal last_pts
-        pts = max(pts, last_pts + 1)  # strictly increasing, as the encoder wants
-        last_pts = pts
-        made.pts, made.time_base = pts, stream.codec_context.time_base  # the muxer may change
-        # the stream's own time base when it writes its header; the encoder's stays
-        for packet in stream.encode(made):
-            output.mux(packet)
-        if on_frame is not None:
-            on_frame()
-
-    try:
-        with ThreadPoolExecutor(WORKERS, thread_name_prefix="vnb-prerender") as pool:
-            facts: dict[str, Any] = {}
-            for frame, pts, t, index in _frames(job, facts):
-                if cancel is not None and cancel.is_set():
-                    raise RenderCancelledError("render cancelled while pre-rendering effects")
-                if output is None:
-                    alpha = facts["alpha"]
-                    output, stream = _open_output(tmp, job, facts["size"], alpha)
-                pending.append((pool.submit(_work, effects, frame, t, index, alpha), pts))
-                while len(pending) >= _IN_FLIGHT or (pending and pending[0][0].done()):
-                    future, at = pending.popleft()
-                    emit(future.result(), at)
-            while pending:
-                future, at = pending.popleft()
-                emit(future.result(), at)
-        if output is None:
-            msg = f"{job.item.source}: no frames to pre-render for clip {job.item.clip_id!r}"
-            raise MediaError(msg)
-        for packet in stream.encode():
-            output.mux(packet)
-        output.close()
-        output = None
-        tmp.replace(job.path)
-    except av.error.FFmpegError as err:
-        msg = f"pre-rendering clip {job.item.clip_id!r}: {err}"
-        raise MediaError(msg) from err
-    finally:
-        for future, _ in pending:
-            future.cancel()
-        if output is not None:
-            with contextlib.suppress(Exception):
-                output.close()
-        tmp.unlink(missing_ok=True)
-    return job.path
-
-
-def _open_output(tmp: Path, job: Job, size: tuple[int, int], alpha: bool) -> tuple[Any, Any]:
-    import av  # noqa: PLC0415
-
-    output = av.open(str(tmp), "w", format="mov")
-    rate = job.item.source_fps or job.fps
-    if alpha:  # QuickTime RLE keeps the alpha channel, losslessly
-        stream = output.add_stream("qtrle", rate=rate)
-        stream.pix_fmt = "argb"
-    else:
-        stream = output.add_stream(
-            "libx264rgb", rate=rate, options={"qp": "0", "preset": "ultrafast", "g": "1"}
-        )
-        stream.pix_fmt = "rgb24"
-    stream.width, stream.height = size
-    if job.item.source is not None and not job.item.still:
-        from vnb.media.reader import reader_for  # noqa: PLC0415
-
-        stream.time_base = reader_for(job.item.source).time_base
-    else:
-        stream.time_base = Fraction(job.fps.denominator, job.fps.numerator)
-    stream.codec_context.time_base = stream.time_base
-    return output, stream
-
-
 def _sweep(keep: set[Path]) -> None:
     """Delete the oldest intermediates beyond the folder's bound (never those in ``keep``)."""
     limit = int(os.environ.get("VNB_PRERENDER_SIZE", DEFAULT_LIMIT))
@@ -345,7 +174,10 @@ def prerender(
     todo = sum(j.count for j in jobs)
     share = todo / (todo + max(plan.frames, 1)) if todo else 0.0
     if todo:
-        _run_jobs(jobs, todo, share, plan, on_progress, cancel, progress_bar)
+        _run_jobs(
+            jobs, plan, todo=todo, share=share, on_progress=on_progress, cancel=cancel,
+            progress_bar=progress_bar,
+        )  # fmt: skip
     done = {j.item.clip_id: j.substituted() for j in (*jobs, *cached)}
     _sweep({j.path for j in (*jobs, *cached)})
     if not done:
@@ -362,9 +194,10 @@ def prerender(
 
 def _run_jobs(
     jobs: list[Job],
+    plan: Plan,
+    *,
     todo: int,
     share: float,
-    plan: Plan,
     on_progress: Callable[[Progress], None] | None,
     cancel: threading.Event | None,
     progress_bar: bool | None,

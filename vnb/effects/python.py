@@ -94,7 +94,7 @@ class PythonEffect:
         values = {p.name: params.get(p.name, p.default) for p in self.info.params}
         try:
             out = self.fn(frame, t, **values)
-        except Exception as err:  # noqa: BLE001 - any failure of user code is reported
+        except Exception as err:
             msg = f"raised {type(err).__name__}: {err} {where}"
             raise PluginError(self.name, msg) from err
         if not isinstance(out, np.ndarray) or out.shape != frame.shape or out.dtype != np.uint8:

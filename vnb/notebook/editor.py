@@ -107,6 +107,8 @@ class Editor(anywidget.AnyWidget):
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="vnb-editor-media")
         self.media_future: Future[None] | None = None
         """The last thumbnails-and-waveforms job (tests wait on it)."""
+        # The whole edit fits about 800 pixels at first.
+        options.setdefault("zoom", min(200.0, max(1.0, 800 / max(project.duration, 1.0))))
         super().__init__(**options)
         self.labels = i18n.labels(self.language)
         self._refresh()

@@ -9,6 +9,7 @@ only the keys of the frames it touches, and nothing ever needs invalidating by h
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -74,7 +75,13 @@ def _proxy_of(path: Path) -> str | None:
     key = (str(path), st.st_size, st.st_mtime_ns)
     now = time.monotonic()
     seen = _PROXY_SEEN.get(key)
-    if seen is not None and (seen[1] is not None or now - seen[0] < _PROXY_RECHECK):
+    making = _PROXY_FUTURES.get(str(path))
+    just_made = making is not None and making.done() and seen is not None and seen[1] is None
+    if (
+        seen is not None
+        and not just_made
+        and (seen[1] is not None or now - seen[0] < _PROXY_RECHECK)
+    ):
         return seen[1]
     proxy = get_proxy(path)
     _PROXY_SEEN[key] = (now, None if proxy is None else str(proxy))
@@ -140,6 +147,7 @@ def frame_index(plan: Plan, t: float) -> int:
 
 
 _PROXY_STARTED: set[str] = set()
+_PROXY_FUTURES: dict[str, Future[Path]] = {}
 
 
 def _start_proxies(project: Project) -> None:
@@ -153,8 +161,7 @@ def _start_proxies(project: Project) -> None:
         _PROXY_STARTED.add(str(path))
         try:
             if needs_proxy(project.probe(source)):
-                # a new proxy: look again at once rather than after the re-check delay
-                ensure_proxy_async(path).add_done_callback(lambda _: _PROXY_SEEN.clear())
+                _PROXY_FUTURES[str(path)] = ensure_proxy_async(path)
         except VnbError:
             continue
 

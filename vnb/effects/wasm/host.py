@@ -32,7 +32,15 @@ import numpy as np
 from vnb.effects.wasm.binary import MAX_TABLE
 from vnb.errors import PluginError
 
-__all__ = ["DEFAULT_DEADLINE", "DEFAULT_MEMORY", "TICK", "Limits", "compile_module", "run"]
+__all__ = [
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MEMORY",
+    "TICK",
+    "Limits",
+    "Program",
+    "compile_module",
+    "run",
+]
 
 DEFAULT_MEMORY = 256 * 1024**2
 """Default cap on one instance's linear memory (bytes)."""
@@ -242,7 +250,9 @@ class _Instance:
         self.phase = "alloc"
         self._alloc = alloc
         self.blocks: list[tuple[int, int]] = []
-        self.block, self.src, dst = (self.allocate(n) for n in (BLOCK_SIZE, self.nbytes, self.nbytes))
+        self.block, self.src, dst = (
+            self.allocate(n) for n in (BLOCK_SIZE, self.nbytes, self.nbytes)
+        )
         self.outputs: list[tuple[int, weakref.ref[Any] | None]] = [(dst, None)]
         self.phase = "apply"
 
@@ -341,11 +351,21 @@ def _instances() -> OrderedDict[tuple[object, ...], _Instance]:
     return cache
 
 
+@dataclass(frozen=True, slots=True)
+class Program:
+    """A compiled plugin as the host runs it."""
+
+    who: str
+    """The plugin's name, for messages."""
+    key: tuple[object, ...]
+    """Identifies the module and its settings (its instances are kept under it)."""
+    module: Callable[[], Any]
+    """Returns the compiled module (called only when an instance must be made)."""
+    limits: Limits
+
+
 def run(
-    who: str,
-    key: tuple[object, ...],
-    module: Callable[[], Any],
-    limits: Limits,
+    program: Program,
     frame: np.ndarray,
     t_ms: float,
     index: int,
@@ -355,11 +375,11 @@ def run(
 ) -> np.ndarray:
     """Run a plugin's ``apply`` on one RGBA frame (H×W×4 uint8) and return the new frame.
 
+    The result is a numpy view of the instance's ``dst`` block: it keeps the instance alive,
+    and the block is not written again while the view (or any view of it) exists.
+
     Args:
-        who: the plugin's name, for messages.
-        key: identifies the module and its settings (its instances are kept under it).
-        module: returns the compiled module (called only when an instance must be made).
-        limits: memory cap, deadline, fuel.
+        program: the plugin.
         frame: the input picture; it is copied in, never shared with the guest.
         t_ms: the frame's time from the start of the clip, milliseconds.
         index: the frame's index from the start of the clip.
@@ -371,16 +391,17 @@ def run(
     """
     import wasmtime  # noqa: PLC0415
 
+    who, limits = program.who, program.limits
     h, w = frame.shape[:2]
     if frame.shape != (h, w, 4) or frame.dtype != np.uint8:
         msg = f"frames must be H×W×4 uint8 RGBA, got {frame.shape} {frame.dtype}"
         raise PluginError(who, msg)
     cache = _instances()
-    ikey = (*key, w, h)
+    ikey = (*program.key, w, h)
     inst = cache.pop(ikey, None)
     try:
         if inst is None:
-            compiled = module()
+            compiled = program.module()
             inst = _Instance(limits, (w, h))
             inst.open(compiled)
         out = inst.run(frame, t_ms, index, params, preview)

@@ -104,11 +104,8 @@ class WasmEffect:
     ) -> np.ndarray:
         """One RGBA frame through the module (``t`` in seconds from the clip's start)."""
         values = [float(params.get(p.name, p.default)) for p in self.info.params]  # type: ignore[arg-type]
-        key = (self.sha256, self.limits)
-        return host.run(
-            self.name, key, self.module, self.limits, frame, t * 1000.0, index, values,
-            preview=preview,
-        )  # fmt: skip
+        program = host.Program(self.name, (self.sha256, self.limits), self.module, self.limits)
+        return host.run(program, frame, t * 1000.0, index, values, preview=preview)
 
     def check(self, size: tuple[int, int] = (67, 37)) -> CheckReport:
         """Run the effect with default parameters on a test frame (odd width, gradients).
@@ -121,7 +118,12 @@ class WasmEffect:
         w, h = size
         y, x = np.mgrid[0:h, 0:w]
         frame = np.stack(
-            [x * 255 // max(1, w - 1), y * 255 // max(1, h - 1), (x + y) % 256, np.full_like(x, 255)],
+            [
+                x * 255 // max(1, w - 1),
+                y * 255 // max(1, h - 1),
+                (x + y) % 256,
+                np.full_like(x, 255),
+            ],
             axis=-1,
         ).astype(np.uint8)
         defaults = {p.name: p.default for p in self.info.params}
@@ -168,7 +170,9 @@ def _refuse_outline(wasm: bytes, who: str, limits: host.Limits) -> bytes | None:
             )
             raise PluginError(who, msg)
     if any(t > MAX_TABLE for t in shape.tables):
-        raise PluginError(who, f"declares a table of {max(shape.tables)} elements (max {MAX_TABLE})")
+        raise PluginError(
+            who, f"declares a table of {max(shape.tables)} elements (max {MAX_TABLE})"
+        )
     abi = shape.static_abi_version()
     if abi is not None and abi != 1:
         raise PluginError(who, f"vnb_abi_version returns {abi}; this vnb runs ABI version 1")
@@ -257,7 +261,10 @@ def plugin_dirs() -> list[Path]:
     from platformdirs import user_config_dir  # noqa: PLC0415
 
     extra = [Path(p).expanduser() for p in os.environ.get("VNB_PLUGIN_PATH", "").split(os.pathsep)]
-    return [*(p for p in extra if str(p) not in ("", ".")), Path(user_config_dir("vnb")) / "plugins"]
+    return [
+        *(p for p in extra if str(p) not in ("", ".")),
+        Path(user_config_dir("vnb")) / "plugins",
+    ]
 
 
 def scan_plugin_folders(*, again: bool = False) -> list[WasmEffect]:
