@@ -9,9 +9,9 @@ only the keys of the frames it touches, and nothing ever needs invalidating by h
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future
 import time
 from collections import OrderedDict
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
