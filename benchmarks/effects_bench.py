@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -280,10 +281,12 @@ def bench_render(seconds: float, folder: Path) -> None:
         shutil.rmtree(folder / "cache" / "prerender", ignore_errors=True)
         intermediate.WORKERS = workers
         p = project(True)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
         [job] = prerender.jobs_for(plan_of(p))
         prerender.prerender_item(job)
         pre = time.perf_counter() - start
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_ms = (used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime) / frames * 1e3
         start = time.perf_counter()
         p.render(folder / "fx.mp4", **options)  # the intermediate is cached now
         encode = time.perf_counter() - start
@@ -291,9 +294,11 @@ def bench_render(seconds: float, folder: Path) -> None:
         print(
             f"  wasm:vignette, {workers} worker{'s' if workers > 1 else ' '}  {total:6.2f} s  "
             f"{frames / total:6.1f} fps  (pre-pass {frames / pre:5.1f} fps, "
-            f"then graph {frames / encode:5.1f} fps; {plain / total:.2f}x the plain speed)"
+            f"then graph {frames / encode:5.1f} fps; {plain / total:.2f}x the plain speed; "
+            f"pre-pass CPU {cpu_ms:.1f} ms/frame)"
         )
-    print(f"  cores: {os.cpu_count()}")
+    load = os.getloadavg()[0]
+    print(f"  cores: {os.cpu_count()}, load average {load:.1f} (timings are wall clock)")
 
 
 def main() -> None:

@@ -120,3 +120,34 @@ def test_intermediates_are_cached_by_content_and_progress_is_one_bar(
     assert jobs_for(plan_of(p))[0].path == job.path
     clip.effects[0] = examples["sepia"](strength=0.5)
     assert jobs_for(plan_of(p))[0].path != job.path  # another chain, another intermediate
+
+
+def test_custom_effects_run_first_whatever_their_place_in_the_list(
+    moving: Path, examples: dict[str, WasmEffect]
+) -> None:
+    p = vnb.Project(name="order", width=320, height=240, fps=30)
+    clip = p.add_track("video").add_clip(str(moving), start=0, duration=1.0)
+    clip.effects += [vnb.effects.brightness(0.4), examples["invert"]()]
+    listed_last = frame_at(p, 0.5, cache=False)
+    clip.effects.reverse()
+    assert np.array_equal(frame_at(p, 0.5, cache=False), listed_last)
+    assert listed_last.mean() > 128  # inverted, then brightened (the other way: darker)
+
+
+def test_a_cancelled_pre_pass_leaves_nothing(
+    moving: Path, tmp_path: Path, examples: dict[str, WasmEffect]
+) -> None:
+    import threading
+
+    from vnb.errors import RenderCancelledError
+
+    p = vnb.Project(name="cancel", width=320, height=240, fps=30)
+    clip = p.add_track("video").add_clip(str(moving), start=0.2, duration=1.0)
+    clip.effects.append(examples["pixelate"](size=5))
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(RenderCancelledError):
+        p.render(tmp_path / "c.mp4", cancel=cancel, **EXACT)
+    [job] = jobs_for(plan_of(p))
+    assert not job.path.exists()
+    assert not list(job.path.parent.glob(f".{job.path.stem}*"))

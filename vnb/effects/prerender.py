@@ -141,7 +141,10 @@ def substitute(plan: Plan, done: dict[str, VideoItem]) -> Plan:
 
 def _sweep(keep: set[Path]) -> None:
     """Delete the oldest intermediates beyond the folder's bound (never those in ``keep``)."""
-    limit = int(os.environ.get("VNB_PRERENDER_SIZE", DEFAULT_LIMIT))
+    try:
+        limit = int(os.environ.get("VNB_PRERENDER_SIZE", DEFAULT_LIMIT))
+    except ValueError:
+        limit = DEFAULT_LIMIT
     try:
         files = [(f.stat().st_mtime, f.stat().st_size, f) for f in _folder().glob("*.mov")]
     except OSError:
@@ -167,6 +170,12 @@ def prerender(
 
     Also returns the progress callback for the ffmpeg pass: the pre-pass reports the first
     share of the render's progress (by its share of frames), the ffmpeg pass the rest.
+
+    Raises:
+        PluginError: a custom effect failed on a frame (named, with the frame time).
+        EffectError: a custom effect is not loaded.
+        MediaError: a source cannot be decoded.
+        RenderCancelledError: ``cancel`` was set.
     """
     every = jobs_for(plan)
     jobs = [j for j in every if not j.path.is_file()]

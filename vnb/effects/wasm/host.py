@@ -1,12 +1,14 @@
-"""The wasmtime sandbox: engines, the epoch ticker, compiled modules, instances, ``apply``.
+"""The wasmtime sandbox: instances, their blocks, and ``apply`` on one frame.
 
 ABI version 1 (``wasm-abi.md``): one instance per (module, frame size, thread); the frame
 block, ``src`` and ``dst`` are allocated once per instance with the module's ``alloc`` and
 checked before anything is written; per frame the pixels are copied in, the block filled,
 ``apply`` called under a wall-clock deadline (epoch interruption, one ticker thread for the
-process) or a fuel budget, and the result copied out. Linear memory is reached through numpy
-views made from wasmtime's bounds-checked buffer, never by writing at raw guest pointers; the
-engines are configured so that memory never moves, and each view holds its instance alive.
+process) or a fuel budget, and the result handed back as a numpy view of ``dst``. Linear
+memory is reached only through such views, made from wasmtime's buffer after a bounds check,
+never by writing at raw guest pointers; the engines are configured so that memory never
+moves, each view holds its instance alive, and a ``dst`` block is not reused while a view of
+it exists (a fresh block is allocated instead, or the result is copied).
 
 Every failure — a trap, an error return, a runaway loop, a bad ``alloc`` — is raised as one
 `PluginError` naming the plugin, and the instance is thrown away (the next frame makes a new
@@ -17,19 +19,26 @@ from __future__ import annotations
 
 import atexit
 import math
+import os
 import struct
 import threading
-import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib.metadata import version
 from typing import Any
 
 import numpy as np
 
 from vnb.effects.wasm.binary import MAX_TABLE
+from vnb.effects.wasm.engine import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MEMORY,
+    TICK,
+    Limits,
+    compile_module,
+    engine,
+)
 from vnb.errors import PluginError
 
 __all__ = [
@@ -42,152 +51,11 @@ __all__ = [
     "run",
 ]
 
-DEFAULT_MEMORY = 256 * 1024**2
-"""Default cap on one instance's linear memory (bytes)."""
-DEFAULT_DEADLINE = 2.0
-"""Default wall-clock budget of one ``apply`` (and of instantiation), in seconds."""
-TICK = 0.005
-"""Seconds between epoch ticks: the resolution of deadlines."""
 BLOCK_SIZE = 128
 _HEADER = struct.Struct("<IIIIIIdII24x")  # abi, w, h, stride, src, dst, t_ms, index, flags
 _PARAMS = struct.Struct("<16f")
-_REQUIRED = {
-    "vnb_abi_version": ((), ("i32",)),
-    "alloc": (("i32",), ("i32",)),
-    "apply": (("i32",), ("i32",)),
-}
 _MAX_INSTANCES_PER_THREAD = 8
 _MAX_OUTPUTS = 3
-_MAX_COMPILED = 32
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """The sandbox of one plugin."""
-
-    memory: int = DEFAULT_MEMORY
-    """Cap on linear memory, bytes; ``memory.grow`` past it returns -1."""
-    deadline: float = DEFAULT_DEADLINE
-    """Wall-clock seconds per ``apply`` (and for instantiation)."""
-    fuel: int | None = None
-    """If set, a deterministic budget of wasmtime fuel units per ``apply`` instead."""
-
-
-_lock = threading.Lock()
-_engines: dict[bool, Any] = {}
-_compiled: OrderedDict[tuple[object, ...], Any] = OrderedDict()
-_ticker: threading.Thread | None = None
-_local = threading.local()
-
-
-def _release() -> None:
-    """Drop wasmtime objects before interpreter shutdown tears their bindings down."""
-    with _lock:
-        _compiled.clear()
-        _engines.clear()
-    cache = getattr(_local, "instances", None)
-    if cache is not None:
-        cache.clear()
-
-
-def _tick_forever() -> None:
-    while True:
-        time.sleep(TICK)
-        for engine in list(_engines.values()):
-            engine.increment_epoch()
-
-
-def _engine(fuel: bool) -> Any:
-    """The shared engine for the fuel or the deadline flavour (and the ticker, once)."""
-    global _ticker  # noqa: PLW0603 - the one ticker of the process
-    import wasmtime  # noqa: PLC0415 - heavy, and never needed by ``import vnb``
-
-    with _lock:
-        engine = _engines.get(fuel)
-        if engine is None:
-            config = wasmtime.Config()
-            config.epoch_interruption = True
-            config.consume_fuel = fuel
-            config.wasm_memory64 = False
-            config.wasm_threads = False
-            config.wasm_simd = True
-            config.wasm_relaxed_simd = False
-            config.memory_may_move = False
-            config.cranelift_opt_level = "speed"
-            engine = _engines[fuel] = wasmtime.Engine(config)
-        if _ticker is None:
-            atexit.register(_release)
-            _ticker = threading.Thread(target=_tick_forever, name="vnb-wasm-epoch", daemon=True)
-            _ticker.start()
-        return engine
-
-
-def _settings(fuel: bool) -> tuple[object, ...]:
-    return ("wasmtime", version("wasmtime"), "epoch", fuel, "simd", "no-memory64", "speed")
-
-
-def _signature(ty: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    return tuple(map(str, ty.params)), tuple(map(str, ty.results))
-
-
-def check_exports(module: Any, who: str) -> None:
-    """Refuse a compiled module whose imports or exports break ABI 1."""
-    import wasmtime  # noqa: PLC0415
-
-    if module.imports:
-        first = module.imports[0]
-        msg = f"imports {first.module}.{first.name}; vnb effects may import nothing"
-        raise PluginError(who, msg)
-    exports = {e.name: e.type for e in module.exports}
-    missing = [n for n in ("memory", *_REQUIRED) if n not in exports]
-    if missing:
-        msg = (
-            f"does not export {', '.join(map(repr, missing))} (ABI 1 needs memory, "
-            "vnb_abi_version, alloc and apply)"
-        )
-        raise PluginError(who, msg)
-    memory = exports["memory"]
-    if not isinstance(memory, wasmtime.MemoryType) or memory.is_64 or memory.is_shared:
-        msg = "its 'memory' export must be a 32-bit, unshared linear memory"
-        raise PluginError(who, msg)
-    for name, want in _REQUIRED.items():
-        ty = exports[name]
-        got = _signature(ty) if isinstance(ty, wasmtime.FuncType) else None
-        if got != want:
-            shown = f"({', '.join(got[0])}) -> ({', '.join(got[1])})" if got else "not a function"
-            msg = (
-                f"exports {name!r} as {shown}; ABI 1 needs "
-                f"({', '.join(want[0])}) -> ({', '.join(want[1])})"
-            )
-            raise PluginError(who, msg)
-
-
-def compile_module(wasm: bytes, sha256: str, fuel: bool, who: str) -> Any:
-    """Compile (or fetch from the in-process cache) and check a module; never instantiates.
-
-    The cache key is the module's sha256, the wasmtime version and the engine settings;
-    compiled artifacts are never read from disk.
-    """
-    import wasmtime  # noqa: PLC0415
-
-    key = (sha256, *_settings(fuel))
-    with _lock:
-        module = _compiled.get(key)
-        if module is not None:
-            _compiled.move_to_end(key)
-            return module
-    engine = _engine(fuel)
-    try:
-        module = wasmtime.Module(engine, wasm)
-    except (wasmtime.WasmtimeError, ValueError) as err:
-        msg = f"invalid module: {str(err).splitlines()[0]}"
-        raise PluginError(who, msg) from None
-    check_exports(module, who)
-    with _lock:
-        _compiled[key] = module
-        while len(_compiled) > _MAX_COMPILED:
-            _compiled.popitem(last=False)
-    return module
 
 
 def _describe(err: BaseException, limits: Limits, phase: str) -> str:
@@ -228,7 +96,7 @@ class _Instance:
         """Instantiate under the deadline, check the ABI version, allocate and check blocks."""
         import wasmtime  # noqa: PLC0415
 
-        self.store = wasmtime.Store(_engine(self.limits.fuel is not None))
+        self.store = wasmtime.Store(engine(self.limits.fuel is not None))
         self.store.set_limits(
             memory_size=self.limits.memory,
             table_elements=MAX_TABLE,
@@ -342,6 +210,19 @@ class _Instance:
 
 class _Refused(Exception):
     """The module broke the ABI at run time (bad ``alloc``, error return…)."""
+
+
+_local = threading.local()
+
+
+def _release() -> None:
+    """Drop this thread's instances (at exit, before wasmtime's bindings are torn down)."""
+    _local.__dict__.clear()
+
+
+atexit.register(_release)
+if hasattr(os, "register_at_fork"):  # a child cannot use the parent's instances
+    os.register_at_fork(after_in_child=_release)
 
 
 def _instances() -> OrderedDict[tuple[object, ...], _Instance]:

@@ -1,0 +1,213 @@
+"""Making one pre-rendered intermediate: decode, custom effects on two threads, encode.
+
+The decoded source frames (or, for stills and colour clips, the one picture the preview uses)
+go through the clip's custom effects as RGBA, exactly as in the preview
+(:func:`vnb.effects.custom.apply_custom`: same conversion, same ``t`` and ``index``), on
+`WORKERS` threads while this thread decodes and encodes in order. The intermediate is H.264
+RGB at ``-qp 0 -g 1`` (lossless, all-intra) in MOV — QuickTime RLE ``argb`` when the source
+has alpha — with the source frames' own timestamps, written to a temporary name and renamed
+when whole. :mod:`vnb.effects.prerender` decides which clips need one and where it goes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vnb.effects.custom import apply_chain, custom_effects, has_alpha
+from vnb.errors import MediaError, RenderCancelledError
+
+if TYPE_CHECKING:
+    import av
+
+    from vnb.effects.prerender import Job
+    from vnb.plan import VideoItem
+
+__all__ = ["WORKERS", "prerender_item"]
+
+WORKERS = 2
+"""Threads running the effects (the machine this was tuned on has two cores)."""
+
+
+def _in_flight() -> int:
+    return 2 * WORKERS + 2
+
+
+def _solid_rgba(item: VideoItem) -> av.VideoFrame:
+    """The colour clip's picture as the preview makes it (through 4:2:0, like ``_solid``)."""
+    import av  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+
+    from vnb.schema.color import parse_color  # noqa: PLC0415
+
+    p = item.placement
+    rgba = np.empty((p.height, p.width, 4), np.uint8)
+    rgba[:] = parse_color(item.color or "black")
+    return av.VideoFrame.from_ndarray(rgba, format="rgba").reformat(format="yuv420p")
+
+
+def _frames(job: Job, facts: dict[str, Any]) -> Iterator[tuple[Any, int, float, int]]:
+    """``(picture, pts in the intermediate, t, index)`` for every frame of the job.
+
+    The picture is a decoded frame, or for stills and colours one RGBA array (converted here,
+    once: PyAV deadlocks when two threads convert the same frame). Before the first is given,
+    ``facts`` gets the picture's ``size`` and whether it has ``alpha``.
+    """
+    item, fps = job.item, job.fps
+    if item.source is None or item.still:
+        from vnb.effects.custom import _CONVERT_LOCK  # noqa: PLC0415
+        from vnb.preview.compose import _still  # noqa: PLC0415 - the very frame the preview uses
+
+        frame = _solid_rgba(item) if item.source is None else _still(item.source)
+        with _CONVERT_LOCK:
+            rgba = frame.to_ndarray(format="rgba")
+        facts.update(size=(frame.width, frame.height), alpha=has_alpha(frame))
+        if not facts["alpha"]:
+            rgba[..., 3] = 255
+        for j in range(job.count):
+            yield rgba, j, float(j / fps), j
+        return
+    from vnb.media import open_input  # noqa: PLC0415
+    from vnb.media.reader import reader_for  # noqa: PLC0415
+
+    reader = reader_for(item.source)
+    wanted = {pts: i for i, pts in enumerate(reader.pts[job.first : job.first + job.count])}
+    origin, last = reader.pts[job.first], reader.pts[job.first + job.count - 1]
+    with open_input(item.source) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        container.seek(origin, stream=stream, backward=True, any_frame=False)
+        for frame in container.decode(stream):
+            if frame.pts is None or frame.pts not in wanted:
+                if frame.pts is not None and frame.pts > last:
+                    return
+                continue
+            if not facts:
+                facts.update(size=(frame.width, frame.height), alpha=has_alpha(frame))
+            i = job.first + wanted[frame.pts]
+            t = max(0.0, reader.times[i] - item.source_start)
+            yield frame, frame.pts - origin, t, i - job.first
+            if frame.pts >= last:
+                return
+
+
+def _work(effects: list[Any], picture: Any, t: float, index: int, alpha: bool) -> Any:
+    import av  # noqa: PLC0415
+
+    rgba = picture.copy() if hasattr(picture, "shape") else picture.to_ndarray(format="rgba")
+    out = apply_chain(effects, rgba, t, index, preview=False)
+    made = av.VideoFrame.from_ndarray(out, format="rgba")
+    return made if alpha else made.reformat(format="rgb24")
+
+
+def prerender_item(
+    job: Job,
+    *,
+    on_frame: Callable[[], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Path:
+    """Make the job's intermediate (atomically) unless it is cached; return its path.
+
+    Raises:
+        PluginError: an effect failed on a frame (named, with the frame time).
+        MediaError: the source cannot be decoded.
+        RenderCancelledError: ``cancel`` was set.
+    """
+    import av  # noqa: PLC0415
+
+    if job.path.is_file():
+        with contextlib.suppress(OSError):
+            os.utime(job.path)
+        return job.path
+    job.path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = job.path.with_name(f".{job.path.stem}.{secrets.token_hex(4)}.part")
+    effects = custom_effects(job.item)
+    pending: deque[Future[None]] = deque()
+    output: Any = None
+    stream: Any = None
+    last_pts = -1
+
+    def emit(work: Future[Any], pts: int) -> None:
+        """Encode one result, in order (on the writer thread)."""
+        nonlocal last_pts
+        made = work.result()
+        pts = max(pts, last_pts + 1)  # strictly increasing, as the encoder wants
+        last_pts = pts
+        # the encoder's time base: the muxer may change the stream's when it writes the header
+        made.pts, made.time_base = pts, stream.codec_context.time_base
+        for packet in stream.encode(made):
+            output.mux(packet)
+
+    def settle(block: bool) -> None:
+        """Wait for written frames (the oldest first); report each in this thread."""
+        while pending and (block or len(pending) >= _in_flight() or pending[0].done()):
+            pending.popleft().result()  # raises the first failure, in frame order
+            if on_frame is not None:
+                on_frame()
+
+    try:
+        with contextlib.ExitStack() as stack:
+            pool = stack.enter_context(ThreadPoolExecutor(WORKERS, thread_name_prefix="vnb-fx"))
+            writer = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="vnb-fx-out"))
+            stack.callback(lambda: [f.cancel() for f in pending])  # on failure: stop quickly
+            facts: dict[str, Any] = {}
+            frames = stack.enter_context(contextlib.closing(_frames(job, facts)))
+            for frame, pts, t, index in frames:
+                if cancel is not None and cancel.is_set():
+                    msg = "render cancelled while pre-rendering effects"
+                    raise RenderCancelledError(msg)
+                if output is None:
+                    output, stream = _open_output(tmp, job, facts["size"], facts["alpha"])
+                work = pool.submit(_work, effects, frame, t, index, facts["alpha"])
+                pending.append(writer.submit(emit, work, pts))
+                settle(block=False)
+            settle(block=True)
+        if output is None:
+            msg = f"{job.item.source}: no frames to pre-render for clip {job.item.clip_id!r}"
+            raise MediaError(msg)
+        for packet in stream.encode():
+            output.mux(packet)
+        output.close()
+        output = None
+        tmp.replace(job.path)
+    except av.error.FFmpegError as err:
+        msg = f"pre-rendering clip {job.item.clip_id!r}: {err}"
+        raise MediaError(msg) from err
+    finally:
+        if output is not None:
+            with contextlib.suppress(Exception):
+                output.close()
+        tmp.unlink(missing_ok=True)
+    return job.path
+
+
+def _open_output(tmp: Path, job: Job, size: tuple[int, int], alpha: bool) -> tuple[Any, Any]:
+    import av  # noqa: PLC0415
+
+    output = av.open(str(tmp), "w", format="mov")
+    rate = job.item.source_fps or job.fps
+    if alpha:  # QuickTime RLE keeps the alpha channel, losslessly
+        stream = output.add_stream("qtrle", rate=rate)
+        stream.pix_fmt = "argb"
+    else:
+        stream = output.add_stream(
+            "libx264rgb", rate=rate, options={"qp": "0", "preset": "ultrafast", "g": "1"}
+        )
+        stream.pix_fmt = "rgb24"
+    stream.width, stream.height = size
+    if job.item.source is not None and not job.item.still:
+        from vnb.media.reader import reader_for  # noqa: PLC0415
+
+        stream.time_base = reader_for(job.item.source).time_base
+    else:
+        stream.time_base = Fraction(job.fps.denominator, job.fps.numerator)
+    stream.codec_context.time_base = stream.time_base
+    return output, stream
