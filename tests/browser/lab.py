@@ -122,7 +122,9 @@ class LabServer:
         config = b / "config"
         (config / "labconfig").mkdir(parents=True, exist_ok=True)
         (config / "labconfig" / "page_config.json").write_text(
-            json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+            json.dumps(
+                {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
+            )
         )
         if self.nodelay:
             (config / "jupyter_server_config.py").write_text(NODELAY_CONFIG)
@@ -215,7 +217,7 @@ def editor_cells(
     into it; 30 fps. The last cell displays the project, which ``%load_ext vnb`` turns into the
     editor; ``ed`` is that editor.
     """
-    half = seconds / 2
+    half, d = seconds / 2, f"{seconds + 1:g}"
     return [
         "import json, subprocess\n"
         "from pathlib import Path\n"
@@ -223,11 +225,13 @@ def editor_cells(
         "from vnb.render.binary import find_ffmpeg\n"
         f"SRC = Path('{name}-{width}x{height}.mp4')\n"
         "if not SRC.exists():\n"
-        "    subprocess.run([find_ffmpeg(), '-hide_banner', '-loglevel', 'error', '-nostdin',\n"
-        f"        '-y', '-f', 'lavfi', '-i', 'testsrc2=s={width}x{height}:r=30:d={seconds + 1:g}',\n"
-        f"        '-f', 'lavfi', '-i', 'sine=f=440:d={seconds + 1:g}', '-c:v', 'libx264',\n"
-        "        '-preset', 'ultrafast', '-crf', '12', '-g', '30', '-pix_fmt', 'yuv420p',\n"
-        "        '-c:a', 'aac', '-shortest', str(SRC)], check=True)",
+        "    subprocess.run([\n"
+        "        find_ffmpeg(), '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',\n"
+        f"        '-f', 'lavfi', '-i', 'testsrc2=s={width}x{height}:r=30:d={d}',\n"
+        f"        '-f', 'lavfi', '-i', 'sine=f=440:d={d}',\n"
+        "        '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '12', '-g', '30',\n"
+        "        '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', str(SRC),\n"
+        "    ], check=True)",
         f"p = vnb.Project(name='browser', width={width}, height={height}, fps=30)\n"
         "v = p.add_track('video')\n"
         f"v.add_clip(SRC.name, start=0, duration={half:g}, id='a')\n"
@@ -278,7 +282,19 @@ def kernel_value(page: Page, expr: str, timeout: float = 30_000) -> Any:
     page.keyboard.press("Enter")
     page.keyboard.insert_text(f"import json; print('@@', json.dumps({expr}))")
     page.keyboard.press("Control+Enter")  # run in place: adds no empty cell
-    out = cells.last.locator(".jp-OutputArea-output")
-    out.filter(has_text="@@").first.wait_for(timeout=timeout)
-    text = out.filter(has_text="@@").first.inner_text()
-    return json.loads(text.split("@@", 1)[1])
+    result = page.wait_for_function(
+        """() => {
+          const cells = document.querySelectorAll('.jp-Notebook .jp-Cell');
+          const outs = [...cells[cells.length - 1].querySelectorAll('.jp-OutputArea-output')];
+          const err = outs.find((o) => o.dataset.mimeType === 'application/vnd.jupyter.stderr'
+            && /Traceback|Error/.test(o.innerText));
+          if (err) return {error: err.innerText};
+          const out = outs.find((o) => o.innerText.includes('@@'));
+          return out ? {text: out.innerText} : false;
+        }""",
+        timeout=timeout,
+    ).json_value()
+    if "error" in result:
+        msg = f"{expr} raised in the kernel:\n{result['error']}"
+        raise AssertionError(msg)
+    return json.loads(result["text"].split("@@", 1)[1])
