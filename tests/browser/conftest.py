@@ -40,6 +40,9 @@ def _require_browser() -> None:
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """JupyterLab on 127.0.0.1 serving a temporary root with the editor notebook."""
     _require_browser()
+    for stale in ARTIFACTS.glob("*-FAILED.png"):  # what an earlier run's failures left
+        for path in ARTIFACTS.glob(stale.name.removesuffix("-FAILED.png") + "-*"):
+            path.unlink()
     server = LabServer(tmp_path_factory.mktemp("jlab"))
     server.notebook(NOTEBOOK, editor_cells())
     server.start()

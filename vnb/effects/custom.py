@@ -174,7 +174,7 @@ def clock(item: VideoItem, fps: Fraction, k: int, source_index: int | None) -> t
     if source_index is None or item.source is None:
         j = max(0, k - item.start)
         return float(j / fps), j
-    from vnb.ffmpeg.build import GUARD  # noqa: PLC0415
+    from vnb.ffmpeg.chains import GUARD  # noqa: PLC0415
     from vnb.media.reader import reader_for  # noqa: PLC0415
 
     reader = reader_for(item.source)

@@ -88,7 +88,7 @@ def _job(item: VideoItem, fps: Fraction) -> Job:
 
     chain = chain_identity(item)
     if item.source is not None and not item.still:
-        from vnb.ffmpeg.build import GUARD  # noqa: PLC0415
+        from vnb.ffmpeg.chains import GUARD  # noqa: PLC0415
         from vnb.media.reader import reader_for  # noqa: PLC0415
 
         reader = reader_for(item.source)

@@ -13,19 +13,26 @@ Shape (chosen for speed, see ``ffmpeg-notes.md``):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from fractions import Fraction
 
-from vnb.effects.registry import effect_filters, spec_of
+from vnb.effects.registry import spec_of
+from vnb.ffmpeg.chains import (
+    GUARD,
+    TextImage,
+    clip_origin,
+    picture_filters,
+    rotated_box,
+    seconds,
+    text_filters,
+    text_origin,
+)
 from vnb.ffmpeg.graph import Chain, Filter, Graph, Input, make_filter
 from vnb.plan.model import (
     AudioItem,
     AudioTrackPlan,
     Piece,
     Plan,
-    TextItem,
     TextTrackPlan,
     VideoItem,
     VideoTrackPlan,
@@ -34,75 +41,7 @@ from vnb.schema.color import to_ffmpeg_color
 from vnb.schema.export import ExportSettings
 from vnb.schema.timebase import frame_to_sample
 
-__all__ = [
-    "GUARD",
-    "TextImage",
-    "build_graph",
-    "clip_origin",
-    "fade_filters",
-    "picture_filters",
-    "rotated_box",
-    "text_filters",
-    "text_origin",
-]
-
-GUARD = Fraction(1, 4)
-"""Input seeks start this fraction of a source frame early, so that a frame whose timestamp
-was rounded down by its container is still the first one kept."""
-
-
-@dataclass(frozen=True, slots=True)
-class TextImage:
-    """A rasterised title: the PNG the render overlays, and its size."""
-
-    path: str
-    width: int
-    height: int
-
-
-def text_origin(
-    position: str, margin: int, size: tuple[int, int], canvas: tuple[int, int]
-) -> tuple[int, int]:
-    """Top-left of a text image of ``size`` placed at ``position`` on ``canvas``."""
-    w, h = size
-    cw, ch = canvas
-    x = (cw - w) // 2
-    y = (ch - h) // 2
-    if "left" in position:
-        x = margin
-    if "right" in position:
-        x = cw - w - margin
-    if position.startswith("top"):
-        y = margin
-    if position.startswith("bottom"):
-        y = ch - h - margin
-    return _even(x), _even(y)
-
-
-def _even(x: int) -> int:
-    """Overlay and pad put 4:2:0 pictures at even positions: say so, so the preview agrees."""
-    return x - (x % 2)
-
-
-def clip_origin(item: VideoItem) -> tuple[int, int]:
-    """Top-left (even) of a clip's placed, possibly rotated, picture on the canvas."""
-    p = item.placement
-    if not p.rotation:
-        return _even(p.x), _even(p.y)
-    rw, rh = rotated_box(p.width, p.height, p.rotation)
-    return _even(p.x + (p.width - rw) // 2), _even(p.y + (p.height - rh) // 2)
-
-
-def rotated_box(width: int, height: int, degrees: float) -> tuple[int, int]:
-    """Even size of the box that holds a ``width``×``height`` picture rotated by ``degrees``."""
-    a = math.radians(degrees)
-    w = abs(width * math.cos(a)) + abs(height * math.sin(a))
-    h = abs(width * math.sin(a)) + abs(height * math.cos(a))
-    return 2 * math.ceil(w / 2 - 1e-6), 2 * math.ceil(h / 2 - 1e-6)
-
-
-def _seconds(x: float | Fraction) -> str:
-    return f"{float(x):.6f}"
+__all__ = ["build_graph"]
 
 
 def _keyed(item: VideoItem) -> bool:
@@ -122,86 +61,6 @@ def _needs_alpha(item: VideoItem) -> bool:
 def _shift(start: int, fps: Fraction) -> str:
     """A setpts expression that starts a stream at timeline frame ``start``."""
     return f"PTS-STARTPTS+({start}*{fps.denominator}/{fps.numerator})/TB"
-
-
-def picture_filters(
-    item: VideoItem, piece: tuple[int, int], fps: Fraction, *, alpha: bool, background: str
-) -> list[Filter]:
-    """The filters that turn a clip's source picture into its placed picture.
-
-    Crop, scale to the placed size, pixel format (with alpha when it will be blended), the
-    clip's effects, opacity, rotation and fades — the one definition used by the render graph
-    and, frame by frame, by the preview. Frames entering the chain are stamped with their
-    index in ``piece`` (time base ``1/fps``), which is what the time-based fades read.
-
-    Args:
-        item: the clip.
-        piece: the frames ``[k0, k1)`` of the clip this chain makes.
-        fps: the project's frame rate.
-        alpha: make 4:2:0 with alpha (for blending) rather than plain 4:2:0; fades then fade
-            to transparency, otherwise to ``background``.
-        background: ffmpeg colour of the canvas (rotation corners and fades of opaque pictures).
-    """
-    p = item.placement
-    filters: list[Filter] = []
-    if item.source is not None:
-        if p.crop is not None:
-            cx, cy, cw, ch = p.crop
-            filters.append(make_filter("crop", {"w": cw, "h": ch, "x": cx, "y": cy}))
-        filters.append(make_filter("scale", {"w": p.width, "h": p.height}))
-    filters += [
-        make_filter("format", {"pix_fmts": "yuva420p" if alpha else "yuv420p"}),
-        make_filter("setsar", {"sar": 1}),
-    ]
-    for name, params in item.effects:
-        filters += [make_filter(f, opts) for f, opts in effect_filters(name, dict(params))]
-    if alpha and item.opacity < 1:
-        filters.append(make_filter("lutyuv", {"a": f"val*{item.opacity!r}"}))
-    if p.rotation:
-        rw, rh = rotated_box(p.width, p.height, p.rotation)
-        fill = "none" if alpha else background
-        rotate = {"a": math.radians(p.rotation), "ow": rw, "oh": rh, "c": fill}
-        filters.append(make_filter("rotate", rotate))
-    return filters + fade_filters(item, piece, fps, alpha=alpha, background=background)
-
-
-def text_filters(item: TextItem, fps: Fraction) -> list[Filter]:
-    """The filters a title's image goes through before it is overlaid (render and preview)."""
-    filters = [make_filter("format", {"pix_fmts": "yuva420p"})]
-    n = item.end - item.start
-    if item.fade_in:
-        fade = {"t": "in", "st": 0, "d": _seconds(item.fade_in / fps), "alpha": 1}
-        filters.append(make_filter("fade", fade))
-    if item.fade_out:
-        start = _seconds((n - item.fade_out) / fps)
-        fade = {"t": "out", "st": start, "d": _seconds(item.fade_out / fps), "alpha": 1}
-        filters.append(make_filter("fade", fade))
-    return filters
-
-
-def fade_filters(
-    item: VideoItem, piece: tuple[int, int], fps: Fraction, *, alpha: bool, background: str
-) -> list[Filter]:
-    """Time-based ``fade`` filters for the part ``piece`` of a clip (empty when none applies).
-
-    Time-based (``st``/``d``) rather than frame-counted, so the preview, which runs the chain
-    on one frame at a time, gets the same factor from the frame's timestamp.
-    """
-    k0, k1 = piece
-    out = []
-    colour: dict[str, object] = {"alpha": 1} if alpha else {"c": background}
-    if item.fade_in and k0 == item.start:
-        out.append(
-            make_filter("fade", {"t": "in", "st": 0, "d": _seconds(item.fade_in / fps), **colour})
-        )
-    if item.fade_out and k1 == item.end:
-        start = _seconds((k1 - k0 - item.fade_out) / fps)
-        out.append(
-            make_filter(
-                "fade", {"t": "out", "st": start, "d": _seconds(item.fade_out / fps), **colour}
-            )
-        )
-    return out
 
 
 class _Builder:
@@ -236,9 +95,9 @@ class _Builder:
         if key not in self._sources:
             ss = max(0.0, t0 - guard)
             opts = (
-                ("-ss", _seconds(ss), "-t", _seconds(needed + (t0 - ss)))
+                ("-ss", seconds(ss), "-t", seconds(needed + (t0 - ss)))
                 if ss > 0
-                else ("-t", _seconds(needed))
+                else ("-t", seconds(needed))
             )
             self.inputs.append(Input(path, opts))
             self._sources[key] = (len(self.inputs) - 1, t0 - ss)
@@ -246,7 +105,7 @@ class _Builder:
 
     def image(self, path: str, frames: int) -> int:
         fps = self.plan.fps
-        seconds = _seconds((frames + 1) / fps)
+        length = seconds((frames + 1) / fps)
         self.inputs.append(
             Input(
                 path,
@@ -260,7 +119,7 @@ class _Builder:
                     "-framerate",
                     str(fps),
                     "-t",
-                    seconds,
+                    length,
                 ),
             )
         )
@@ -361,7 +220,7 @@ class _Builder:
             [
                 make_filter(
                     "xfade",
-                    {"transition": kind, "duration": _seconds(frames / self.plan.fps), "offset": 0},
+                    {"transition": kind, "duration": seconds(frames / self.plan.fps), "offset": 0},
                 ),
                 make_filter("format", {"pix_fmts": narrow}),
             ],

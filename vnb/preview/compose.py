@@ -19,7 +19,7 @@ import av
 import numpy as np
 
 from vnb.effects.custom import apply_custom, chain_identity, clock, has_custom
-from vnb.ffmpeg.build import GUARD, clip_origin, picture_filters, text_filters, text_origin
+from vnb.ffmpeg.chains import GUARD, clip_origin, picture_filters, text_filters, text_origin
 from vnb.media.reader import reader_for
 from vnb.plan.model import Piece, Plan, TextItem, TextTrackPlan, VideoItem, VideoTrackPlan
 from vnb.preview.filters import filter_frame, overlay, xfade
