@@ -19,8 +19,6 @@ optional ``K``/``M``/``G`` suffix), or :func:`configure`.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import io
 import json
 import logging
@@ -29,10 +27,11 @@ import re
 import shutil
 import struct
 import threading
-from collections import OrderedDict
-from fractions import Fraction
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from vnb.cache.keys import make_key, source_identity
+from vnb.cache.memory import MemoryStore
 
 if TYPE_CHECKING:
     import diskcache
@@ -61,7 +60,6 @@ DEFAULT_SIZE_LIMIT = 2 * 1024**3
 
 _TIMEOUT = 10.0  # seconds to wait for another process's lock before giving up (a miss)
 _MEMORY_LIMIT = 256 * 1024**2  # the in-memory fallback never holds more than this
-_KEY_VERSION = b"vnb.cache.key/1\x00"
 _ARRAY_MAGIC = b"VNBA\x01"
 _ARRAY_HEAD = struct.Struct("<5sI")  # magic, length of the JSON header that follows
 _MAX_HEADER = 1 << 20
@@ -73,102 +71,6 @@ _store: diskcache.Cache | MemoryStore | None = None
 _directory_override: Path | None = None
 _size_override: int | None = None
 _orphans: list[object] = []  # stores inherited over fork(): never touched, never closed
-
-
-class MemoryStore:
-    """The fallback when no folder can hold the cache: a small in-process LRU store.
-
-    It offers the part of :class:`diskcache.Cache` that this module uses, so the rest of vnb
-    never notices the difference, except that nothing survives the process.
-
-    Args:
-        size_limit: The bound on the bytes held (values' lengths).
-    """
-
-    def __init__(self, size_limit: int) -> None:
-        self.size_limit = size_limit
-        self.directory: str | None = None
-        self._items: OrderedDict[str, bytes | str] = OrderedDict()
-        self._volume = 0
-        self._hits = 0
-        self._misses = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: str, default: Any = None, read: bool = False) -> Any:
-        """Return the value stored under ``key`` (most recently used now), or ``default``."""
-        with self._lock:
-            value = self._items.get(key)
-            if value is None:
-                self._misses += 1
-                return default
-            self._items.move_to_end(key)
-            self._hits += 1
-            return value
-
-    def set(self, key: str, value: bytes | str, read: bool = False) -> bool:
-        """Store ``value`` under ``key``, evicting the least recently used beyond the bound."""
-        size = len(value)
-        with self._lock:
-            self._delete(key)
-            if size > self.size_limit:
-                return False
-            self._items[key] = value
-            self._volume += size
-            while self._volume > self.size_limit and self._items:
-                _, old = self._items.popitem(last=False)
-                self._volume -= len(old)
-            return True
-
-    def delete(self, key: str) -> bool:
-        """Forget ``key``; True if it was there."""
-        with self._lock:
-            return self._delete(key)
-
-    def drop_as_miss(self, key: str) -> None:
-        """Forget a malformed entry and count the hit it gave as a miss."""
-        with self._lock:
-            self._delete(key)
-            self._hits = max(0, self._hits - 1)
-            self._misses += 1
-
-    def _delete(self, key: str) -> bool:
-        old = self._items.pop(key, None)
-        if old is None:
-            return False
-        self._volume -= len(old)
-        return True
-
-    def clear(self) -> int:
-        """Forget everything; returns how many entries there were."""
-        with self._lock:
-            count = len(self._items)
-            self._items.clear()
-            self._volume = 0
-            return count
-
-    def stats(self, enable: bool = True, reset: bool = False) -> tuple[int, int]:
-        """Return ``(hits, misses)``, then zero them if ``reset``."""
-        with self._lock:
-            result = (self._hits, self._misses)
-            if reset:
-                self._hits = self._misses = 0
-            return result
-
-    def volume(self) -> int:
-        """Return the bytes held."""
-        return self._volume
-
-    def close(self) -> None:
-        """Do nothing: there is nothing to close."""
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._items
-
-
-# --------------------------------------------------------------------------- settings
 
 
 def cache_dir() -> Path:
@@ -396,91 +298,6 @@ if hasattr(os, "register_at_fork"):
 
 
 # --------------------------------------------------------------------------- keys
-
-
-def make_key(*parts: object) -> str:
-    """Return the key of a value that depends on ``parts``: a SHA-256 hex digest.
-
-    The encoding is canonical and the same in every process and every run: no ``hash()``,
-    no ``id()``, no ``repr`` of floats. Types are part of it, so ``1``, ``1.0``, ``True`` and
-    ``"1"`` give different keys, and so do a tuple and a list.
-
-    Args:
-        *parts: Values of these types, nested freely: ``str``, ``int``, ``float``, ``bool``,
-            ``None``, ``bytes``, ``bytearray``, ``Fraction``, paths, tuples, lists, dicts
-            (their order does not matter) and frozen dataclasses (their fields by name, and
-            the class's qualified name).
-
-    Returns:
-        64 hexadecimal characters.
-
-    Raises:
-        TypeError: A part (or something inside one) is of another type.
-    """
-    digest = hashlib.sha256(_KEY_VERSION)
-    digest.update(_encode(parts))
-    return digest.hexdigest()
-
-
-def _encode(value: object) -> bytes:
-    """Return the canonical, self-delimiting encoding of ``value`` (see :func:`make_key`)."""
-    if value is None:
-        return b"N"
-    if value is True:
-        return b"T"
-    if value is False:
-        return b"F"
-    if isinstance(value, int):
-        return b"i%d;" % value
-    if isinstance(value, float):
-        return b"f" + float(value).hex().encode() + b";"
-    if isinstance(value, str):
-        data = value.encode("utf-8", "surrogatepass")
-        return b"s%d:" % len(data) + data
-    if isinstance(value, bytes | bytearray):
-        return b"b%d:" % len(value) + bytes(value)
-    if isinstance(value, Fraction):
-        return b"q%d/%d;" % (value.numerator, value.denominator)
-    if isinstance(value, PurePath):
-        return b"p" + _encode(str(value))
-    if isinstance(value, tuple | list):
-        tag = b"t" if isinstance(value, tuple) else b"l"
-        return tag + b"%d[" % len(value) + b"".join(_encode(v) for v in value) + b"]"
-    if isinstance(value, dict):
-        items = sorted((_encode(k), _encode(v)) for k, v in value.items())
-        return b"d%d{" % len(items) + b"".join(k + v for k, v in items) + b"}"
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        params = getattr(type(value), "__dataclass_params__", None)
-        if params is None or not params.frozen:
-            msg = f"cannot make a cache key of a mutable dataclass: {type(value).__qualname__}"
-            raise TypeError(msg)
-        cls = type(value)
-        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        return b"D" + _encode(f"{cls.__module__}.{cls.__qualname__}") + _encode(fields)
-    msg = f"cannot make a cache key of a {type(value).__qualname__}: {value!r:.80}"
-    raise TypeError(msg)
-
-
-def source_identity(path: str | os.PathLike[str]) -> tuple[str, int, int]:
-    """Return how a media file appears in keys: ``(absolute path, size, mtime_ns)``.
-
-    Rewriting or touching the file changes its identity, so what was cached from it misses.
-
-    Args:
-        path: The file, absolute or relative to the current folder.
-
-    Raises:
-        MediaNotFoundError: The file does not exist or cannot be examined.
-    """
-    resolved = Path(path).expanduser().resolve()
-    try:
-        st = resolved.stat()
-    except OSError as err:
-        from vnb.errors import MediaNotFoundError  # noqa: PLC0415
-
-        msg = f"{path}: cannot examine the file ({err.strerror or err})"
-        raise MediaNotFoundError(msg) from err
-    return (str(resolved), st.st_size, st.st_mtime_ns)
 
 
 # --------------------------------------------------------------------------- values

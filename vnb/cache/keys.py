@@ -1,0 +1,98 @@
+"""Cache keys derived from content: what a cached value depends on, hashed canonically."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from fractions import Fraction
+from pathlib import Path, PurePath
+
+__all__ = ["make_key", "source_identity"]
+
+_KEY_VERSION = b"vnb.cache.key/1\x00"
+
+
+def make_key(*parts: object) -> str:
+    """Return the key of a value that depends on ``parts``: a SHA-256 hex digest.
+
+    The encoding is canonical and the same in every process and every run: no ``hash()``,
+    no ``id()``, no ``repr`` of floats. Types are part of it, so ``1``, ``1.0``, ``True`` and
+    ``"1"`` give different keys, and so do a tuple and a list.
+
+    Args:
+        *parts: Values of these types, nested freely: ``str``, ``int``, ``float``, ``bool``,
+            ``None``, ``bytes``, ``bytearray``, ``Fraction``, paths, tuples, lists, dicts
+            (their order does not matter) and frozen dataclasses (their fields by name, and
+            the class's qualified name).
+
+    Returns:
+        64 hexadecimal characters.
+
+    Raises:
+        TypeError: A part (or something inside one) is of another type.
+    """
+    digest = hashlib.sha256(_KEY_VERSION)
+    digest.update(_encode(parts))
+    return digest.hexdigest()
+
+
+def _encode(value: object) -> bytes:
+    """Return the canonical, self-delimiting encoding of ``value`` (see :func:`make_key`)."""
+    if value is None:
+        return b"N"
+    if value is True:
+        return b"T"
+    if value is False:
+        return b"F"
+    if isinstance(value, int):
+        return b"i%d;" % value
+    if isinstance(value, float):
+        return b"f" + float(value).hex().encode() + b";"
+    if isinstance(value, str):
+        data = value.encode("utf-8", "surrogatepass")
+        return b"s%d:" % len(data) + data
+    if isinstance(value, bytes | bytearray):
+        return b"b%d:" % len(value) + bytes(value)
+    if isinstance(value, Fraction):
+        return b"q%d/%d;" % (value.numerator, value.denominator)
+    if isinstance(value, PurePath):
+        return b"p" + _encode(str(value))
+    if isinstance(value, tuple | list):
+        tag = b"t" if isinstance(value, tuple) else b"l"
+        return tag + b"%d[" % len(value) + b"".join(_encode(v) for v in value) + b"]"
+    if isinstance(value, dict):
+        items = sorted((_encode(k), _encode(v)) for k, v in value.items())
+        return b"d%d{" % len(items) + b"".join(k + v for k, v in items) + b"}"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        params = getattr(type(value), "__dataclass_params__", None)
+        if params is None or not params.frozen:
+            msg = f"cannot make a cache key of a mutable dataclass: {type(value).__qualname__}"
+            raise TypeError(msg)
+        cls = type(value)
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return b"D" + _encode(f"{cls.__module__}.{cls.__qualname__}") + _encode(fields)
+    msg = f"cannot make a cache key of a {type(value).__qualname__}: {value!r:.80}"
+    raise TypeError(msg)
+
+
+def source_identity(path: str | os.PathLike[str]) -> tuple[str, int, int]:
+    """Return how a media file appears in keys: ``(absolute path, size, mtime_ns)``.
+
+    Rewriting or touching the file changes its identity, so what was cached from it misses.
+
+    Args:
+        path: The file, absolute or relative to the current folder.
+
+    Raises:
+        MediaNotFoundError: The file does not exist or cannot be examined.
+    """
+    resolved = Path(path).expanduser().resolve()
+    try:
+        st = resolved.stat()
+    except OSError as err:
+        from vnb.errors import MediaNotFoundError  # noqa: PLC0415
+
+        msg = f"{path}: cannot examine the file ({err.strerror or err})"
+        raise MediaNotFoundError(msg) from err
+    return (str(resolved), st.st_size, st.st_mtime_ns)
