@@ -27,6 +27,7 @@
  *   vnb-clip           a clip (.vnb-clip): `data-clip-id`, `data-track-index`; .vnb-selected
  *   vnb-clip-edge-start, vnb-clip-edge-end   its trim handles (.vnb-edge)
  *   vnb-marker         a marker: `data-index`, `data-time` (right-click removes it)
+ *   .vnb-title         a title or subtitle cue on a text track; .vnb-transition a transition
  *   vnb-inspector      the inspector; inputs carry `data-field` (clip fields) or
  *                      `data-effect` and `data-param`
  *   vnb-error          the error area (.vnb-error, hidden when empty); vnb-error-dismiss

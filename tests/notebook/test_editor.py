@@ -82,6 +82,8 @@ def test_settled_frame_is_kept_in_a_trait(project, make_editor):
     assert decode(editor.frame_jpeg).shape == (120, 160, 3)
     deliver(editor, {"kind": "frame", "id": 2, "t": 2.0, "width": 160})  # not the playhead
     assert editor.frame_index == 30
+    editor.playhead = 2.0  # the playhead arrives after the frame request (a scrub's end)
+    assert editor.frame_index == 60
 
 
 def test_frame_requests_out_of_range_and_empty_projects(project, make_editor):
@@ -263,3 +265,14 @@ def test_closed_editor_stops_following(project, make_editor):
     rev = editor.timeline["rev"]
     project.tracks[0].clips[0].duration = 1.0
     assert editor.timeline["rev"] == rev
+
+
+def test_text_tracks_show_titles_and_subtitle_cues(project, make_editor):
+    project.add_title("Hello", start=0.5, duration=1.0)
+    project.tracks[-1].add_subtitles(cues=[{"start": 1.0, "end": 2.5, "text": "hi"}], offset=0.5)
+    editor, _ = make_editor(project)
+    items = editor.timeline["tracks"][-1]["titles"]
+    assert [(i["text"], i["start"], i["duration"]) for i in items] == [
+        ("Hello", 0.5, 1.0),
+        ("hi", 1.5, 1.5),
+    ]

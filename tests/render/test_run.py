@@ -31,7 +31,10 @@ LONG = [
 
 
 def _ffmpeg_processes(marker: str) -> list[str]:
-    """Live (or unreaped) processes that are our children or mention ``marker``."""
+    """Live (or unreaped) ffmpeg children of this process, and processes naming ``marker``.
+
+    Only ffmpeg children count: other tests keep helpers of their own alive (a browser driver).
+    """
     try:
         import psutil
     except ImportError:
@@ -40,7 +43,7 @@ def _ffmpeg_processes(marker: str) -> list[str]:
         found = []
         for proc in psutil.process_iter(["pid", "ppid", "cmdline"]):
             cmd = " ".join(proc.info["cmdline"] or [])
-            if proc.info["ppid"] == os.getpid() or marker in cmd:
+            if (proc.info["ppid"] == os.getpid() and "ffmpeg" in cmd) or marker in cmd:
                 found.append(f"{proc.info['pid']}: {cmd}")
         return found
     if not Path("/proc").is_dir():
@@ -54,7 +57,7 @@ def _ffmpeg_processes(marker: str) -> list[str]:
             cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == os.getpid() or marker in cmd:
+        if (ppid == os.getpid() and "ffmpeg" in cmd) or marker in cmd:
             found.append(f"{entry.name}: {cmd}")
     return found
 

@@ -82,8 +82,8 @@ class Editor(anywidget.AnyWidget):
     """``{"undo": label or None, "redo": label or None}``."""
     labels = t.Dict().tag(sync=True)
     """The user-interface text of the current language (`vnb.notebook.i18n`)."""
-    language = t.Unicode(i18n.get_language()).tag(sync=True)
-    """``"en"`` or ``"ru"``."""
+    language = t.Unicode("en").tag(sync=True)
+    """``"en"`` or ``"ru"`` (follows `vnb.set_language`)."""
     error = t.Unicode("").tag(sync=True)
     """The message in the error area (``""``: hidden)."""
     preview_width = t.Int(640).tag(sync=True)
@@ -104,11 +104,13 @@ class Editor(anywidget.AnyWidget):
         self._rev = 0
         self._prefetch: Prefetcher | None = None
         self._frame_error = ""
+        self._last_frame: tuple[float, int, bytes] | None = None
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="vnb-editor-media")
         self.media_future: Future[None] | None = None
         """The last thumbnails-and-waveforms job (tests wait on it)."""
         # The whole edit fits about 800 pixels at first.
         options.setdefault("zoom", min(200.0, max(1.0, 800 / max(project.duration, 1.0))))
+        options["language"] = i18n.get_language()
         super().__init__(**options)
         self.labels = i18n.labels(self.language)
         self._refresh()
@@ -116,6 +118,7 @@ class Editor(anywidget.AnyWidget):
         self.on_msg(self._on_msg)
         self.observe(self._on_selection, names=["selection"])
         self.observe(self._on_language, names=["language"])
+        self.observe(self._settle, names=["playhead", "playing"])
         i18n.subscribe(self._set_language)
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -172,6 +175,7 @@ class Editor(anywidget.AnyWidget):
     def _on_language(self, _change: dict[str, Any]) -> None:
         try:
             self.labels = i18n.labels(self.language)
+            self.history.label = i18n.TEXT[self.language]["op_python"]
             self._refresh()
         except Exception as err:
             self._fail(err)
@@ -236,11 +240,24 @@ class Editor(anywidget.AnyWidget):
         data = jpeg(frame)
         reply.update(ok=True, t=t, frame_index=k, width=frame.shape[1], height=frame.shape[0])
         self.send(reply, buffers=[data])
-        settled = isinstance(wanted, int | float) and abs(wanted - self.playhead) < 1e-6
-        if settled and not self.playing:
-            with self.hold_sync():
-                self.frame_jpeg = data
-                self.frame_index = k
+        self._last_frame = (float(wanted) if isinstance(wanted, int | float) else t, k, data)
+        self._settle()
+
+    def _settle(self, _change: object = None) -> None:
+        """Keep the frame at the playhead, once it stopped, in ``frame_jpeg``.
+
+        The frame request and the playhead's final value may reach Python in either order.
+        """
+        try:
+            last = self._last_frame
+            if last is None or self.playing or abs(last[0] - self.playhead) > 1e-6:
+                return
+            if self.frame_index != last[1] or self.frame_jpeg != last[2]:
+                with self.hold_sync():
+                    self.frame_jpeg = last[2]
+                    self.frame_index = last[1]
+        except Exception as err:
+            self._fail(err)
 
     def _prefetcher(self, size: tuple[int, int]) -> Prefetcher:
         from vnb.preview.prefetch import Prefetcher  # noqa: PLC0415

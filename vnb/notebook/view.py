@@ -15,7 +15,7 @@ from vnb.errors import VnbError
 from vnb.notebook.i18n import text
 
 if TYPE_CHECKING:
-    from vnb.schema import Clip, Project
+    from vnb.schema import Clip, Project, Track
 
 __all__ = ["inspector_view", "media_key", "timeline_view"]
 
@@ -94,6 +94,34 @@ def _clip_view(project: Project, clip: Clip) -> dict[str, Any]:
     }
 
 
+def _text_items(project: Project, track: Track) -> list[dict[str, Any]]:
+    """Titles and subtitle cues as blocks of text (a subtitle file: one block to the end)."""
+    items = [
+        {"id": t.id, "text": t.text, "start": t.start, "duration": t.duration} for t in track.titles
+    ]
+    for s in track.subtitles:
+        if s.file is not None:
+            start = max(0.0, s.offset)
+            items.append(
+                {
+                    "id": s.id,
+                    "text": PurePath(s.file).name,
+                    "start": start,
+                    "duration": max(project.duration - start, 0.1),
+                }
+            )
+        items += [
+            {
+                "id": f"{s.id}.{i}",
+                "text": q.text,
+                "start": q.start + s.offset,
+                "duration": q.end - q.start,
+            }
+            for i, q in enumerate(s.cues)
+        ]
+    return items
+
+
 def timeline_view(project: Project, rev: int) -> dict[str, Any]:
     """The ``timeline`` trait: what the timeline draws and the snapping needs.
 
@@ -118,10 +146,7 @@ def timeline_view(project: Project, rev: int) -> dict[str, Any]:
                     {"id": t.id, "from": t.from_clip, "to": t.to_clip, "kind": t.kind}
                     for t in track.transitions
                 ],
-                "titles": [
-                    {"id": t.id, "text": t.text, "start": t.start, "duration": t.duration}
-                    for t in track.titles
-                ],
+                "titles": _text_items(project, track),
             }
         )
     duration = project.duration
