@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import vnb.render
+from tests.media.lavfi import lavfi, run_ffmpeg
 from vnb import cache
 from vnb.errors import RenderCancelledError, UnsupportedMediaError
 from vnb.media import (
@@ -30,38 +31,6 @@ proxy_mod = importlib.import_module("vnb.media.proxy")
 thumbs_mod = importlib.import_module("vnb.media.thumbnails")
 
 VFR = "setpts='if(lt(N,30),N,N*2)/(30*TB)'"  # 1/30 s apart, then 2/30 s apart
-
-
-def lavfi(
-    folder: Path,
-    name: str,
-    *,
-    video: str | None,
-    audio: str | None,
-    gop: int = 60,
-    crf: int = 10,
-    extra: tuple[str, ...] = (),
-) -> Path:
-    """Make ``folder/name`` from lavfi sources: H.264 and AAC (``extra`` overrides)."""
-    path = folder / name
-    if path.exists():
-        return path
-    args: list[str] = []
-    for source in (video, audio):
-        if source is not None:
-            args += ["-f", "lavfi", "-i", source]
-    if video is not None:
-        args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", str(crf), "-g", str(gop)]
-        args += ["-pix_fmt", "yuv420p"]
-    if audio is not None:
-        args += ["-c:a", "aac", "-b:a", "192k", "-ar", "48000"]
-    run_ffmpeg(*args, *extra, str(path))
-    return path
-
-
-def run_ffmpeg(*args: str) -> None:
-    exe = vnb.render.find_ffmpeg()
-    subprocess.run([exe, "-v", "error", "-y", "-nostdin", *args], check=True, timeout=120)
 
 
 @pytest.fixture(scope="module")

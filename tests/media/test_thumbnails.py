@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +13,7 @@ from PIL import Image
 
 import vnb
 import vnb.render
+from tests.media.lavfi import lavfi, run_ffmpeg
 from vnb import cache
 from vnb.errors import UnsupportedMediaError
 from vnb.media import clip_thumbnails, thumbnails
@@ -25,38 +25,6 @@ RED_BLUE = (
     "color=c=red:s=320x240:r=30:d=2[r];color=c=blue:s=320x240:r=30:d=2[b];[r][b]concat=n=2:v=1:a=0"
 )
 SIDE_BY_SIDE = "color=c=red:s=160x240:r=30:d=1[r];color=c=blue:s=160x240:r=30:d=1[b];[r][b]hstack"
-
-
-def lavfi(
-    folder: Path,
-    name: str,
-    *,
-    video: str | None,
-    audio: str | None,
-    gop: int = 60,
-    crf: int = 10,
-    extra: tuple[str, ...] = (),
-) -> Path:
-    """Make ``folder/name`` from lavfi sources: H.264 and AAC (``extra`` overrides)."""
-    path = folder / name
-    if path.exists():
-        return path
-    args: list[str] = []
-    for source in (video, audio):
-        if source is not None:
-            args += ["-f", "lavfi", "-i", source]
-    if video is not None:
-        args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", str(crf), "-g", str(gop)]
-        args += ["-pix_fmt", "yuv420p"]
-    if audio is not None:
-        args += ["-c:a", "aac", "-b:a", "192k", "-ar", "48000"]
-    run_ffmpeg(*args, *extra, str(path))
-    return path
-
-
-def run_ffmpeg(*args: str) -> None:
-    exe = vnb.render.find_ffmpeg()
-    subprocess.run([exe, "-v", "error", "-y", "-nostdin", *args], check=True, timeout=120)
 
 
 @pytest.fixture(scope="module")

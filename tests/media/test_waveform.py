@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import pytest
 
 import vnb
 import vnb.render
+from tests.media.lavfi import lavfi, run_ffmpeg
 from vnb import cache
 from vnb.media import clip_waveforms, peaks
 
@@ -18,38 +18,6 @@ wave_mod = importlib.import_module("vnb.media.waveform")
 
 # 0.5-amplitude 440 Hz tone for 1 s, then 1 s of silence; the right channel is always silent.
 TONE_THEN_SILENCE = "aevalsrc=if(lt(t\\,1)\\,0.5*sin(2*PI*440*t)\\,0)|0:s=48000:d=2"
-
-
-def lavfi(
-    folder: Path,
-    name: str,
-    *,
-    video: str | None,
-    audio: str | None,
-    gop: int = 60,
-    crf: int = 10,
-    extra: tuple[str, ...] = (),
-) -> Path:
-    """Make ``folder/name`` from lavfi sources: H.264 and AAC (``extra`` overrides)."""
-    path = folder / name
-    if path.exists():
-        return path
-    args: list[str] = []
-    for source in (video, audio):
-        if source is not None:
-            args += ["-f", "lavfi", "-i", source]
-    if video is not None:
-        args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", str(crf), "-g", str(gop)]
-        args += ["-pix_fmt", "yuv420p"]
-    if audio is not None:
-        args += ["-c:a", "aac", "-b:a", "192k", "-ar", "48000"]
-    run_ffmpeg(*args, *extra, str(path))
-    return path
-
-
-def run_ffmpeg(*args: str) -> None:
-    exe = vnb.render.find_ffmpeg()
-    subprocess.run([exe, "-v", "error", "-y", "-nostdin", *args], check=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
