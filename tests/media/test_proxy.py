@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 import vnb.render
-from tests.media.lavfi import lavfi, run_ffmpeg
 from vnb import cache
 from vnb.errors import RenderCancelledError, UnsupportedMediaError
 from vnb.media import (
@@ -31,31 +30,6 @@ proxy_mod = importlib.import_module("vnb.media.proxy")
 thumbs_mod = importlib.import_module("vnb.media.thumbnails")
 
 VFR = "setpts='if(lt(N,30),N,N*2)/(30*TB)'"  # 1/30 s apart, then 2/30 s apart
-
-
-@pytest.fixture(scope="module")
-def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("media")
-
-
-@pytest.fixture(scope="module")
-def media(media_dir: Path):
-    """``media(name, video=..., audio=..., ...)``: a file made once per module."""
-    return lambda name, **options: lavfi(media_dir, name, **options)
-
-
-@pytest.fixture(scope="module")
-def still_png(media_dir: Path) -> Path:
-    path = media_dir / "still.png"
-    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=1:d=1", "-frames:v", "1", str(path))
-    return path
-
-
-@pytest.fixture(autouse=True)
-def _tmp_cache(tmp_path: Path):
-    cache.configure(directory=tmp_path / "cache")
-    yield
-    cache.configure()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from PIL import Image
 
 import vnb
 import vnb.render
-from tests.media.lavfi import lavfi, run_ffmpeg
+from tests.media.lavfi import run_ffmpeg
 from vnb import cache
 from vnb.errors import UnsupportedMediaError
 from vnb.media import clip_thumbnails, thumbnails
@@ -25,31 +25,6 @@ RED_BLUE = (
     "color=c=red:s=320x240:r=30:d=2[r];color=c=blue:s=320x240:r=30:d=2[b];[r][b]concat=n=2:v=1:a=0"
 )
 SIDE_BY_SIDE = "color=c=red:s=160x240:r=30:d=1[r];color=c=blue:s=160x240:r=30:d=1[b];[r][b]hstack"
-
-
-@pytest.fixture(scope="module")
-def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("media")
-
-
-@pytest.fixture(scope="module")
-def media(media_dir: Path):
-    """``media(name, video=..., audio=..., ...)``: a file made once per module."""
-    return lambda name, **options: lavfi(media_dir, name, **options)
-
-
-@pytest.fixture(scope="module")
-def still_png(media_dir: Path) -> Path:
-    path = media_dir / "still.png"
-    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=1:d=1", "-frames:v", "1", str(path))
-    return path
-
-
-@pytest.fixture(autouse=True)
-def _tmp_cache(tmp_path: Path):
-    cache.configure(directory=tmp_path / "cache")
-    yield
-    cache.configure()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 
 import vnb
 import vnb.render
-from tests.media.lavfi import lavfi, run_ffmpeg
 from vnb import cache
 from vnb.media import clip_waveforms, peaks
 
@@ -18,31 +17,6 @@ wave_mod = importlib.import_module("vnb.media.waveform")
 
 # 0.5-amplitude 440 Hz tone for 1 s, then 1 s of silence; the right channel is always silent.
 TONE_THEN_SILENCE = "aevalsrc=if(lt(t\\,1)\\,0.5*sin(2*PI*440*t)\\,0)|0:s=48000:d=2"
-
-
-@pytest.fixture(scope="module")
-def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("media")
-
-
-@pytest.fixture(scope="module")
-def media(media_dir: Path):
-    """``media(name, video=..., audio=..., ...)``: a file made once per module."""
-    return lambda name, **options: lavfi(media_dir, name, **options)
-
-
-@pytest.fixture(scope="module")
-def still_png(media_dir: Path) -> Path:
-    path = media_dir / "still.png"
-    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=1:d=1", "-frames:v", "1", str(path))
-    return path
-
-
-@pytest.fixture(autouse=True)
-def _tmp_cache(tmp_path: Path):
-    cache.configure(directory=tmp_path / "cache")
-    yield
-    cache.configure()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@
 %load_ext vnb
 p = vnb.load("demo.vnb.json")
 p                      # the editor: preview, timeline, inspector
-%vnb render out.mp4    # a progress bar with a cancel button
+%vnb render out.mp4    # in the background: a progress bar with a cancel button
 ```
 
 Importing this package is cheap: anywidget and ipywidgets load when an editor is made.
@@ -20,17 +20,14 @@ from vnb.notebook.i18n import get_language, set_language
 
 if TYPE_CHECKING:
     from vnb.notebook.editor import Editor
-    from vnb.notebook.progress import RenderJob
     from vnb.schema import Project
 
 __all__ = [
     "Editor",
-    "RenderJob",
     "editor_for",
     "get_language",
     "last_project",
     "load_ipython_extension",
-    "render_in_background",
     "repr_mimebundle",
     "set_language",
     "unload_ipython_extension",
@@ -45,10 +42,6 @@ def __getattr__(name: str) -> Any:
         from vnb.notebook.editor import Editor  # noqa: PLC0415
 
         return Editor
-    if name == "RenderJob":
-        from vnb.notebook.progress import RenderJob  # noqa: PLC0415
-
-        return RenderJob
     msg = f"module 'vnb.notebook' has no attribute {name!r}"
     raise AttributeError(msg)
 
@@ -101,15 +94,6 @@ def repr_mimebundle(
         f"{project.duration:.2f} s>"
     )
     return data, metadata
-
-
-def render_in_background(
-    project: Project, output: str, preset: str | None = None, **options: Any
-) -> RenderJob:
-    """Start rendering in a thread; display the returned job for a bar with a cancel button."""
-    from vnb.notebook.progress import RenderJob  # noqa: PLC0415
-
-    return RenderJob(project, output, preset, **options).start()
 
 
 def load_ipython_extension(ipython: Any) -> None:

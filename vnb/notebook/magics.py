@@ -57,8 +57,6 @@ def _find_project(shell: Any, name: str | None) -> Project:
 def _render(shell: Any, args: list[str]) -> None:
     from IPython.display import display  # noqa: PLC0415
 
-    from vnb.notebook.progress import RenderJob  # noqa: PLC0415
-
     parser = _Parser(prog="%vnb render", add_help=False)
     parser.add_argument("names", nargs="+")
     parser.add_argument("--preset")
@@ -71,7 +69,7 @@ def _render(shell: Any, args: list[str]) -> None:
     name, output = (None, ns.names[0]) if len(ns.names) == 1 else ns.names
     project = _find_project(shell, name)
     overrides = {k: v for k in ("crf", "speed", "hardware") if (v := getattr(ns, k)) is not None}
-    display(RenderJob(project, output, ns.preset, **overrides).start())
+    display(project.render_async(output, ns.preset, **overrides))
 
 
 def _doctor(args: list[str]) -> None:
