@@ -41,9 +41,9 @@ from vnb.render.encoders import probe_hardware
 COUNT = 6
 
 
-def make_projects(folder: Path, seconds: float) -> list[Path]:
+def make_projects(folder: Path, seconds: float, media: Path) -> list[Path]:
     """Six project files, each cutting two sources together with a crossfade and a title."""
-    sources = make_sources(max(seconds + 2, 4.0))
+    sources = make_sources(max(seconds + 2, 4.0), media)
     files = []
     for i in range(COUNT):
         a, b = sources[i % 3], sources[(i + 1) % 3]
@@ -129,7 +129,7 @@ def main() -> int:
     seconds = 1.0 if args.quick else 4.0
     folder = args.out / ("batch-quick" if args.quick else "batch")
     folder.mkdir(parents=True, exist_ok=True)
-    files = make_projects(folder, seconds)
+    files = make_projects(folder, seconds, args.out)
     expected = round(seconds * 30)
 
     def outs(way: str) -> list[Path]:
