@@ -76,7 +76,7 @@ def _frames(job: Job, facts: dict[str, Any]) -> Iterator[tuple[Any, int, float, 
             yield rgba, j, float(j / fps), j
         return
     from vnb.media import open_input  # noqa: PLC0415
-    from vnb.media.reader import reader_for  # noqa: PLC0415
+    from vnb.media.reader import reader_for, upright  # noqa: PLC0415
 
     reader = reader_for(item.source)
     wanted = {pts: i for i, pts in enumerate(reader.pts[job.first : job.first + job.count])}
@@ -90,12 +90,14 @@ def _frames(job: Job, facts: dict[str, Any]) -> Iterator[tuple[Any, int, float, 
                 if frame.pts is not None and frame.pts > last:
                     return
                 continue
+            pts = frame.pts
+            frame = upright(frame, reader.rotation)  # noqa: PLW2901 - as the preview shows it
             if not facts:
                 facts.update(size=(frame.width, frame.height), alpha=has_alpha(frame))
-            i = job.first + wanted[frame.pts]
+            i = job.first + wanted[pts]
             t = max(0.0, reader.times[i] - item.source_start)
-            yield frame, frame.pts - origin, t, i - job.first
-            if frame.pts >= last:
+            yield frame, pts - origin, t, i - job.first
+            if pts >= last:
                 return
 
 

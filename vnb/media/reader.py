@@ -4,6 +4,11 @@ A `SourceReader` indexes the presentation timestamps of every frame once (by dem
 no decoding), so "which frame is shown at source time t" is a binary search, and fetching a
 frame is a seek to the keyframe before it and a decode forward — or, when the frame wanted
 is a little after the last one decoded (playback), just a decode forward without seeking.
+
+Frames come out as they are displayed: a source with display-rotation metadata (a phone held
+upright) is turned by the very filters ffmpeg's own autorotation inserts in a render
+(``transpose``, or ``hflip`` + ``vflip``), so the preview, effects and pre-renders see the picture
+the render sees.
 """
 
 from __future__ import annotations
@@ -17,15 +22,86 @@ from pathlib import Path
 
 import av
 import av.error
+import av.filter
 import numpy as np
 
 from vnb.errors import MediaError, UnsupportedMediaError
-from vnb.media.probing import open_input
+from vnb.media.probing import open_input, probe
 
-__all__ = ["SourceReader", "reader_for"]
+__all__ = ["UPRIGHT_FILTERS", "SourceReader", "reader_for", "upright"]
 
 _FORWARD_LIMIT = 48
 """Decode forward instead of seeking when the wanted frame is at most this many frames ahead."""
+
+_DROP_MATRIX = "sidedata=mode=delete:type=DISPLAYMATRIX"
+UPRIGHT_FILTERS: dict[int, tuple[str, ...]] = {
+    90: ("transpose=cclock", _DROP_MATRIX),
+    180: ("hflip", "vflip", _DROP_MATRIX),
+    270: ("transpose=clock", _DROP_MATRIX),
+}
+"""What ffmpeg's autorotation inserts for a display rotation (counter-clockwise degrees, as
+`vnb.media.probe` reports it); the display matrix is then dropped, as ffmpeg drops it, so an
+upright frame encoded again (a pre-render) is not turned a second time."""
+
+
+class _Upright:
+    """Turns a source's decoded frames upright with one reused libavfilter graph."""
+
+    def __init__(self, filters: tuple[str, ...]) -> None:
+        self.filters = filters
+        self._graph: av.filter.Graph | None = None
+        self._shape: tuple[int, int, str] | None = None
+        self._src: av.filter.context.FilterContext | None = None
+        self._sink: av.filter.context.FilterContext | None = None
+
+    def __call__(self, frame: av.VideoFrame) -> av.VideoFrame:
+        shape = (frame.width, frame.height, frame.format.name)
+        if self._graph is None or shape != self._shape:
+            graph = av.filter.Graph()
+            src = graph.add(
+                "buffer",
+                f"video_size={frame.width}x{frame.height}:pix_fmt={frame.format.name}"
+                ":time_base=1/1:pixel_aspect=1/1",
+            )
+            last = src
+            for spec in self.filters:
+                name, _, args = spec.partition("=")
+                node = graph.add(name, args or None)
+                last.link_to(node)
+                last = node
+            sink = graph.add("buffersink")
+            last.link_to(sink)
+            graph.configure()
+            self._graph, self._shape, self._src, self._sink = graph, shape, src, sink
+        assert self._src is not None and self._sink is not None  # noqa: S101
+        pts, time_base = frame.pts, frame.time_base
+        frame.pts = 0
+        self._src.push(frame)
+        out = self._sink.pull()
+        frame.pts = pts
+        out.pts, out.time_base = pts, time_base
+        return out
+
+
+_TURNERS: dict[tuple[int, int], _Upright] = {}
+_TURNERS_LOCK = threading.Lock()
+
+
+def upright(frame: av.VideoFrame, rotation: int) -> av.VideoFrame:
+    """``frame`` of a source whose display rotation is ``rotation``, turned as it is displayed.
+
+    For decoders other than a `SourceReader` (which does it by itself): the same filters, so a
+    pre-render sees the pictures the preview and the render see. Thread-safe.
+    """
+    filters = UPRIGHT_FILTERS.get(rotation)
+    if filters is None:
+        return frame
+    key = (rotation, threading.get_ident())
+    with _TURNERS_LOCK:
+        turner = _TURNERS.get(key)
+        if turner is None:
+            turner = _TURNERS[key] = _Upright(filters)
+    return turner(frame)
 
 
 class SourceReader:
@@ -55,6 +131,12 @@ class SourceReader:
         self._pending: deque[av.VideoFrame] = deque()
         self._last = -1
         self._frame: av.VideoFrame | None = None
+        video = probe(self.path).video
+        self.rotation = video.rotation if video is not None else 0
+        """Display rotation of the source (counter-clockwise degrees: 0, 90, 180 or 270)."""
+        filters = UPRIGHT_FILTERS.get(self.rotation)
+        self._upright = _Upright(filters) if filters else None
+        self._turned: av.VideoFrame | None = None
 
     def _index(self) -> tuple[list[int], list[int]]:
         pts: list[int] = []
@@ -96,7 +178,21 @@ class SourceReader:
         return max(bisect.bisect_left(self.times, t) - 1, 0)
 
     def frame(self, index: int) -> av.VideoFrame:
-        """The decoded frame at ``index`` (presentation order).
+        """The frame at ``index`` (presentation order), upright as displayed.
+
+        Raises:
+            MediaError: the source cannot be decoded there.
+        """
+        with self._lock:
+            if self._upright is None:
+                return self._decoded(index)
+            if index == self._last and self._turned is not None:
+                return self._turned
+            self._turned = self._upright(self._decoded(index))
+            return self._turned
+
+    def _decoded(self, index: int) -> av.VideoFrame:
+        """The decoded frame at ``index`` (presentation order), in coded orientation.
 
         After a seek, frames no other frame refers to are skipped until the packet of the
         wanted frame (they cannot be it, and nothing needs them): about a quarter less work
