@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 import shutil
 import subprocess
 import tomllib
@@ -38,11 +41,73 @@ def test_modules_parse(name):
     assert done.returncode == 0, done.stderr
 
 
-def test_modules_are_self_contained():
+def test_modules_import_only_their_siblings():
     for path in WIDGETS.glob("*.js"):
         text = path.read_text(encoding="utf-8")
-        assert 'from "./' not in text and "from './" not in text, f"{path.name} imports a sibling"
-        assert "export default" in text
+        imports = re.findall(
+            r"""^(?:(?:import|export)\b[^;'"]*?\bfrom\s*|import\s*)["']([^"']+)["']""", text, re.M
+        )
+        assert all(re.fullmatch(r"\./[\w-]+\.js", i) for i in imports), (path.name, imports)
+        assert all((WIDGETS / i).is_file() for i in imports), (path.name, imports)
+    assert "export default" in (WIDGETS / "editor.js").read_text(encoding="utf-8")
+
+
+def test_the_module_anywidget_gets_has_every_sibling_inlined(tmp_path):
+    from vnb.notebook._assets import esm
+    from vnb.notebook.editor import Editor
+
+    text = esm("editor.js")
+    assert Editor._esm == text or str(Editor._esm) == text
+    assert not re.search(r"""from\s*["']\.""", text)  # no relative import is left …
+    urls = re.findall(r'from "(data:text/javascript;base64,[^"]+)"', text)
+    assert len(urls) >= 5  # … each became a data: URL of the module it named
+    inlined = [base64.b64decode(u.split(",", 1)[1]).decode() for u in urls]
+    for name in ("logic.js", "frames.js", "dom.js", "timeline.js", "preview.js"):
+        own = (WIDGETS / name).read_text(encoding="utf-8")
+        first_line = own.splitlines()[1]
+        assert any(first_line in m for m in inlined), f"{name} is not inlined"
+    if NODE is None:
+        return
+    # node runs the inlined text as one module, with the same exports as the files in place
+    bundle = tmp_path / "bundle.mjs"
+    bundle.write_text(text, encoding="utf-8")
+    script = (
+        "const a = await import(process.argv[1]); const b = await import(process.argv[2]);"
+        "console.log(JSON.stringify([Object.keys(a).sort(), Object.keys(b).sort(),"
+        " typeof a.default.render, a.timecode(61.5, 30)]));"
+    )
+    done = subprocess.run(
+        [
+            NODE,
+            "--input-type=module",
+            "-e",
+            script,
+            "--",
+            bundle.as_uri(),
+            (WIDGETS / "editor.js").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    keys_a, keys_b, render, tc = json.loads(done.stdout)
+    assert keys_a == keys_b and "FrameQueue" in keys_a
+    assert (render, tc) == ("function", "00:01:01:15")
+
+
+def test_a_missing_or_circular_import_is_named(tmp_path, monkeypatch):
+    from vnb.notebook import _assets
+
+    (tmp_path / "a.js").write_text('import { b } from "./b.js";\nexport default {};\n')
+    (tmp_path / "b.js").write_text('import { a } from "./a.js";\nexport const b = 1;\n')
+    (tmp_path / "c.js").write_text('export * from "./nope.js";\n')
+    monkeypatch.setattr(_assets, "asset", lambda name: tmp_path / name)
+    with pytest.raises(ImportError, match=r"a\.js → b\.js → a\.js"):
+        _assets.esm("a.js")
+    with pytest.raises(FileNotFoundError, match=r"nope\.js"):
+        _assets.esm("c.js")
 
 
 def test_assets_resolve_to_the_checkout_and_ship_in_the_wheel():

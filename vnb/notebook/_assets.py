@@ -1,16 +1,39 @@
-"""Where the widgets' ES modules and CSS are: the checkout's ``widgets/``, or the wheel's copy.
+"""Where the widgets' ES modules and CSS are, and the one module text anywidget is given.
 
-In a source checkout (or an editable install) the files are used in place, so anywidget's hot
-reload (``ANYWIDGET_HMR=1``) sees edits. An installed wheel carries them as ``vnb/_widgets``.
+In a source checkout (or an editable install) the files are used in place; an installed wheel
+carries them as ``vnb/_widgets``.
+
+The editor is several plain ES modules (``widgets/editor.js`` imports ``./logic.js`` and the
+others). anywidget loads ``_esm`` from a Blob URL, where a relative import cannot resolve, so
+`esm` hands it the entry module with every ``import … from "./x.js"`` (and ``export … from``)
+replaced by an import of a ``data:text/javascript;base64,…`` URL holding that module, its own
+relative imports inlined the same way first. A module reached along two paths becomes the
+same URL (the same text), so the browser evaluates it once. No bundler, no build step: node
+and a checkout use the files as they are.
+
+Hot reload: with ``ANYWIDGET_HMR=1`` (and watchfiles) `esm_contents` watches the widgets folder
+and sends the re-inlined module to every open editor when any ``.js`` file in it changes.
 """
 
 from __future__ import annotations
 
+import base64
+import os
+import re
+import threading
 from pathlib import Path
+from typing import Any
 
-__all__ = ["asset"]
+__all__ = ["asset", "esm", "esm_contents"]
 
 _PACKAGE = Path(__file__).resolve().parent.parent
+
+# `import {a} from "./x.js"`, `import x from './x.js'`, `export * from "./x.js"`, `import "./x.js"`
+# at the start of a line; the names between may span lines.
+_RELATIVE = re.compile(
+    r"""^(?P<head>(?:import|export)\b[^;'"]*?\bfrom\s*|import\s*)(?P<q>["'])\./(?P<name>[\w.-]+\.js)(?P=q)""",
+    re.MULTILINE,
+)
 
 
 def asset(name: str) -> Path:
@@ -27,3 +50,66 @@ def asset(name: str) -> Path:
         return installed
     msg = f"vnb widget file {name!r} is missing: looked in {checkout} and {installed}"
     raise FileNotFoundError(msg)
+
+
+def _data_url(text: str) -> str:
+    return "data:text/javascript;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def esm(name: str = "editor.js") -> str:
+    """The text of module ``name`` with its relative imports inlined as ``data:`` URLs.
+
+    Raises:
+        FileNotFoundError: a module, or one it imports, is missing.
+        ImportError: the modules import each other in a cycle (which inlining cannot express).
+    """
+    done: dict[str, str] = {}
+
+    def inline(module: str, stack: tuple[str, ...]) -> str:
+        if module in stack:
+            chain = " → ".join((*stack[stack.index(module) :], module))
+            msg = f"widgets: circular import {chain}"
+            raise ImportError(msg)
+        if module not in done:
+            text = asset(module).read_text(encoding="utf-8")
+
+            def replace(m: re.Match[str]) -> str:
+                url = _data_url(inline(m["name"], (*stack, module)))
+                return f'{m["head"]}"{url}"'
+
+            done[module] = _RELATIVE.sub(replace, text)
+        return done[module]
+
+    return inline(name, ())
+
+
+def esm_contents(name: str = "editor.js") -> Any:
+    """What an anywidget class takes as ``_esm``: `esm`'s text, hot-reloaded when asked.
+
+    With ``ANYWIDGET_HMR=1`` in a checkout, an anywidget ``VirtualFileContents`` whose text is
+    re-inlined whenever a ``.js`` file of the widgets folder changes (anywidget pushes it to
+    the open views); otherwise the plain text.
+    """
+    text = esm(name)
+    folder = asset(name).parent
+    if os.environ.get("ANYWIDGET_HMR") != "1" or "site-packages" in folder.parts:
+        return text
+    try:
+        import watchfiles  # noqa: PLC0415, F401 - only to know hot reload can work
+        from anywidget._file_contents import VirtualFileContents  # noqa: PLC0415
+    except ImportError:
+        return text
+    contents = VirtualFileContents(text)
+
+    def watch() -> None:
+        from watchfiles import watch  # noqa: PLC0415
+
+        for changes in watch(folder, watch_filter=lambda _c, p: p.endswith(".js")):
+            if changes:
+                try:
+                    contents.contents = esm(name)
+                except (OSError, ImportError):
+                    continue  # a file half-written: the next change brings it whole
+
+    threading.Thread(target=watch, name="vnb-widgets-hmr", daemon=True).start()
+    return contents

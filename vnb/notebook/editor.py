@@ -34,7 +34,7 @@ import traitlets as t
 from vnb.edit import History
 from vnb.errors import VnbError
 from vnb.notebook import actions, i18n
-from vnb.notebook._assets import asset
+from vnb.notebook._assets import asset, esm_contents
 from vnb.notebook.view import inspector_view, media_key, timeline_view
 from vnb.notebook.wire import jpeg, media_payload
 
@@ -59,7 +59,7 @@ class Editor(anywidget.AnyWidget):
         ```
     """
 
-    _esm = asset("editor.js")
+    _esm = esm_contents("editor.js")
     _css = asset("editor.css")
 
     timeline = t.Dict().tag(sync=True)

@@ -1,0 +1,332 @@
+/**
+ * The timeline: tracks, clips with thumbnails and waveforms, ruler, markers, playhead; zoom;
+ * the pointer (select, move, trim, scrub).
+ *
+ * Methods of the editor's view (mixed into `EditorView` by editor.js).
+ */
+
+import { h, icon } from "./dom.js";
+import {
+  RULER_HEIGHT, SNAP_PX, THUMB_HEIGHT, TRACK_HEIGHT, clamp, clampTrim, decodeEnvelope, frameOf, hitTest,
+  lastFrameTime, layoutClips, mediaWanted, peakAt, rowOf, rulerStep, snapSpan, snapTargets, snapTime,
+  snapToFrame, thumbSlots, timeToX, timecode, trackAt, visibleSpan, xToTime, zoomAt,
+} from "./logic.js";
+
+export class TimelineView {
+  zoomBy(factor) {
+    const x = timeToX(this.t, this.zoom) - this.scroller.scrollLeft;
+    this.setZoom(this.zoom * factor, clamp(x, 0, this.scroller.clientWidth));
+  }
+
+  setZoom(zoom, anchorX, save = true) {
+    const next = zoomAt(this.zoom, this.scroller.scrollLeft, anchorX, zoom / this.zoom);
+    this.zoom = next.zoom;
+    this.renderTimeline();
+    this.scroller.scrollLeft = next.scrollLeft;
+    this.redraw();
+    if (save) this.saveView();
+  }
+
+  onWheel(e) {
+    if (!(e.ctrlKey || e.metaKey)) return;
+    e.preventDefault();
+    const anchor = e.clientX - this.scroller.getBoundingClientRect().left;
+    this.setZoom(this.zoom * Math.exp(-e.deltaY * 0.002), anchor);
+  }
+
+  // -- pointer: select, move, trim, scrub ---------------------------------------------
+
+  point(e) {
+    const r = this.content.getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  }
+
+  onPointerDown(e) {
+    if (e.button !== 0 || !this.tl) return;
+    this.root.focus({ preventScroll: true });
+    const { x, y } = this.point(e);
+    const marker = e.target.closest?.(".vnb-marker");
+    if (marker) return this.setPlayhead(Number(marker.dataset.time), true);
+    const hit = y >= RULER_HEIGHT && !e.target.closest?.(".vnb-playhead") ? hitTest(this.rects, x, y - RULER_HEIGHT) : null;
+    this.content.setPointerCapture?.(e.pointerId);
+    if (hit === null) {
+      if (y >= RULER_HEIGHT && !e.target.closest?.(".vnb-playhead") && this.model.get("selection")) this.commit("selection", "");
+      this.drag = { mode: "scrub" };
+      return this.setPlayhead(snapToFrame(xToTime(x, this.zoom), this.tl.fps), false);
+    }
+    if (hit.id !== this.model.get("selection")) this.commit("selection", hit.id);
+    const track = this.tl.tracks[hit.track];
+    const clip = track.clips.find((c) => c.id === hit.id);
+    if (track.locked) return undefined;
+    this.drag = {
+      mode: hit.part === "body" ? "move" : "trim", edge: hit.part, clip, track: hit.track, x0: x,
+      grab: xToTime(x, this.zoom) - (hit.part === "end" ? clip.start + clip.duration : clip.start), moved: false, key: `drag-${Date.now()}-${this.editId}`,
+      targets: snapTargets(this.tl, { exclude: clip.id, playhead: this.t }),
+      start: clip.start, end: clip.start + clip.duration, to: hit.track,
+    };
+    return undefined;
+  }
+
+  onPointerMove(e) {
+    const d = this.drag;
+    if (d === null) return;
+    const { x, y } = this.point(e);
+    const fps = this.tl.fps;
+    if (d.mode === "scrub") return this.setPlayhead(snapToFrame(xToTime(x, this.zoom), fps), false);
+    if (!d.moved && Math.abs(x - d.x0) < 3 && !(d.mode === "move" && trackAt(y - RULER_HEIGHT, this.tl.tracks.length) !== d.track)) return undefined;
+    d.moved = true;
+    const threshold = this.model.get("snap") && !e.altKey ? SNAP_PX / this.zoom : 0;
+    const duration = d.clip.duration;
+    if (d.mode === "move") {
+      const s = snapSpan(Math.max(0, xToTime(x, this.zoom) - d.grab), duration, d.targets, threshold);
+      d.start = Math.max(0, snapToFrame(s.start, fps));
+      d.end = d.start + duration;
+      const over = this.tl.tracks[trackAt(y - RULER_HEIGHT, this.tl.tracks.length)];
+      if (over && over.kind === this.tl.tracks[d.track].kind && !over.locked) d.to = over.index;
+      this.sendDrag({ op: "move", clip_id: d.clip.id, start: d.start, track: d.to, key: d.key });
+    } else {
+      const wanted = snapTime(xToTime(x, this.zoom) - d.grab, d.targets, threshold).t;
+      const t = snapToFrame(clampTrim(d.clip, d.edge, wanted, fps), fps);
+      if (d.edge === "start") d.start = t;
+      else d.end = t;
+      this.sendDrag({ op: "trim", clip_id: d.clip.id, [d.edge]: t, key: d.key });
+    }
+    this.applyGhost();
+    return undefined;
+  }
+
+  onPointerUp(e) {
+    const d = this.drag;
+    this.drag = null;
+    this.content.releasePointerCapture?.(e.pointerId);
+    if (d === null) return;
+    if (d.mode === "scrub") {
+      this.setPlayhead(this.t, true);
+      return;
+    }
+    this.sendDrag.cancel();
+    if (!d.moved) return;
+    if (d.mode === "move") this.edit({ op: "move", clip_id: d.clip.id, start: d.start, track: d.to, key: d.key, final: true });
+    else this.edit({ op: "trim", clip_id: d.clip.id, [d.edge]: d.edge === "start" ? d.start : d.end, key: d.key, final: true });
+  }
+
+  /** Show the dragged clip where the drag has it (until the project says where it is). */
+  applyGhost() {
+    const d = this.drag;
+    if (!d || d.mode === "scrub" || !d.moved) return;
+    const el = this.lanes.querySelector(`.vnb-clip[data-clip-id="${CSS.escape(d.clip.id)}"]`);
+    if (!el) return;
+    el.classList.add("vnb-dragging");
+    el.style.left = `${timeToX(d.start, this.zoom)}px`;
+    el.style.width = `${Math.max(2, timeToX(d.end - d.start, this.zoom))}px`;
+    const row = rowOf(d.to, this.tl.tracks.length) - rowOf(d.track, this.tl.tracks.length);
+    el.style.transform = row ? `translateY(${row * TRACK_HEIGHT}px)` : "";
+  }
+
+  // -- timeline drawing -------------------------------------------------------------
+
+  renderTimeline() {
+    const tl = this.model.get("timeline");
+    if (!tl || !tl.tracks) return;
+    this.tl = tl;
+    const n = tl.tracks.length;
+    const zoom = this.zoom;
+    const viewW = this.scroller.clientWidth || 800;
+    this.content.style.width = `${Math.max(viewW, timeToX(tl.duration, zoom) + viewW / 2)}px`;
+    this.content.style.height = `${RULER_HEIGHT + Math.max(1, n) * TRACK_HEIGHT}px`;
+    this.rects = layoutClips(tl, zoom);
+    const selected = this.model.get("selection");
+    const lanes = [];
+    const headers = [h("div", { class: "vnb-header-spacer" })];
+    for (let row = 0; row < n; row++) {
+      const track = tl.tracks[n - 1 - row];
+      headers.push(this.trackHeader(track));
+      const lane = h("div", {
+        class: `vnb-track vnb-kind-${track.kind}${track.locked ? " vnb-locked" : ""}${track.hidden ? " vnb-hidden" : ""}`,
+        dataset: { testid: "vnb-track", trackIndex: track.index, trackId: track.id, kind: track.kind },
+        style: { top: `${row * TRACK_HEIGHT}px`, height: `${TRACK_HEIGHT}px` },
+      });
+      for (const c of track.clips) lane.append(this.clipElement(c, track, c.id === selected));
+      for (const tr of track.transitions) {
+        const a = track.clips.find((c) => c.id === tr.from);
+        const b = track.clips.find((c) => c.id === tr.to);
+        if (!a || !b) continue;
+        lane.append(h("div", { class: "vnb-transition", title: tr.kind, style: {
+          left: `${timeToX(b.start, zoom)}px`, width: `${Math.max(2, timeToX(a.start + a.duration - b.start, zoom))}px` } }));
+      }
+      for (const ti of track.titles) {
+        lane.append(h("div", { class: "vnb-title", title: ti.text, style: {
+          left: `${timeToX(ti.start, zoom)}px`, width: `${Math.max(2, timeToX(ti.duration, zoom))}px` } }, ti.text));
+      }
+      lanes.push(lane);
+    }
+    if (n === 0) lanes.push(h("div", { class: "vnb-empty" }, this.L("empty_project")));
+    this.lanes.replaceChildren(...lanes);
+    this.headers.replaceChildren(...headers);
+    this.markersEl.replaceChildren(...(tl.markers || []).map((m) => h("div", {
+      class: "vnb-marker", title: `${m.label ? `${m.label} — ` : ""}${this.L("remove_marker")}`,
+      dataset: { testid: "vnb-marker", index: m.index, time: m.time },
+      style: { left: `${timeToX(m.time, zoom)}px`, "--vnb-marker-color": m.color },
+      oncontextmenu: (e) => {
+        e.preventDefault();
+        this.edit({ op: "remove_marker", index: m.index });
+      },
+    })));
+    this.playhead.style.height = `${RULER_HEIGHT + n * TRACK_HEIGHT}px`;
+    this.t = clamp(this.t, 0, lastFrameTime(tl));
+    this.drawPlayhead();
+    this.applyGhost();
+    this.redraw();
+    this.askMedia();
+  }
+
+  trackHeader(track) {
+    const toggle = (field, testid, onKey, offKey, onIcon, offIcon) => h("button", {
+      class: `vnb-button vnb-toggle${track[field] ? " vnb-on" : ""}`, dataset: { testid },
+      title: this.L(track[field] ? offKey : onKey), onmousedown: (e) => e.preventDefault(),
+      onclick: () => this.edit({ op: "track", index: track.index, field, value: !track[field] }),
+    }, icon(track[field] ? onIcon : offIcon));
+    return h("div", { class: "vnb-track-header", dataset: { testid: "vnb-track-header", trackIndex: track.index }, style: { height: `${TRACK_HEIGHT}px` } },
+      h("span", { class: "vnb-track-name", title: track.name }, track.name),
+      h("span", { class: "vnb-track-buttons" },
+        toggle("locked", "vnb-track-lock", "lock", "unlock", "lock", "unlock"),
+        track.kind !== "text" ? toggle("muted", "vnb-track-mute", "mute", "unmute", "mute", "sound") : null,
+        track.kind !== "audio" ? toggle("hidden", "vnb-track-hide", "hide", "show", "hidden", "eye") : null));
+  }
+
+  clipElement(c, track, selected) {
+    const style = { left: `${timeToX(c.start, this.zoom)}px`, width: `${Math.max(2, timeToX(c.duration, this.zoom))}px` };
+    if (c.color) style.background = c.color;
+    return h("div", {
+      class: `vnb-clip${selected ? " vnb-selected" : ""}${c.has_video && track.kind !== "audio" ? "" : " vnb-audio"}`,
+      dataset: { testid: "vnb-clip", clipId: c.id, trackIndex: track.index }, style,
+      title: `${c.label} — ${c.start.toFixed(3)} s … ${(c.start + c.duration).toFixed(3)} s`,
+    },
+    h("canvas", { class: "vnb-clip-media" }),
+    h("span", { class: "vnb-clip-label" }, c.label),
+    h("div", { class: "vnb-edge vnb-edge-start", dataset: { testid: "vnb-clip-edge-start" } }),
+    h("div", { class: "vnb-edge vnb-edge-end", dataset: { testid: "vnb-clip-edge-end" } }));
+  }
+
+  drawPlayhead() {
+    this.playhead.style.left = `${timeToX(this.t, this.zoom)}px`;
+    this.playhead.dataset.time = String(this.t);
+    if (this.tl) {
+      this.timecodeEl.textContent = timecode(this.t, this.tl.fps);
+      this.frameEl.textContent = `${this.L("frame")} ${frameOf(this.t, this.tl.fps)}`;
+    }
+  }
+
+  /** Redraw what depends on the scroll position (ruler, clip media), once per frame. */
+  redraw() {
+    if (this.redrawing) return;
+    this.redrawing = true;
+    requestAnimationFrame(() => {
+      this.redrawing = false;
+      if (this.scroller.clientWidth === 0) return; // not laid out (hidden, or restyling)
+      this.guard(() => {
+        this.drawRuler();
+        this.drawMedia();
+      });
+    });
+  }
+
+  colors() {
+    const css = getComputedStyle(this.root);
+    const v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+    return { fg: v("--vnb-fg", "#333"), dim: v("--vnb-dim", "#888"), wave: v("--vnb-wave", "#3a8"), bg: v("--vnb-ruler-bg", "#eee") };
+  }
+
+  drawRuler() {
+    const tl = this.tl;
+    if (!tl) return;
+    const dpr = globalThis.devicePixelRatio || 1;
+    const w = this.scroller.clientWidth;
+    const left = this.scroller.scrollLeft;
+    this.ruler.style.width = `${w}px`;
+    this.ruler.width = Math.max(1, Math.round(w * dpr));
+    this.ruler.height = Math.round(RULER_HEIGHT * dpr);
+    const g = this.ruler.getContext("2d");
+    if (!g) return;
+    const col = this.colors();
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.fillStyle = col.bg;
+    g.fillRect(0, 0, w, RULER_HEIGHT);
+    const step = rulerStep(this.zoom, tl.fps);
+    const minor = step / 5;
+    g.font = "10px var(--jp-code-font-family, monospace)";
+    const first = Math.floor(xToTime(left, this.zoom) / minor);
+    for (let i = first; timeToX(i * minor, this.zoom) - left < w; i++) {
+      const t = i * minor;
+      const x = Math.round(timeToX(t, this.zoom) - left) + 0.5;
+      const major = Math.abs(t / step - Math.round(t / step)) < 1e-6;
+      g.fillStyle = major ? col.fg : col.dim;
+      g.fillRect(x, major ? 10 : 17, 1, major ? 14 : 7);
+      if (major) g.fillText(step < 1 ? timecode(t, tl.fps) : timecode(t, tl.fps).slice(0, 8), x + 3, 10);
+    }
+  }
+
+  // -- thumbnails and waveforms -----------------------------------------------------
+
+  requestMedia() {
+    if (!this.tl) return;
+    const clips = mediaWanted(this.tl, this.asked);
+    if (clips.length === 0) return;
+    const keys = new Map(this.tl.tracks.flatMap((tr) => tr.clips.map((c) => [c.id, c.media_key])));
+    for (const id of clips) this.asked.set(id, keys.get(id));
+    this.model.send({ kind: "media", clips, height: THUMB_HEIGHT });
+  }
+
+  onMedia(msg, buffers) {
+    for (const [id, meta] of Object.entries(msg.waves || {})) this.waves.set(id, { ...decodeEnvelope(meta, buffers), key: msg.keys[id] });
+    const loads = Object.entries(msg.thumbs || {}).map(([id, meta]) =>
+      createImageBitmap(new Blob([buffers[meta.buffer]], { type: "image/jpeg" })).then((bitmap) => {
+        this.thumbs.get(id)?.bitmap.close?.();
+        this.thumbs.set(id, { ...meta, bitmap, key: msg.keys[id] });
+      }));
+    Promise.all(loads).then(() => this.redraw(), (err) => this.reportError(err));
+    this.redraw();
+  }
+
+  drawMedia() {
+    const tl = this.tl;
+    if (!tl) return;
+    const dpr = globalThis.devicePixelRatio || 1;
+    const left = this.scroller.scrollLeft - 200;
+    const width = this.scroller.clientWidth + 400;
+    const col = this.colors();
+    for (const el of this.lanes.querySelectorAll(".vnb-clip")) {
+      const canvas = el.firstChild;
+      const r = this.rects.find((x) => x.id === el.dataset.clipId);
+      const span = r && visibleSpan(r.x, r.w, left, width);
+      if (!span) {
+        canvas.width = 0;
+        continue;
+      }
+      const height = TRACK_HEIGHT - 4;
+      Object.assign(canvas.style, { left: `${span.x}px`, width: `${span.w}px`, height: `${height}px` });
+      canvas.width = Math.max(1, Math.round(span.w * dpr));
+      canvas.height = Math.round(height * dpr);
+      const g = canvas.getContext("2d");
+      if (!g) continue;
+      g.setTransform(dpr, 0, 0, dpr, 0, 0);
+      const thumbs = tl.tracks[r.track].kind === "audio" ? undefined : this.thumbs.get(r.id);
+      if (thumbs) {
+        const tw = (height * thumbs.width) / thumbs.height;
+        for (const s of thumbSlots(span.x, span.w, r.w, tw, thumbs.count)) {
+          g.drawImage(thumbs.bitmap, s.index * thumbs.width, 0, thumbs.width, thumbs.height, s.x - span.x, 0, tw, height);
+        }
+      }
+      const wave = this.waves.get(r.id);
+      if (wave) {
+        const band = thumbs ? height * 0.4 : height;
+        const mid = height - band / 2;
+        g.fillStyle = col.wave;
+        for (let px = 0; px < span.w; px++) {
+          const [lo, hi] = peakAt(wave.data, wave.shape[0], r.w, span.x + px);
+          g.fillRect(px, mid - (hi * band) / 2, 1, Math.max(1, ((hi - lo) * band) / 2));
+        }
+      }
+    }
+  }
+}
