@@ -42,7 +42,6 @@
 import { INPUTS, h, icon, mixin } from "./dom.js";
 import { InspectorView } from "./inspector.js";
 import { DEBOUNCE_MS, debounce, fill, fitZoom, keyAction, lastFrameTime, nextRate, snapToFrame, timecode } from "./logic.js";
-import { FrameQueue } from "./frames.js";
 import { PreviewView } from "./preview.js";
 import { TimelineView } from "./timeline.js";
 
@@ -63,7 +62,7 @@ class EditorView {
     this.asked = new Map();
     this.editId = 1;
     this.handlers = [];
-    this.frames = new FrameQueue((msg) => model.send(msg));
+    this.initPreview();
     this.savePlayhead = debounce(() => this.commit("playhead", this.t), DEBOUNCE_MS);
     this.saveView = debounce(() => {
       model.set("zoom", this.zoom);
@@ -83,7 +82,7 @@ class EditorView {
     this.renderInspector();
     this.showError();
     const jpeg = model.get("frame_jpeg");
-    if (jpeg && jpeg.byteLength) this.paint({ frame_index: model.get("frame_index"), t: this.t }, [jpeg]);
+    if (jpeg && jpeg.byteLength) this.paint(null, { blob: new Blob([jpeg], { type: "image/jpeg" }), frame_index: model.get("frame_index"), t: this.t });
     this.requestFrame();
   }
 
@@ -266,8 +265,7 @@ class EditorView {
 
   onMessage(msg, buffers) {
     if (msg.kind === "frame") {
-      if (!this.frames.receive(msg) || msg.ok === false) return;
-      this.paint(msg, buffers);
+      this.onFrame(msg, buffers);
     } else if (msg.kind === "media") {
       this.onMedia(msg, buffers);
     } else if (msg.kind === "edit") {

@@ -7,7 +7,9 @@ selection, zoom…). Bulk, transient data travels as custom messages with binary
 browser → kernel                            kernel → browser
 ==========================================  ==============================================
 ``{kind: "frame", id, t, width}``           ``{kind: "frame", id, t, frame_index, width,
-                                            height, rev}`` + [JPEG], or ``{…, error}``
+                                            height, rev, content}`` + [JPEG], or
+                                            ``{…, error}`` (``content``: the project's
+                                            `content_key` the frame was made from)
 ``{kind: "media", clips: [id…], height}``   ``{kind: "media", thumbs, waves, keys}`` +
                                             sprite sheets and float32 peaks (`wire`)
 ``{kind: "edit", id, op, key?, final?, …}`` ``{kind: "edit", id, ok, error?}``
@@ -35,7 +37,7 @@ from vnb.edit import History
 from vnb.errors import VnbError
 from vnb.notebook import actions, i18n
 from vnb.notebook._assets import asset, esm_contents
-from vnb.notebook.view import inspector_view, media_key, timeline_view
+from vnb.notebook.view import content_key, inspector_view, media_key, timeline_view
 from vnb.notebook.wire import jpeg, media_payload
 
 if TYPE_CHECKING:
@@ -102,6 +104,7 @@ class Editor(anywidget.AnyWidget):
         self.project = project
         self.history = History(project, label=i18n.text("op_python"))
         self._rev = 0
+        self._content = ""
         self._prefetch: Prefetcher | None = None
         self._frame_error = ""
         self._last_frame: tuple[float, int, bytes] | None = None
@@ -149,9 +152,10 @@ class Editor(anywidget.AnyWidget):
 
     def _refresh(self) -> None:
         self._rev += 1
+        self._content = content_key(self.project)
         ids = {c.id for tr in self.project.tracks for c in tr.clips}
         with self.hold_sync():
-            self.timeline = timeline_view(self.project, self._rev)
+            self.timeline = timeline_view(self.project, self._rev, self._content)
             if self.selection and self.selection not in ids:
                 self.selection = ""
             self.inspector = inspector_view(self.project, self.selection)
@@ -215,7 +219,12 @@ class Editor(anywidget.AnyWidget):
 
         wanted = msg.get("t", 0.0)
         size = self._frame_size(msg.get("width"))
-        reply: dict[str, Any] = {"kind": "frame", "id": msg.get("id"), "rev": self._rev}
+        reply: dict[str, Any] = {
+            "kind": "frame",
+            "id": msg.get("id"),
+            "rev": self._rev,
+            "content": self._content,
+        }
         try:
             t = float(wanted) if isinstance(wanted, int | float) else 0.0
             plan = plan_of(self.project) if self.project.duration > 0 else None

@@ -6,6 +6,7 @@ widget recomputes them on every change event and sends them as traits.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from fractions import Fraction
 from pathlib import PurePath
@@ -17,7 +18,7 @@ from vnb.notebook.i18n import text
 if TYPE_CHECKING:
     from vnb.schema import Clip, Project, Track
 
-__all__ = ["inspector_view", "media_key", "timeline_view"]
+__all__ = ["content_key", "inspector_view", "media_key", "timeline_view"]
 
 _NUMBER_FIELDS: dict[str, tuple[float | None, float | None, float]] = {
     # field: (minimum, maximum, step) for the inspector's controls
@@ -53,6 +54,16 @@ def media_key(clip: Clip) -> str:
             clip.muted,
         )
     )
+
+
+def content_key(project: Project) -> str:
+    """A short hash of everything in the project: equal keys, equal frames.
+
+    The browser keys its cache of frames on it (with the frame number and the width), so an
+    edit makes new keys and an undo finds the frames of before again.
+    """
+    data = project.model_dump_json().encode("utf-8")
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
 
 
 def _clip_view(project: Project, clip: Clip) -> dict[str, Any]:
@@ -122,12 +133,14 @@ def _text_items(project: Project, track: Track) -> list[dict[str, Any]]:
     return items
 
 
-def timeline_view(project: Project, rev: int) -> dict[str, Any]:
+def timeline_view(project: Project, rev: int, content: str | None = None) -> dict[str, Any]:
     """The ``timeline`` trait: what the timeline draws and the snapping needs.
 
     Args:
         project: the edit.
-        rev: a number that grows with every change (the browser keys frames on it).
+        rev: a number that grows with every change.
+        content: the project's `content_key` (computed when not given); the browser keys its
+            cache of frames on it.
     """
     fps = Fraction(project.fps)
     tracks = []
@@ -152,6 +165,7 @@ def timeline_view(project: Project, rev: int) -> dict[str, Any]:
     duration = project.duration
     return {
         "rev": rev,
+        "content": content_key(project) if content is None else content,
         "name": project.name,
         "fps": float(fps),
         "fps_num": fps.numerator,

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import test from "node:test";
 
 import {
-  EDGE_PX, FrameQueue, MAX_ZOOM, MIN_ZOOM, RULER_HEIGHT, TRACK_HEIGHT, clampTrim, debounce,
+  EDGE_PX, MAX_ZOOM, MIN_ZOOM, RULER_HEIGHT, TRACK_HEIGHT, clampTrim, debounce,
   decodeEnvelope, fill, fitZoom, frameOf, hitTest, keyAction, lastFrameTime, layoutClips,
   mediaWanted, nextRate, peakAt, playTime, previewWidth, rowOf, rulerStep, snapSpan,
   snapTargets, snapTime, snapToFrame, thumbSlots, timeToX, timecode, trackAt, visibleSpan,
@@ -177,42 +177,6 @@ test("preview width follows the box, capped and rounded", () => {
   assert.equal(previewWidth(300, 1, 640, 1920), 288);
   assert.equal(previewWidth(300, 1, 640, 160), 160);
   assert.equal(previewWidth(10, 1, 640, 1920), 64);
-});
-
-test("one frame request in flight; the latest wins; stale replies are dropped", () => {
-  const sent = [];
-  const q = new FrameQueue((m) => sent.push(m), { prefix: "v" });
-  q.want({ t: 0 }, "0");
-  q.want({ t: 1 }, "1");
-  q.want({ t: 2 }, "2"); // replaces 1 while 0 is in flight
-  assert.deepEqual(sent, [{ t: 0, kind: "frame", id: "v-1" }]);
-  assert.equal(q.receive({ id: "v-1" }), true);
-  assert.deepEqual(sent.at(-1), { t: 2, kind: "frame", id: "v-2" }); // 1 was never asked for
-  assert.equal(q.receive({ id: "w-2" }), false); // another view's request
-  q.want({ t: 2 }, "2"); // already in flight: nothing new
-  assert.equal(sent.length, 2);
-  q.receive({ id: "v-2" });
-  q.want({ t: 2 }, "2"); // already shown: nothing to do
-  assert.equal(sent.length, 2);
-  q.want({ t: 2 }, "2|rev2"); // the project changed: ask again
-  assert.equal(sent.length, 3);
-  q.receive({ id: "v-3", ok: false }); // an error: the same frame may be asked for again
-  q.want({ t: 2 }, "2|rev2");
-  assert.equal(sent.length, 4);
-});
-
-test("a request that never comes back does not block the queue for ever", () => {
-  let now = 0;
-  const sent = [];
-  const q = new FrameQueue((m) => sent.push(m), { timeout: 1000, now: () => now, prefix: "v" });
-  q.want({ t: 0 }, "0");
-  q.want({ t: 1 }, "1");
-  assert.equal(sent.length, 1);
-  now = 5000;
-  q.want({ t: 1 }, "1");
-  assert.equal(sent.length, 2);
-  assert.equal(q.receive({ id: "v-1" }), false); // the late reply to the abandoned request
-  assert.equal(q.receive({ id: "v-2" }), true);
 });
 
 test("debounce runs once after the last call; flush and cancel", async () => {
