@@ -103,3 +103,29 @@ def test_importing_vnb_notebook_does_not_load_widgets():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_render_job_view_speaks_the_current_language(project, tmp_path):
+    from vnb.render.jobs import submit
+    from vnb.render.jobview import job_status, job_widget
+
+    try:
+        vnb.set_language("ru")
+        job = submit(project, tmp_path / "ru.mp4", crf=35, speed="ultrafast")
+        box = job_widget(job)
+        bar, button, label = box.children
+        assert button.description == button.tooltip == "Отмена"
+        assert job.wait(120)
+        result = job.result()
+        assert label.value == job_status(job)
+        assert label.value.startswith("Готово: ru.mp4 (4.0 с видео за ")
+        assert (bar.value, bar.bar_style, button.disabled) == (1.0, "success", True)
+        assert result.path.exists()
+        vnb.set_language("en")
+        assert job_status(job).startswith("Rendered ru.mp4 (4.0 s of video in ")
+        queued = submit(project, tmp_path / "never.mp4")
+        queued.cancel()
+        assert queued.wait(30)
+        assert job_status(queued) == "Render cancelled."
+    finally:
+        vnb.set_language("en")
