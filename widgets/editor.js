@@ -14,7 +14,7 @@
  *
  * Traits (Python `vnb.notebook.editor.Editor`): timeline, playhead, playing, selection, zoom,
  * scroll, snap, inspector, undo, labels, language, error, preview_width, frame_jpeg,
- * frame_index. Messages: see that module's docstring.
+ * frame_index, overlays, selected_track. Messages: see that module's docstring.
  *
  * Stable hooks for browser tests (`data-testid` unless said otherwise):
  *   vnb-editor         the root (.vnb-editor); focus it for the keyboard shortcuts
@@ -37,16 +37,23 @@
  *   vnb-inspector      the inspector; inputs carry `data-field` (clip fields) or
  *                      `data-effect` and `data-param`
  *   vnb-error          the error area (.vnb-error, hidden when empty); vnb-error-dismiss
+ *   vnb-overlay        the canvas of detection boxes over the frame: `data-boxes` (how many),
+ *                      `data-frame-index` (whose), `data-json` ([track, class, x, y, w, h] in
+ *                      picture pixels); click a box to select its track
+ *   vnb-overlay-filters  per overlay: vnb-overlay-class checkboxes (`data-class-name`) and
+ *                      the vnb-overlay-min-score slider
  */
 
 import { INPUTS, h, icon, mixin } from "./dom.js";
 import { InspectorView } from "./inspector.js";
 import { DEBOUNCE_MS, debounce, fill, fitZoom, keyAction, lastFrameTime, nextRate, snapToFrame, timecode } from "./logic.js";
+import { OverlayView } from "./overlay.js";
 import { PreviewView } from "./preview.js";
 import { TimelineView } from "./timeline.js";
 
 export * from "./logic.js";
 export * from "./frames.js";
+export { boxAt, boxColor, boxText, drawBoxes, layoutLabel, viewBoxes } from "./overlay.js";
 
 class EditorView {
   constructor(model, el) {
@@ -72,7 +79,7 @@ class EditorView {
     this.sendDrag = debounce((msg) => this.edit({ ...msg, final: false }), DEBOUNCE_MS);
     this.askMedia = debounce(() => this.requestMedia(), 400);
     this.build();
-    for (const name of ["timeline", "playhead", "selection", "inspector", "undo", "labels", "error", "snap", "zoom", "preview_width"]) {
+    for (const name of ["timeline", "playhead", "selection", "inspector", "undo", "labels", "error", "snap", "zoom", "preview_width", "selected_track", "overlays"]) {
       this.listen(`change:${name}`, () => this.onTrait(name));
     }
     this.listen("msg:custom", (msg, buffers) => this.onMessage(msg, buffers));
@@ -80,6 +87,7 @@ class EditorView {
     this.renderTimeline();
     this.scroller.scrollLeft = model.get("scroll") * this.zoom;
     this.renderInspector();
+    this.renderOverlayFilters();
     this.showError();
     const jpeg = model.get("frame_jpeg");
     if (jpeg && jpeg.byteLength) this.paint(null, { blob: new Blob([jpeg], { type: "image/jpeg" }), frame_index: model.get("frame_index"), t: this.t });
@@ -145,7 +153,8 @@ class EditorView {
     const button = (testid, key, name, fn) =>
       h("button", { class: "vnb-button", dataset: { testid, label: key }, onmousedown: (e) => e.preventDefault(), onclick: on(fn) }, icon(name));
     this.img = h("img", { class: "vnb-frame", alt: "", dataset: { testid: "vnb-frame", frameIndex: "-1" } });
-    this.previewEl = h("div", { class: "vnb-preview", dataset: { testid: "vnb-preview" } }, this.img);
+    this.previewEl = h("div", { class: "vnb-preview", dataset: { testid: "vnb-preview" } },
+      h("div", { class: "vnb-stage" }, this.img, this.buildOverlay()));
     this.inspectorEl = h("div", { class: "vnb-inspector", dataset: { testid: "vnb-inspector" } });
     this.inspectorEl.addEventListener("focusout", on(() => this.inspectorStale && setTimeout(() => this.renderInspector(), 0)));
     this.errorText = h("span", { class: "vnb-error-text" });
@@ -181,7 +190,7 @@ class EditorView {
     this.scroller = h("div", { class: "vnb-scroll", dataset: { testid: "vnb-timeline" } }, this.content);
     this.root = h("div", { class: "vnb-editor", tabIndex: 0, dataset: { testid: "vnb-editor", lmSuppressShortcuts: "true" } },
       this.errorBox,
-      h("div", { class: "vnb-top" }, this.previewEl, this.inspectorEl),
+      h("div", { class: "vnb-top" }, this.previewEl, h("div", { class: "vnb-side" }, this.inspectorEl, this.overlayPanel)),
       toolbar,
       h("div", { class: "vnb-body" }, this.headers, this.scroller));
     this.el.append(this.root);
@@ -207,6 +216,7 @@ class EditorView {
         }
         this.redraw();
         this.requestFrame();
+        this.drawOverlay();
       }));
       this.resizeObserver.observe(this.scroller);
     }
@@ -254,11 +264,16 @@ class EditorView {
       if (Math.abs(this.model.get("zoom") - this.zoom) > 1e-9) this.setZoom(this.model.get("zoom"), 0, false);
     } else if (name === "preview_width") {
       this.requestFrame();
+    } else if (name === "selected_track") {
+      this.drawOverlay();
+    } else if (name === "overlays") {
+      this.renderOverlayFilters();
     } else {
       this.applyLabels();
       if (name === "labels") {
         this.renderTimeline();
         this.renderInspector();
+        this.renderOverlayFilters();
       }
     }
   }
@@ -326,7 +341,7 @@ class EditorView {
 
 }
 
-mixin(EditorView, PreviewView, TimelineView, InspectorView);
+mixin(EditorView, PreviewView, TimelineView, InspectorView, OverlayView);
 
 function render({ model, el }) {
   const view = new EditorView(model, el);

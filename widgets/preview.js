@@ -9,7 +9,7 @@ import { FrameCache, FrameQueue, frameKey, paintable, playTargets, smooth } from
 import { clamp, frameOf, lastFrameTime, playTime, previewWidth, timeToX } from "./logic.js";
 
 /** Requests kept in flight while playing. */
-export const PLAY_DEPTH = 3;
+export const PLAY_DEPTH = 5;
 
 export class PreviewView {
   // -- preview ----------------------------------------------------------------------

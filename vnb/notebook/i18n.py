@@ -93,6 +93,8 @@ TEXT: dict[str, dict[str, str]] = {
         "render_failed": "The render failed: {message}",
         "render_cancelled": "Render cancelled.",
         "cancel": "Cancel",
+        "overlay": "Detections",
+        "min_score": "Min. confidence",
         "no_project": (
             "Which project? Name it (%vnb render p out.mp4) or show one first (p in a cell)."
         ),
@@ -182,6 +184,8 @@ TEXT: dict[str, dict[str, str]] = {
         "render_failed": "Рендеринг не удался: {message}",
         "render_cancelled": "Рендеринг отменён.",
         "cancel": "Отмена",
+        "overlay": "Обнаруженные объекты",
+        "min_score": "Мин. уверенность",
         "no_project": (
             "Какой проект? Укажите его (%vnb render p out.mp4) или сначала покажите (p в ячейке)."
         ),
