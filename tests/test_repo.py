@@ -18,8 +18,8 @@ def _readme_commands() -> list[str]:
 
 
 def test_readme_has_two_commands_and_ci_runs_the_test_one():
-    demo, tests = _readme_commands()[:2]
-    assert demo.endswith("vnb demo")
+    lab, tests = _readme_commands()[:2]
+    assert lab.endswith("vnb lab")  # run as written by tests/test_fresh_venvs.py
     assert "pytest" in tests
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert tests in ci, "the CI script must run the README's test command exactly"
@@ -111,3 +111,15 @@ def test_cli_demo_renders_and_frame(tmp_path):
     from PIL import Image
 
     assert Image.open(png).size == (320, 180)
+
+
+def test_cli_lab_names_a_folder_without_notebooks(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "vnb", "lab", "--check", "--folder", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    assert str(tmp_path) in out.stderr and "no tutorials" in out.stderr

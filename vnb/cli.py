@@ -1,4 +1,4 @@
-"""The ``vnb`` command line: render, batch, frame, probe, doctor, demo, effects, cache."""
+"""The ``vnb`` command line: render, batch, frame, probe, doctor, demo, effects, cache, lab."""
 
 from __future__ import annotations
 
@@ -177,6 +177,20 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lab(args: argparse.Namespace) -> int:
+    import os  # noqa: PLC0415
+
+    from vnb.notebook.lab import CHECK_ENV, check_lab, notebooks_folder, run_lab  # noqa: PLC0415
+
+    folder = notebooks_folder(args.folder)
+    if args.check or os.environ.get(CHECK_ENV) == "1":
+        for line in check_lab(folder, timeout=args.timeout):
+            print(line)
+        print("vnb lab --check: ok")
+        return 0
+    return run_lab(folder)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vnb", description="vnb: a Jupyter-native video editor.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -253,6 +267,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", help="for add: the ONNX file (YOLOv5 or YOLOv8/v11)")
     p.add_argument("--name", help="for add: the name to register it under")
     p.set_defaults(run=_models)
+
+    p = sub.add_parser("lab", help="open JupyterLab on the tutorials (notebooks/ of the checkout)")
+    p.add_argument("--folder", help="another folder of notebooks (default: notebooks/)")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="start it headless, check that it serves the tutorials, stop (also: VNB_LAB_CHECK=1)",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds --check waits for it (default 120)"
+    )
+    p.set_defaults(run=_lab)
     return parser
 
 
