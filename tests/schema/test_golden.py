@@ -20,6 +20,7 @@ from pydantic import BaseModel
 import vnb
 from vnb.plan import check_timeline
 from vnb.schema import ExportSettings, Project, resolve_export
+from vnb.schema.detection import Overlay, Redaction
 
 BASELINES = Path(__file__).with_name("baselines")
 GOLDEN = sorted(BASELINES.glob("*.vnb.json"))
@@ -161,6 +162,38 @@ def expected_full() -> Project:
 
     p.add_marker(3.5, "first cut")
     p.add_marker(10.0, "ending", color="#ff00ff")
+    p.overlays = [
+        Overlay(
+            source="media/a.mp4",
+            width=1920,
+            height=1080,
+            step=0.1,
+            names=["car", "person"],
+            times="AAAAAAAA+D+amZmZmZn5Pw==",  # 1.5, 1.6
+            rows=(  # two boxes: slot, x1, y1, x2, y2, score, class, track
+                "AAAAAAAAyEIAAEhDAACWQwAAyENmZmY/AACAPwAAQEAAAIA/"
+                "AADcQgAASEMAAJtDAADIQ5qZWT8AAAAAAACAvw=="
+            ),
+            classes=["person"],
+            min_score=0.4,
+            burn=True,
+        )
+    ]
+    p.redactions = [
+        Redaction(
+            source="media/a.mp4",
+            width=1920,
+            height=1080,
+            step=0.2,
+            track_id=3,
+            mode="pixelate",
+            strength=0.8,
+            margin=0.3,
+            hold=0.5,
+            times="AAAAAAAA+D8zMzMzMzP7Pw==",  # 1.5, 1.7
+            boxes="AADIQgAASEMAAJZDAADIQwAA8EIAAFJDAACgQwAAzUM=",
+        )
+    ]
     p.metadata = {
         "author": "vnb tests",
         "tags": ["golden", "full"],
@@ -252,5 +285,5 @@ def test_full_golden_uses_every_field() -> None:
     assert missing == {}
     assert {c.__name__ for c in seen} == {
         "Project", "Track", "Clip", "Transform", "Crop", "Effect", "Transition", "Title",
-        "Subtitles", "Cue", "Marker", "ExportSettings",
+        "Subtitles", "Cue", "Marker", "ExportSettings", "Overlay", "Redaction",
     }  # fmt: skip

@@ -6,6 +6,8 @@ dets[dets.class_name == "person"].track_ids  # stable ids
 segs = dets.segments("person", min_duration=1.0)  # where a person is visible
 p.tracks[0].add_clips_from(segs, source="street.mp4")  # cut to those moments
 vertical = vnb.detect.reframe(p, track_id=3, aspect="9:16")  # the crop follows the subject
+p.add_overlay(dets)  # the editor draws boxes, labels and ids: vnb.detect.overlay_boxes(p, t)
+p.blur(dets.track(3))  # privacy blur of one tracked object, in the preview and the render
 ```
 
 The default model is YOLOv3-tiny (COCO, 80 classes) converted from the original Darknet
@@ -35,6 +37,14 @@ from vnb.detect.model import (
     load_model,
     models_dir,
 )
+from vnb.detect.overlay import (
+    add_overlay,
+    blur,
+    overlay_boxes,
+    pixelate,
+    remove_overlay,
+    set_overlay,
+)
 from vnb.detect.postprocess import COCO_NAMES, Letterbox, decode, nms
 from vnb.detect.tracker import ByteTrack, track_detections
 
@@ -50,7 +60,9 @@ __all__ = [
     "add_clips_from",
     "add_markers",
     "add_model",
+    "add_overlay",
     "analyze",
+    "blur",
     "decode",
     "last_analysis",
     "list_models",
@@ -58,8 +70,12 @@ __all__ = [
     "merge_tracks",
     "models_dir",
     "nms",
+    "overlay_boxes",
+    "pixelate",
     "reframe",
+    "remove_overlay",
     "save_corrections",
+    "set_overlay",
     "split_track",
     "stored_corrections",
     "track_detections",

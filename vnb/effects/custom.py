@@ -121,6 +121,11 @@ def find_plugin(name: str) -> EffectSpec:
 
 def implementation(name: str) -> CustomEffect:
     """The loaded effect of a namespaced name."""
+    if name.startswith("vnb:"):  # built in: the detection effects (vnb.effects.detection)
+        from vnb.effects.detection import BUILTINS  # noqa: PLC0415
+
+        if name in BUILTINS:
+            return BUILTINS[name]  # type: ignore[return-value]
     find_plugin(name)
     return _IMPLS[name]
 

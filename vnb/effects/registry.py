@@ -255,7 +255,7 @@ PLUGINS: dict[str, EffectSpec] = {}
 by :mod:`vnb.effects.custom` when a plugin is loaded or a Python effect defined. They have no
 ffmpeg filters: they run on the source picture, before the built-in effects."""
 
-_CUSTOM_PREFIXES = ("wasm:", "py:")
+_CUSTOM_PREFIXES = ("wasm:", "py:", "vnb:")  # vnb: built-in, driven by detections
 
 
 def is_custom(name: str) -> bool:
@@ -309,4 +309,6 @@ def normalize_params(name: str, params: Mapping[str, object]) -> dict[str, Param
 
 def effect_filters(name: str, params: Mapping[str, object]) -> list[Filter]:
     """The ffmpeg filters (name, raw options) that apply one effect."""
+    if name.startswith("vnb:"):  # run before the graph (vnb.effects.detection); no filters
+        return []
     return spec_of(name).build(normalize_params(name, params))

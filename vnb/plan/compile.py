@@ -231,6 +231,12 @@ def _video_item(
     placement = place(size, clip.transform, canvas)
     effects = tuple((e.name, _params(e.name, e.params)) for e in clip.effects)
     keyed = any(spec_of(name).alpha for name, _ in effects)
+    if project.overlays or project.redactions:  # detections applied to the clips of a source
+        from vnb.effects.detection import clip_effects  # noqa: PLC0415
+
+        path = info.path if info is not None else None
+        before, after = clip_effects(project, clip, path, source_start)
+        effects = (*before, *effects, *after)
     fade_in, fade_out = to_frame(clip.fade_in, fps), to_frame(clip.fade_out, fps)
     opacity, color = clip.opacity, clip.color
     if color is not None:  # a translucent colour is an opaque colour at that opacity

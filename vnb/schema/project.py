@@ -26,6 +26,7 @@ from pydantic import (
 
 from vnb.errors import ProjectError
 from vnb.schema.base import Model, format_validation_error
+from vnb.schema.detection import Overlay, Redaction
 from vnb.schema.export import ExportSettings
 from vnb.schema.migrations import FORMAT, SCHEMA_VERSION, migrate
 from vnb.schema.timebase import parse_rate
@@ -34,6 +35,7 @@ from vnb.schema.timeline import Clip, Color, Marker, Title, Track
 if TYPE_CHECKING:
     import numpy as np
 
+    from vnb.detect import Detections
     from vnb.media import MediaInfo
     from vnb.render import RenderResult
     from vnb.render.jobs import RenderJob
@@ -94,6 +96,10 @@ class Project(Model):
     tracks: list[Track] = Field(default_factory=list, max_length=1000)
     """Video tracks stack in order: the first is at the bottom."""
     markers: list[Marker] = Field(default_factory=list, max_length=10_000)
+    overlays: list[Overlay] = Field(default_factory=list, max_length=100)
+    """Detections drawn over the clips of their source (`add_overlay`)."""
+    redactions: list[Redaction] = Field(default_factory=list, max_length=100)
+    """Tracked objects blurred or pixelated in the clips of their source (`blur`)."""
     metadata: dict[str, JsonValue] = Field(default_factory=dict)
     export: ExportSettings = Field(default_factory=ExportSettings)
     """Settings used by `render` unless a preset or overrides are given."""
@@ -213,6 +219,48 @@ class Project(Model):
         marker._parent = self
         self._changed()
         return marker
+
+    def add_overlay(
+        self,
+        detections: Detections,
+        classes: list[str] | None = None,
+        min_score: float = 0.0,
+        burn: bool = False,
+    ) -> Overlay:
+        """Show ``detections`` over every clip of their source; see `vnb.detect.add_overlay`.
+
+        Raises:
+            DetectionError: too many boxes, or detections without a source.
+        """
+        from vnb.detect.overlay import add_overlay  # noqa: PLC0415 - numpy on use
+
+        return add_overlay(self, detections, classes=classes, min_score=min_score, burn=burn)
+
+    def blur(
+        self,
+        detections: Detections,
+        *,
+        mode: Literal["blur", "pixelate"] = "blur",
+        strength: float = 0.5,
+        margin: float = 0.15,
+        hold: float = 1.0,
+    ) -> Redaction:
+        """Blur one tracked object (``dets.track(7)``) wherever its source is shown.
+
+        In the preview and the render alike; see `vnb.detect.blur`.
+
+        Raises:
+            DetectionError: no boxes, several tracks, or too many boxes.
+        """
+        from vnb.detect.overlay import blur  # noqa: PLC0415 - numpy on use
+
+        return blur(self, detections, mode=mode, strength=strength, margin=margin, hold=hold)
+
+    def pixelate(
+        self, detections: Detections, *, strength: float = 0.5, margin: float = 0.15
+    ) -> Redaction:
+        """`blur` with ``mode="pixelate"``: the object becomes blocks of flat colour."""
+        return self.blur(detections, mode="pixelate", strength=strength, margin=margin)
 
     def find_clip(self, clip_id: str) -> Clip | None:
         """The clip with this id on any track, or None."""
@@ -345,6 +393,9 @@ def _rebase_sources(project: Project, old: Path, new: Path) -> None:
         for s in t.subtitles:
             if s.file and not Path(s.file).is_absolute():
                 s.file = os.path.relpath(old / s.file, new)
+    for d in (*project.overlays, *project.redactions):
+        if not Path(d.source).is_absolute():
+            d.source = os.path.relpath(old / d.source, new)
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
