@@ -1,7 +1,7 @@
 /**
  * vnb editor: preview on top, inspector beside it, toolbar, timeline below, error area.
  *
- The entry module. The editor is split into plain ES modules beside this one:
+ * The entry module. The editor is split into plain ES modules beside this one:
  *   logic.js      pure: time↔pixel mapping, frames, snapping, hit-testing, keys, playback clock
  *   frames.js     pure: the frame request queue, the frame cache, playback look-ahead
  *   overlay.js    pure geometry of the detection overlay, and its drawing
@@ -39,7 +39,8 @@
  *   vnb-error          the error area (.vnb-error, hidden when empty); vnb-error-dismiss
  *   vnb-overlay        the canvas of detection boxes over the frame: `data-boxes` (how many),
  *                      `data-frame-index` (whose), `data-json` ([track, class, x, y, w, h] in
- *                      picture pixels); click a box to select its track
+ *                      picture pixels), `data-selected` (the selected track id); click a
+ *                      box to select its track
  *   vnb-overlay-filters  per overlay: vnb-overlay-class checkboxes (`data-class-name`) and
  *                      the vnb-overlay-min-score slider
  */

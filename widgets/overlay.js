@@ -38,8 +38,9 @@ export function boxAt(views, x, y, slack = 2) {
   return best;
 }
 
-/** The text of a box's label: "person 87% #3" (the track id when it has one). */
+/** The text of a box's label: the kernel's, else "person 87% #3" (the track id when it has one). */
 export function boxText(box) {
+  if (box.label) return String(box.label);
   const name = box.label || box.class_name || "?";
   const score = Number.isFinite(box.score) ? ` ${Math.round(box.score * 100)}%` : "";
   const track = box.track_id === null || box.track_id === undefined ? "" : ` #${box.track_id}`;
@@ -126,6 +127,7 @@ export class OverlayView {
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, w, hgt);
     const selected = this.model.get("selected_track");
+    c.dataset.selected = selected === null || selected === undefined ? "" : String(selected);
     drawBoxes(g, this.overlayViews, { width: w, selected: selected === undefined ? null : selected });
   }
 

@@ -9,10 +9,14 @@ browser → kernel                            kernel → browser
 ``{kind: "frame", id, t, width}``           ``{kind: "frame", id, t, frame_index, width,
                                             height, rev, content}`` + [JPEG], or
                                             ``{…, error}`` (``content``: the project's
-                                            `content_key` the frame was made from)
+                                            `content_key` the frame was made from;
+                                            ``boxes``: its detection boxes when the
+                                            project has overlays)
 ``{kind: "media", clips: [id…], height}``   ``{kind: "media", thumbs, waves, keys}`` +
                                             sprite sheets and float32 peaks (`wire`)
 ``{kind: "edit", id, op, key?, final?, …}`` ``{kind: "edit", id, ok, error?}``
+``{kind: "overlay", index, …}``             (``classes``, ``min_score``: the filters of
+                                            overlay ``index``; the project changes)
 ``{kind: "error", message}``                (sets the ``error`` trait)
 ==========================================  ==============================================
 
@@ -37,7 +41,15 @@ from vnb.edit import History
 from vnb.errors import VnbError
 from vnb.notebook import actions, i18n
 from vnb.notebook._assets import asset, esm_contents
-from vnb.notebook.view import content_key, inspector_view, media_key, timeline_view
+from vnb.notebook.view import (
+    content_key,
+    frame_boxes,
+    inspector_view,
+    media_key,
+    overlays_view,
+    set_overlay_filters,
+    timeline_view,
+)
 from vnb.notebook.wire import jpeg, media_payload
 
 if TYPE_CHECKING:
@@ -47,7 +59,16 @@ if TYPE_CHECKING:
 __all__ = ["Editor"]
 
 _log = logging.getLogger("vnb")
-_OPTIONS = ("playhead", "selection", "zoom", "scroll", "snap", "preview_width", "layout")
+_OPTIONS = (
+    "playhead",
+    "selection",
+    "zoom",
+    "scroll",
+    "snap",
+    "preview_width",
+    "layout",
+    "selected_track",
+)
 
 
 class Editor(anywidget.AnyWidget):
@@ -94,6 +115,10 @@ class Editor(anywidget.AnyWidget):
     """The last settled frame (shown by a new view before its first frame arrives)."""
     frame_index = t.Int(-1).tag(sync=True)
     """The frame number of ``frame_jpeg``."""
+    overlays = t.List().tag(sync=True)
+    """The project's detection overlays and their filters (`vnb.notebook.view.overlays_view`)."""
+    selected_track = t.Int(None, allow_none=True).tag(sync=True)
+    """The track id of the detection box last clicked in the preview (None: none)."""
 
     def __init__(self, project: Project, **options: Any) -> None:
         unknown = sorted(set(options) - set(_OPTIONS))
@@ -160,6 +185,7 @@ class Editor(anywidget.AnyWidget):
                 self.selection = ""
             self.inspector = inspector_view(self.project, self.selection)
             self.undo = {"undo": self.history.undo_label, "redo": self.history.redo_label}
+            self.overlays = overlays_view(self.project)
 
     def _on_project_change(self, _project: Project) -> None:
         try:
@@ -197,6 +223,8 @@ class Editor(anywidget.AnyWidget):
                 self._edit(content)
             elif kind == "media":
                 self._media(content)
+            elif kind == "overlay":
+                self._overlay(content)
             elif kind == "error":
                 message = str(content.get("message", ""))[:1000]
                 _log.warning("editor (browser): %s\n%s", message, content.get("stack", ""))
@@ -248,6 +276,8 @@ class Editor(anywidget.AnyWidget):
         self._frame_error = ""
         data = jpeg(frame)
         reply.update(ok=True, t=t, frame_index=k, width=frame.shape[1], height=frame.shape[0])
+        if self.overlays and k >= 0:
+            reply["boxes"] = frame_boxes(self.project, t)
         self.send(reply, buffers=[data])
         self._last_frame = (float(wanted) if isinstance(wanted, int | float) else t, k, data)
         self._settle()
@@ -300,6 +330,17 @@ class Editor(anywidget.AnyWidget):
             if final and self.error:
                 self.error = ""
         self.send(reply)
+
+    def _overlay(self, msg: dict[str, Any]) -> None:
+        """``{kind: "overlay", index, classes?, min_score?}``: change an overlay's filters."""
+        try:
+            with self.history.step(i18n.text("op_overlay")):
+                set_overlay_filters(self.project, msg)
+        except VnbError as err:
+            self.error = i18n.text("refused", message=str(err))
+        else:
+            if self.error:
+                self.error = ""
 
     def _media(self, msg: dict[str, Any]) -> None:
         from vnb.schema import Project  # noqa: PLC0415

@@ -12,13 +12,21 @@ from fractions import Fraction
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from vnb.errors import VnbError
+from vnb.errors import ProjectError, VnbError
 from vnb.notebook.i18n import text
 
 if TYPE_CHECKING:
     from vnb.schema import Clip, Project, Track
 
-__all__ = ["content_key", "inspector_view", "media_key", "timeline_view"]
+__all__ = [
+    "content_key",
+    "frame_boxes",
+    "inspector_view",
+    "media_key",
+    "overlays_view",
+    "set_overlay_filters",
+    "timeline_view",
+]
 
 _NUMBER_FIELDS: dict[str, tuple[float | None, float | None, float]] = {
     # field: (minimum, maximum, step) for the inspector's controls
@@ -264,3 +272,84 @@ def inspector_view(project: Project, clip_id: str) -> dict[str, Any]:
         "effects": effects,
         "available_effects": sorted(REGISTRY),
     }
+
+
+# -- detection overlays ----------------------------------------------------------------------
+
+
+def frame_boxes(project: Project, t: float) -> list[dict[str, Any]]:
+    """The detection boxes to draw over the frame at ``t`` (`vnb.detect.overlay_boxes`), as JSON.
+
+    Boxes are in project canvas pixels, already filtered by each overlay's classes and
+    minimum score.
+    """
+    from vnb.detect import overlay_boxes  # noqa: PLC0415 - only for projects with overlays
+
+    out = []
+    for b in overlay_boxes(project, t):
+        track = b.get("track_id")
+        out.append(
+            {
+                "x1": float(b["x1"]),
+                "y1": float(b["y1"]),
+                "x2": float(b["x2"]),
+                "y2": float(b["y2"]),
+                "class_name": str(b["class_name"]),
+                "score": float(b["score"]),
+                "track_id": None if track is None else int(track),
+                "label": str(b.get("label") or ""),
+                "overlay": int(b.get("overlay", 0)),
+                "clip_id": None if b.get("clip_id") is None else str(b["clip_id"]),
+            }
+        )
+    return out
+
+
+def set_overlay_filters(project: Project, msg: dict[str, Any]) -> None:
+    """Apply an ``overlay`` message of the editor: ``{index, classes?, min_score?}``.
+
+    Raises:
+        ProjectError: a malformed message (the project is unchanged).
+    """
+    from vnb.detect import set_overlay  # noqa: PLC0415
+
+    index = msg.get("index")
+    if isinstance(index, bool) or not isinstance(index, int):
+        message = f"overlay message: 'index' must be an integer, got {index!r}"
+        raise ProjectError(message)
+    changes: dict[str, Any] = {}
+    if "classes" in msg:
+        classes = msg["classes"]
+        if classes is not None and (
+            not isinstance(classes, list) or not all(isinstance(c, str) for c in classes)
+        ):
+            message = f"overlay message: 'classes' must be a list of names, got {classes!r}"
+            raise ProjectError(message)
+        changes["classes"] = classes
+    if "min_score" in msg:
+        score = msg["min_score"]
+        if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 1:
+            message = f"overlay message: 'min_score' must be in [0, 1], got {score!r}"
+            raise ProjectError(message)
+        changes["min_score"] = float(score)
+    if changes:
+        set_overlay(project, index, **changes)
+
+
+def overlays_view(project: Project) -> list[dict[str, Any]]:
+    """The ``overlays`` trait: each detection overlay of the project and its filters.
+
+    ``[{"index", "name", "available": [the class names its boxes have], "classes": [shown]
+    or None (all), "min_score", "burn"}]``; empty when the project has none.
+    """
+    return [
+        {
+            "index": i,
+            "name": PurePath(o.source).name,
+            "available": list(o.names),
+            "classes": None if o.classes is None else list(o.classes),
+            "min_score": o.min_score,
+            "burn": o.burn,
+        }
+        for i, o in enumerate(project.overlays)
+    ]

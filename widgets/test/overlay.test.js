@@ -4,7 +4,7 @@ import test from "node:test";
 
 import { LABEL_FONT_PX, LABEL_PAD, boxAt, boxColor, boxText, drawBoxes, layoutLabel, viewBoxes } from "../overlay.js";
 
-const person = { x1: 100, y1: 50, x2: 300, y2: 450, class_name: "person", score: 0.874, track_id: 3, label: "person" };
+const person = { x1: 100, y1: 50, x2: 300, y2: 450, class_name: "person", score: 0.874, track_id: 3, label: "" };
 const cup = { x1: 150, y1: 200, x2: 200, y2: 260, class_name: "cup", score: 0.5, track_id: null, label: "" };
 
 test("boxes scale from project pixels to the picture on screen", () => {
@@ -28,6 +28,7 @@ test("a click hits the smallest box under it; outside every box, nothing", () =>
 test("labels: name, score, track id", () => {
   assert.equal(boxText(person), "person 87% #3");
   assert.equal(boxText(cup), "cup 50%");
+  assert.equal(boxText({ ...person, label: "person 0.87 #3" }), "person 0.87 #3"); // the kernel's
   assert.equal(boxText({ class_name: "car", score: Number.NaN, track_id: 0 }), "car #0");
   assert.equal(boxColor(person), boxColor({ ...person, class_name: "other" })); // by track
   assert.notEqual(boxColor(person), boxColor({ ...person, track_id: 4 }));
