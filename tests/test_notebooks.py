@@ -31,3 +31,10 @@ def test_notebook_is_committed_without_outputs(path):
         if cell.cell_type == "code":
             assert not cell.outputs, f"{path.name}: strip the outputs before committing"
             assert cell.execution_count is None
+
+
+def test_readme_lists_every_tutorial():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    tutorials = readme.split("## Tutorials", 1)[1].split("\n## ", 1)[0]
+    missing = [p.stem for p in NOTEBOOKS if f"`{p.stem}`" not in tutorials]
+    assert not missing, f"README's Tutorials section lacks {missing}"
