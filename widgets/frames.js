@@ -83,17 +83,33 @@ export class FrameQueue {
 
   /**
    * Playing: ask for `items` (`[{request, key}]`, the soonest first) that are not awaited
-   * yet, while fewer than `depth` requests are in flight. Returns how many were sent.
+   * yet, while fewer than `depth` requests are in flight. They go as one message (the first
+   * request, the others in its `more` list, each with its own id): one kernel round of work
+   * and one burst on the wire for several frames. While something is in flight, nothing is
+   * sent until `batch` slots are free. Returns how many frames were asked for.
    */
-  ahead(items, depth) {
-    let sent = 0;
-    for (const { request, key } of items) {
-      if (this.live().size >= depth) break;
-      if (this.pending(key)) continue;
-      this.request(request, key);
-      sent++;
+  ahead(items, depth, batch = 1) {
+    const live = this.live().size;
+    const free = depth - live;
+    if (free <= 0 || (live > 0 && free < batch)) return 0;
+    const chosen = [];
+    for (const item of items) {
+      if (chosen.length >= free) break;
+      if (this.pending(item.key) || chosen.some((c) => c.key === item.key)) continue;
+      chosen.push(item);
     }
-    return sent;
+    if (chosen.length === 0) return 0;
+    const now = this.now();
+    const ids = chosen.map(({ request, key }) => {
+      const id = `${this.prefix}-${++this.count}`;
+      this.inFlight.set(id, { key, request, sent: now });
+      return id;
+    });
+    const [first, ...rest] = chosen;
+    const msg = { ...first.request, kind: "frame", id: ids[0] };
+    if (rest.length) msg.more = rest.map((r, i) => ({ ...r.request, id: ids[i + 1] }));
+    this.send(msg);
+    return chosen.length;
   }
 
   /**

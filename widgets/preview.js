@@ -8,8 +8,9 @@
 import { FrameCache, FrameQueue, frameKey, paintable, playTargets, smooth } from "./frames.js";
 import { clamp, frameOf, lastFrameTime, playTime, previewWidth, timeToX } from "./logic.js";
 
-/** Requests kept in flight while playing. */
-export const PLAY_DEPTH = 5;
+/** Frame requests kept in flight while playing, and how many go together at least. */
+export const PLAY_DEPTH = 6;
+export const PLAY_BATCH = 1;
 
 export class PreviewView {
   // -- preview ----------------------------------------------------------------------
@@ -64,7 +65,7 @@ export class PreviewView {
       const key = frameKey(tl.content, j, width);
       if (!this.cache.has(key)) items.push({ request: { t: j / tl.fps, width }, key });
     }
-    this.frames.ahead(items, PLAY_DEPTH);
+    this.frames.ahead(items, PLAY_DEPTH, PLAY_BATCH);
   }
 
   /** A frame reply: kept in the cache; painted when it is still the one to show. */

@@ -86,6 +86,27 @@ def test_settled_frame_is_kept_in_a_trait(project, make_editor):
     assert editor.frame_index == 60
 
 
+def test_one_request_can_ask_for_several_frames(project, make_editor):
+    """Playback sends frames ahead in one message (`more`); each gets its own reply."""
+    editor, sent = make_editor(project)
+    more = [{"id": "p-2", "t": 11 / 30, "width": 320}, {"id": "p-3", "t": 2.5, "width": 320}]
+    more.append("not a request")  # ignored
+    deliver(editor, {"kind": "frame", "id": "p-1", "t": 10 / 30, "width": 320, "more": more})
+    replies = [m for m in sent.messages if m[0].get("kind") == "frame"]
+    assert [(r["id"], r["frame_index"], r["ok"]) for r, _ in replies] == [
+        ("p-1", 10, True),
+        ("p-2", 11, True),
+        ("p-3", 75, True),
+    ]
+    for (reply, buffers), k in zip(replies, (10, 11, 75), strict=True):
+        right = frame_at(project, k / 30, size=(320, 240))
+        other = frame_at(project, (k + 1) / 30, size=(320, 240))
+        shown = decode(buffers[0])
+        assert diff(shown, right) < 5.0, reply["id"]
+        assert diff(shown, right) < 0.75 * diff(shown, other), reply["id"]
+    assert all(r["content"] == editor.timeline["content"] for r, _ in replies)
+
+
 def test_frame_requests_out_of_range_and_empty_projects(project, make_editor):
     editor, sent = make_editor(project, preview_width=200)
     deliver(editor, {"kind": "frame", "id": 1, "t": 99.0, "width": 10_000})

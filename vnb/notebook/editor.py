@@ -6,12 +6,13 @@ selection, zoom…). Bulk, transient data travels as custom messages with binary
 ==========================================  ==============================================
 browser → kernel                            kernel → browser
 ==========================================  ==============================================
-``{kind: "frame", id, t, width}``           ``{kind: "frame", id, t, frame_index, width,
+``{kind: "frame", id, t, width, more?}``    ``{kind: "frame", id, t, frame_index, width,
                                             height, rev, content}`` + [JPEG], or
                                             ``{…, error}`` (``content``: the project's
                                             `content_key` the frame was made from;
                                             ``boxes``: its detection boxes when the
-                                            project has overlays)
+                                            project has overlays); ``more``: further
+                                            ``{id, t, width}``, one reply each
 ``{kind: "media", clips: [id…], height}``   ``{kind: "media", thumbs, waves, keys}`` +
                                             sprite sheets and float32 peaks (`wire`)
 ``{kind: "edit", id, op, key?, final?, …}`` ``{kind: "edit", id, ok, error?}``
@@ -218,7 +219,7 @@ class Editor(anywidget.AnyWidget):
         kind = content.get("kind")
         try:
             if kind == "frame":
-                self._frame(content)
+                self._frames(content)
             elif kind == "edit":
                 self._edit(content)
             elif kind == "media":
@@ -233,6 +234,18 @@ class Editor(anywidget.AnyWidget):
             message = self._fail(err)
             if kind in ("frame", "edit"):
                 self.send({"kind": kind, "id": content.get("id"), "ok": False, "error": message})
+
+    def _frames(self, msg: dict[str, Any]) -> None:
+        """A frame request, and the ones in its ``more`` list (playback asks for several)."""
+        more = msg.get("more")
+        extra = [m for m in more[:16] if isinstance(m, dict)] if isinstance(more, list) else []
+        self._frame(msg)
+        for item in extra:
+            try:
+                self._frame(item)
+            except Exception as err:
+                message = self._fail(err)
+                self.send({"kind": "frame", "id": item.get("id"), "ok": False, "error": message})
 
     def _frame_size(self, width: object) -> tuple[int, int]:
         w = self.preview_width if not isinstance(width, int | float) else width

@@ -55,23 +55,27 @@ test("a request that never comes back does not block the queue for ever", () => 
   assert.equal(q.receive({ id: "v-2" }).key, "1");
 });
 
-test("playing: up to `depth` requests in flight, none twice; replies free slots", () => {
+test("playing: up to `depth` requests in flight, sent together, none twice", () => {
   let now = 0;
   const sent = [];
   const q = new FrameQueue((m) => sent.push(m), { now: () => now, prefix: "p" });
   const items = (ks) => ks.map((k) => ({ request: { t: k / 30 }, key: `c|${k}|640` }));
   assert.equal(q.ahead(items([3, 4, 5, 6]), 3), 3);
-  assert.deepEqual(sent.map((m) => m.id), ["p-1", "p-2", "p-3"]);
+  assert.deepEqual(sent, [{ t: 0.1, kind: "frame", id: "p-1", more: [{ t: 4 / 30, id: "p-2" }, { t: 5 / 30, id: "p-3" }] }]);
   assert.equal(q.ahead(items([4, 5, 6, 7]), 3), 0); // full
   now = 40;
   assert.deepEqual(q.receive({ id: "p-1" }), { key: "c|3|640", request: { t: 0.1 }, latency: 40 });
-  assert.equal(q.ahead(items([4, 5, 6, 7]), 3), 1); // 4 and 5 are in flight: 6 goes
+  assert.equal(q.ahead(items([4, 5, 6, 7]), 3, 2), 0); // one slot free: waits for a batch of 2
+  assert.equal(q.ahead(items([4, 5, 6, 7]), 3), 1); // 4 and 5 are in flight: 6 goes alone
   assert.deepEqual(sent.at(-1), { t: 0.2, kind: "frame", id: "p-4" });
+  assert.equal(q.receive({ id: "p-3" }).key, "c|5|640"); // replies come one by one, by id
   // a scrub wish waits for the playing requests to drain, then goes alone
   q.want({ t: 1 }, "c|30|640");
-  assert.equal(sent.length, 4);
-  for (const id of ["p-2", "p-3", "p-4"]) q.receive({ id });
+  assert.equal(sent.length, 2);
+  for (const id of ["p-2", "p-4"]) q.receive({ id });
   assert.deepEqual(sent.at(-1), { t: 1, kind: "frame", id: "p-5" });
+  assert.equal(q.ahead(items([7, 7, 8]), 4, 2), 2); // 7 is asked for once
+  assert.deepEqual(sent.at(-1), { t: 7 / 30, kind: "frame", id: "p-6", more: [{ t: 8 / 30, id: "p-7" }] });
 });
 
 test("the frame cache is an LRU bounded by bytes and by count", () => {
