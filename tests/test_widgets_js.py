@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 import tomllib
 from pathlib import Path
 
@@ -121,3 +122,42 @@ def test_assets_resolve_to_the_checkout_and_ship_in_the_wheel():
     front_end = {p.name for p in WIDGETS.iterdir() if p.suffix in (".js", ".css")}
     assert {Path(k).name for k in shipped if k.startswith("widgets/")} == front_end
     assert all(v == f"vnb/_widgets/{Path(k).name}" for k, v in shipped.items() if "widgets" in k)
+
+
+def test_hot_reload_sends_the_inlined_module_again_when_a_sibling_changes(tmp_path, monkeypatch):
+    import anywidget
+    import traitlets
+
+    from vnb.notebook import _assets
+
+    folder = tmp_path / "widgets"
+    folder.mkdir()
+    (folder / "a.js").write_text(
+        'import { b } from "./b.js";\nexport default { render() { return b; } };\n'
+    )
+    (folder / "b.js").write_text('export const b = "one";\n')
+    monkeypatch.setattr(_assets, "asset", lambda name: folder / name)
+    monkeypatch.delenv("ANYWIDGET_HMR", raising=False)
+    assert isinstance(_assets.esm_contents("a.js"), str)  # no hot reload: plain text
+    monkeypatch.setenv("ANYWIDGET_HMR", "1")
+    contents = _assets.esm_contents("a.js", poll=0.05)
+
+    class Live(anywidget.AnyWidget):
+        _esm = contents
+        value = traitlets.Int(0).tag(sync=True)
+
+    widget = Live()
+
+    def inlined() -> str:  # the text of b.js inside the widget's _esm trait (what the browser gets)
+        return base64.b64decode(re.findall(r"base64,([^\"]+)", widget._esm)[0]).decode()
+
+    try:
+        assert "one" in inlined()
+        (folder / "b.js").write_text('export const b = "two, edited";\n')
+        deadline = time.monotonic() + 10
+        while "two, edited" not in inlined() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "two, edited" in inlined()
+    finally:
+        widget.close()
+        shutil.rmtree(folder)  # the watcher ends with its folder

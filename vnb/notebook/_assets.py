@@ -11,22 +11,26 @@ relative imports inlined the same way first. A module reached along two paths be
 same URL (the same text), so the browser evaluates it once. No bundler, no build step: node
 and a checkout use the files as they are.
 
-Hot reload: with ``ANYWIDGET_HMR=1`` (and watchfiles) `esm_contents` watches the widgets folder
-and sends the re-inlined module to every open editor when any ``.js`` file in it changes.
+Hot reload: with ``ANYWIDGET_HMR=1`` `esm_contents` watches the widgets folder (polling, no
+extra package) and sends the re-inlined module to every open editor when any ``.js`` file in
+it changes; anywidget then re-renders the views with it.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 __all__ = ["asset", "esm", "esm_contents"]
 
 _PACKAGE = Path(__file__).resolve().parent.parent
+_log = logging.getLogger("vnb")
 
 # `import {a} from "./x.js"`, `import x from './x.js'`, `export * from "./x.js"`, `import "./x.js"`
 # at the start of a line; the names between may span lines.
@@ -83,33 +87,49 @@ def esm(name: str = "editor.js") -> str:
     return inline(name, ())
 
 
-def esm_contents(name: str = "editor.js") -> Any:
+def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """What changes when a module of ``folder`` is edited: names, mtimes and sizes."""
+    try:
+        return tuple(
+            sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.js"))
+        )
+    except OSError:  # a file replaced while listed: the next look sees it
+        return ()
+
+
+def esm_contents(name: str = "editor.js", *, poll: float = 0.5) -> Any:
     """What an anywidget class takes as ``_esm``: `esm`'s text, hot-reloaded when asked.
 
-    With ``ANYWIDGET_HMR=1`` in a checkout, an anywidget ``VirtualFileContents`` whose text is
-    re-inlined whenever a ``.js`` file of the widgets folder changes (anywidget pushes it to
-    the open views); otherwise the plain text.
+    With ``ANYWIDGET_HMR=1`` outside site-packages (a checkout), an anywidget
+    ``VirtualFileContents`` whose text is inlined again whenever a ``.js`` file of the widgets
+    folder changes (looked at every ``poll`` seconds by a daemon thread, which ends when the
+    folder goes); anywidget pushes the new text to the open views. Otherwise the plain text.
     """
-    text = esm(name)
     folder = asset(name).parent
+    stamp = _stamp(folder)  # before reading: an edit made meanwhile is seen as a change
+    text = esm(name)
     if os.environ.get("ANYWIDGET_HMR") != "1" or "site-packages" in folder.parts:
         return text
     try:
-        import watchfiles  # noqa: PLC0415, F401 - only to know hot reload can work
         from anywidget._file_contents import VirtualFileContents  # noqa: PLC0415
-    except ImportError:
+    except ImportError:  # another anywidget: no hot reload, the text still works
         return text
     contents = VirtualFileContents(text)
 
     def watch() -> None:
-        from watchfiles import watch  # noqa: PLC0415
-
-        for changes in watch(folder, watch_filter=lambda _c, p: p.endswith(".js")):
-            if changes:
-                try:
-                    contents.contents = esm(name)
-                except (OSError, ImportError):
-                    continue  # a file half-written: the next change brings it whole
+        seen = stamp
+        while folder.is_dir():
+            time.sleep(poll)
+            now = _stamp(folder)
+            if now == seen:
+                continue
+            seen = now
+            try:
+                contents.contents = esm(name)
+            except (OSError, ImportError, UnicodeDecodeError):
+                continue  # a file half-written or a cycle being edited: the next change
+            except Exception:  # a listener failed; keep watching
+                _log.exception("widgets: hot reload")
 
     threading.Thread(target=watch, name="vnb-widgets-hmr", daemon=True).start()
     return contents
