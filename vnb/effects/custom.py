@@ -44,6 +44,7 @@ __all__ = [
     "implementation",
     "is_custom",
     "register",
+    "to_rgba",
 ]
 
 
@@ -193,6 +194,24 @@ def has_alpha(frame: av.VideoFrame) -> bool:
     return bool(fmt.has_palette) or len(fmt.components) in (2, 4)
 
 
+def to_rgba(frame: av.VideoFrame) -> np.ndarray:
+    """The frame as an H×W×4 uint8 RGBA array (opaque unless the frame has alpha).
+
+    Opaque frames go through ``rgb24``: the bundled libswscale's direct 4:2:0 → RGBA
+    conversion (PyAV 18) fills the first 8 columns of some widths (600, 1000…) with
+    garbage that changes from call to call; its 4:2:0 → RGB24 conversion is exact.
+    """
+    import numpy as np  # noqa: PLC0415
+
+    if has_alpha(frame):
+        return frame.reformat(format="rgba").to_ndarray()
+    rgb = frame.to_ndarray(format="rgb24")
+    rgba = np.empty((*rgb.shape[:2], 4), np.uint8)
+    rgba[..., :3] = rgb
+    rgba[..., 3] = 255
+    return rgba
+
+
 def apply_custom(
     item: VideoItem, frame: av.VideoFrame, t: float, index: int, *, preview: bool = True
 ) -> av.VideoFrame:
@@ -207,7 +226,7 @@ def apply_custom(
     if not effects:
         return frame
     with _CONVERT_LOCK:  # decoded frames are shared (reader, stills); PyAV's conversion of
-        rgba = frame.to_ndarray(format="rgba")  # one frame in two threads at once deadlocks
+        rgba = to_rgba(frame)  # one frame in two threads at once deadlocks
     out = apply_chain(effects, rgba, t, index, preview=preview)
     if not has_alpha(frame):
         out[..., 3] = 255

@@ -22,7 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vnb.effects.custom import apply_chain, custom_effects, has_alpha
+from vnb.effects.custom import apply_chain, custom_effects, has_alpha, to_rgba
 from vnb.errors import MediaError, RenderCancelledError
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def _frames(job: Job, facts: dict[str, Any]) -> Iterator[tuple[Any, int, float, 
 
         frame = _solid_rgba(item) if item.source is None else _still(item.source)
         with _CONVERT_LOCK:
-            rgba = frame.to_ndarray(format="rgba")
+            rgba = to_rgba(frame)
         facts.update(size=(frame.width, frame.height), alpha=has_alpha(frame))
         if not facts["alpha"]:
             rgba[..., 3] = 255
@@ -104,7 +104,7 @@ def _frames(job: Job, facts: dict[str, Any]) -> Iterator[tuple[Any, int, float, 
 def _work(effects: list[Any], picture: Any, t: float, index: int, alpha: bool) -> Any:
     import av  # noqa: PLC0415
 
-    rgba = picture.copy() if hasattr(picture, "shape") else picture.to_ndarray(format="rgba")
+    rgba = picture.copy() if hasattr(picture, "shape") else to_rgba(picture)
     out = apply_chain(effects, rgba, t, index, preview=False)
     made = av.VideoFrame.from_ndarray(out, format="rgba")
     return made if alpha else made.reformat(format="rgb24")

@@ -8,6 +8,7 @@ only the keys of the frames it touches, and nothing ever needs invalidating by h
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -131,6 +132,11 @@ def _proxy_project(project: Project, size: tuple[int, int]) -> Project:
         for subs in track.subtitles:
             subs.size = max(4, round(subs.size * s))
             subs.margin = round(subs.margin * s)
+    by_path = {os.path.normpath(project.base_dir / k): v for k, v in proxies.items()}
+    for entry in (*copy.overlays, *copy.redactions):  # detections follow their source
+        proxy = by_path.get(os.path.normpath(project.base_dir / entry.source))
+        if proxy is not None:
+            entry.source = proxy
     return copy
 
 
