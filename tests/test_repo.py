@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -123,3 +124,51 @@ def test_cli_lab_names_a_folder_without_notebooks(tmp_path):
     assert out.returncode == 1
     assert "Traceback" not in out.stderr
     assert str(tmp_path) in out.stderr and "no tutorials" in out.stderr
+
+
+def test_readme_generated_sections_are_up_to_date():
+    from vnb.docs import COMMAND, stale_sections
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    stale = stale_sections(text)
+    assert not stale, f"README.md's generated {', '.join(stale)} are stale: run `{COMMAND}`"
+
+
+def test_docs_generator_sees_a_stale_section_and_rewrites_it(tmp_path):
+    readme = tmp_path / "README.md"
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme.write_text(text.replace("| `vnb lab` |", "| `vnb gone` |"), encoding="utf-8")
+    run = [sys.executable, "-m", "vnb.docs", "--readme", str(readme)]
+    check = subprocess.run([*run, "--check"], capture_output=True, text=True, check=False)
+    assert check.returncode == 1
+    assert "cli-reference" in check.stderr and "python -m vnb.docs --write" in check.stderr
+    subprocess.run([*run, "--write"], capture_output=True, text=True, check=True)
+    assert readme.read_text(encoding="utf-8") == text
+    readme.write_text("# no markers\n", encoding="utf-8")
+    out = subprocess.run([*run, "--write"], capture_output=True, text=True, check=False)
+    assert out.returncode == 1 and "no markers for 'cli-reference'" in out.stderr
+
+
+def test_readme_first_example_runs(tmp_path):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.findall(r"```python\n(.+?)\n```", text, re.S)[0]
+    assert len(example.splitlines()) <= 15
+    check = (
+        "\nimport av\n"
+        "assert frame.shape == (720, 1280, 3)\n"
+        "with av.open('hello.mp4') as c:\n"
+        "    s = c.streams.video[0]\n"
+        "    print(s.frames, s.width, s.height, result.duration)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", example + check],
+        cwd=tmp_path,
+        env={**os.environ, "VNB_CACHE_DIR": str(tmp_path / "cache")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    frames, width, height, duration = out.stdout.split()[-4:]
+    assert (int(frames), int(width), int(height)) == (165, 1280, 720)  # 3 + 3 - 0.5 s at 30 fps
+    assert abs(float(duration) - 5.5) < 0.05
