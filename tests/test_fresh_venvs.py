@@ -80,7 +80,11 @@ def test_binder_environment_runs_the_quickstart(clone, tmp_path):
     for argv in steps:
         out = _run(argv, cwd=clone, env=env)
         assert out.returncode == 0, f"{argv} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
-    where = _run([str(venv / "bin" / "python"), "-c", "import vnb; print(vnb.__file__)"], env=env)
+    where = _run(
+        [str(venv / "bin" / "python"), "-c", "import vnb; print(vnb.__file__)"],
+        cwd=tmp_path,  # not the checkout, whose vnb/ would be imported from the current folder
+        env=env,
+    )
     assert where.stdout.strip() == str(clone / "vnb" / "__init__.py")  # postBuild installed it
     notebook = clone / "notebooks" / "01-quickstart.ipynb"
     out = _run(
