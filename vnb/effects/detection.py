@@ -265,7 +265,7 @@ def draw_boxes(
     if not len(boxes):
         return frame
     mode = "RGBA" if frame.shape[2] == 4 else "RGB"
-    image = Image.fromarray(frame, mode)
+    image = Image.fromarray(frame)
     draw = ImageDraw.Draw(image)
     lw = line_width(w, h)
     font = _font(max(10, round(min(w, h) / 36)))
