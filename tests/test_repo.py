@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -9,6 +10,8 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -172,3 +175,38 @@ def test_readme_first_example_runs(tmp_path):
     frames, width, height, duration = out.stdout.split()[-4:]
     assert (int(frames), int(width), int(height)) == (165, 1280, 720)  # 3 + 3 - 0.5 s at 30 fps
     assert abs(float(duration) - 5.5) < 0.05
+
+
+def test_cli_lab_serves_until_ctrl_c_then_jupyterlab_stops(tmp_path):
+    import signal
+    import time
+
+    log = tmp_path / "lab.log"
+    env = {**os.environ, "BROWSER": "true", "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    env.pop("VNB_LAB_CHECK", None)
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "vnb", "lab"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,  # its own process group, as a terminal gives it
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "http://127.0.0.1:" not in log.read_text() and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.2)
+        assert "http://127.0.0.1:" in log.read_text(), log.read_text()
+        assert str(ROOT / "notebooks") in log.read_text()
+        for _ in range(2):  # Ctrl+C twice: JupyterLab's own way to stop at once
+            os.killpg(proc.pid, signal.SIGINT)
+            time.sleep(0.3)
+        assert proc.wait(30) == 130
+        time.sleep(1)
+        with pytest.raises(ProcessLookupError):  # JupyterLab itself is gone, not orphaned
+            os.killpg(proc.pid, 0)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

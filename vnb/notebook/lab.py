@@ -98,11 +98,25 @@ def lab_command(folder: Path, *options: str) -> list[str]:
 def run_lab(folder: Path) -> int:
     """Run JupyterLab on ``folder`` in the foreground (it opens a browser); its exit code.
 
+    The exit code is 130 after Ctrl+C.
+
+    Ctrl+C reaches JupyterLab too (one process group) and it shuts down the way it always does
+    (asking first; twice: at once), stopping its kernels; this waits for that rather than
+    killing it.
+
     Raises:
         LabError: JupyterLab is not installed.
     """
     _require_jupyterlab()
-    return subprocess.call(lab_command(folder), cwd=folder)
+    proc = subprocess.Popen(lab_command(folder), cwd=folder)
+    interrupted = False
+    while True:
+        try:
+            code = proc.wait()
+        except KeyboardInterrupt:
+            interrupted = True
+        else:
+            return 130 if interrupted else code
 
 
 def _free_port() -> int:
