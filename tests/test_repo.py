@@ -33,7 +33,8 @@ def test_binder_requirements_match_pyproject():
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     lines = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
     binder = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
-    missing = set(deps) - binder
+    lab = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    missing = (set(deps) | set(lab["lab"])) - binder
     assert not missing, f"binder/requirements.txt lacks {missing}"
     assert "ffmpeg" in (ROOT / "binder" / "apt.txt").read_text().split()
 
