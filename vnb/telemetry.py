@@ -240,7 +240,8 @@ def doctor(*, refresh: bool = True) -> dict[str, Any]:
         A JSON-ready dict: ``vnb``, ``python``, ``platform``, ``pyav``, ``ffmpeg`` (path,
         version, ``encoders`` of the software codecs, ``hardware`` with ``compiled`` and
         ``working`` lists and each trial's ``verdicts``), ``fonts``, ``cache``, ``cache_dir``,
-        ``optional`` packages, ``problems`` and ``ok``.
+        ``optional`` packages, ``detection`` (onnxruntime and the model files, see
+        `vnb.detect.model.health`), ``problems`` and ``ok``.
     """
     import vnb  # noqa: PLC0415
     from vnb import cache  # noqa: PLC0415
@@ -277,6 +278,14 @@ def doctor(*, refresh: bool = True) -> dict[str, Any]:
     report["cache"] = figures
     report["cache_dir"] = figures["directory"]
     report["optional"] = {name: _optional(name) for name in OPTIONAL_PACKAGES}
+    try:
+        from vnb.detect.model import health  # noqa: PLC0415
+
+        report["detection"] = health()
+        problems += report["detection"]["problems"]
+    except ImportError as err:  # numpy or the like: detection is unusable, the rest is not
+        report["detection"] = None
+        problems.append(f"object detection cannot be imported: {err}")
     report["ok"] = not problems
     return report
 
@@ -345,6 +354,17 @@ def format_report(report: dict[str, Any]) -> str:
         for name, version in report.get("optional", {}).items()
     )
     lines.append(f"optional: {optional}")
+    det = report.get("detection")
+    if det is not None:
+        rt = det["onnxruntime"]
+        if rt:
+            available = ", ".join(rt["available"])
+            lines.append(f"onnxruntime {rt['version']}: uses {rt['uses']} (available: {available})")
+        else:
+            lines.append("onnxruntime: MISSING")
+        for name, m in det["models"].items():
+            state = "sha256 ok" if m["ok"] else f"BAD: {m.get('problem')}"
+            lines.append(f"  model {name}: {m['file']} ({state})")
     if report["problems"]:
         lines.append("PROBLEMS:")
         lines += [f"  - {p}" for p in report["problems"]]

@@ -179,3 +179,34 @@ def test_add_model_registers_and_pins(tmp_path, monkeypatch):
         vnb.detect.add_model(path, name="../evil")
     with pytest.raises(DetectionError, match="no such model file"):
         vnb.detect.load_model("not-registered")
+
+
+def test_doctor_reports_onnxruntime_and_the_model_files(tmp_path, monkeypatch, capsys):
+    import onnxruntime
+
+    from vnb.cli import main
+
+    monkeypatch.setenv("VNB_MODELS_DIR", str(tmp_path / "registry"))
+    facts = model_module.health()
+    assert facts["onnxruntime"]["version"] == onnxruntime.__version__
+    assert "CPUExecutionProvider" in facts["onnxruntime"]["available"]
+    assert facts["onnxruntime"]["uses"] in facts["onnxruntime"]["available"]
+    shipped = facts["models"]["yolov3-tiny-coco"]
+    assert shipped["ok"] and shipped["sha256"] == vnb.detect.SHIPPED_SHA256
+    assert shipped["file"] == str(model_module.shipped_model_path())
+    assert facts["problems"] == []
+    # A registered model whose file changed since it was added is a problem the doctor names.
+    path = constant_model(
+        tmp_path / "mine.onnx", np.zeros((1, 6, 5), np.float32), names='["a", "b"]'
+    )
+    vnb.detect.add_model(path, name="mine")
+    stored = tmp_path / "registry" / "mine.onnx"
+    stored.write_bytes(stored.read_bytes() + b"\0")
+    assert main(["doctor", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["detection"]["models"]["mine"]["ok"] is False
+    assert any("model mine:" in p and "sha256" in p for p in report["problems"])
+    assert main(["doctor"]) == 1
+    text = capsys.readouterr().out
+    assert f"onnxruntime {onnxruntime.__version__}: uses " in text
+    assert "model yolov3-tiny-coco: " in text and "(sha256 ok)" in text

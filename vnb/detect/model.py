@@ -239,6 +239,53 @@ def load_model(model: str | os.PathLike[str] | None = None) -> Model:
         return _loaded.setdefault(key, loaded)
 
 
+def health() -> dict[str, Any]:
+    """What detection needs, for `vnb doctor`: onnxruntime and the model files, checked.
+
+    Returns:
+        A JSON-ready dict: ``onnxruntime`` (``version``, the ``available`` execution
+        providers and the one vnb ``uses``; None when it cannot be imported), ``models``
+        (each with ``file``, ``sha256``, ``ok`` and the ``problem`` when not ok: a missing
+        file or a sha256 that is not the pinned one) and ``problems``.
+    """
+    problems: list[str] = []
+    runtime: dict[str, Any] | None
+    try:
+        import onnxruntime  # noqa: PLC0415
+
+        runtime = {
+            "version": onnxruntime.__version__,
+            "available": list(onnxruntime.get_available_providers()),
+            "uses": _providers()[0],
+        }
+    except ImportError as err:
+        runtime = None
+        problems.append(f"onnxruntime cannot be imported (object detection needs it): {err}")
+    models: dict[str, dict[str, Any]] = {}
+    try:
+        listed = list_models()
+    except DetectionError as err:
+        listed = {SHIPPED_MODEL: {"file": "(shipped)", "sha256": SHIPPED_SHA256}}
+        problems.append(str(err))
+    for name, entry in listed.items():
+        fact: dict[str, Any] = {"file": entry["file"], "sha256": entry["sha256"], "ok": True}
+        try:
+            path = shipped_model_path() if name == SHIPPED_MODEL else Path(entry["file"])
+            fact["file"] = str(path)
+            if not path.is_file():
+                msg = f"{path}: no such file"
+                raise DetectionError(msg)
+            sha = hashlib.sha256(_read(path)).hexdigest()
+            if sha != entry["sha256"]:
+                msg = f"{path}: sha256 is {sha}, expected {entry['sha256']}"
+                raise DetectionError(msg)
+        except DetectionError as err:
+            fact.update(ok=False, problem=str(err))
+            problems.append(f"model {name}: {err}")
+        models[name] = fact
+    return {"onnxruntime": runtime, "models": models, "problems": problems}
+
+
 def _providers() -> tuple[str, ...]:
     import onnxruntime  # noqa: PLC0415 - heavy: imported only when a model is loaded
 
