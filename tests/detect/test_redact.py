@@ -173,3 +173,29 @@ def test_redaction_errors(astronaut, pan_video):
     with pytest.raises(ProjectError, match=r"redactions\[0\]\.mode"):
         p.blur(subject, mode="smudge")
     assert p.redactions == []
+
+
+def test_scrubbing_through_a_proxy_keeps_the_blur(tmp_path, photo_png):
+    from vnb.media.proxy import make_proxy
+
+    from .conftest import run_ffmpeg
+
+    video = tmp_path / "wide.mp4"  # 1280×720: large enough to get a proxy (640×360)
+    run_ffmpeg(
+        "-loop", "1", "-framerate", "10", "-i", str(photo_png("astronaut")),
+        "-vf", "pad=1280:720:384:104:gray,format=yuv420p", "-t", "1", "-c:v", "libx264",
+        "-crf", "12", str(video),
+    )  # fmt: skip
+    dets = vnb.detect.analyze(video, size=416, progress=False)
+    (tid,) = dets.of_class("person").track_ids
+    make_proxy(video)
+    plain, p = (vnb.Project(width=1280, height=720, fps=10) for _ in range(2))
+    for q in (plain, p):
+        q.add_track("video").add_clip(str(video), duration=1, effects=[same_picture()])
+    p.blur(dets.track(tid), margin=0.0)
+    (box,) = dets.track(tid).at(5).xyxy
+    half = box / 2 + (2, 2, -2, -2)
+    small, ref = p.frame_at(0.5, size=(640, 360)), plain.frame_at(0.5, size=(640, 360))
+    assert _detail(small, half) < 0.1 * _detail(ref, half)
+    outside = ~_mask(small.shape, box / 2, ring=4)
+    assert np.abs(small[outside].astype(int) - ref[outside]).max() <= 2
