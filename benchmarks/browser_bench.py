@@ -8,10 +8,11 @@ helpers of ``tests/browser/lab.py``):
   (the ``<img>``'s ``data-frame-index`` says which frame), taken inside the page so that
   Playwright's own overhead is left out. 200 random frames never shown before ("uncached":
   composed from the 640×360 proxies, which exist by then), then the same frames again in
-  another order ("cached": the disk cache of composed frames).
+  another order ("cached": the browser's frame cache has them, so no round trip is made).
 - **playback**: Space plays for a few seconds; the distinct frames painted per second, first
   over frames never composed ("proxy"), then over the same stretch again once every one of its
-  frames is in the cache ("cached").
+  frames is in the kernel's cache ("cached"; the browser still has the frames it was sent the
+  first time, and asks for the others ahead of the clock).
 
 The project: 1280×720 at 30 fps, ``media.py``'s testsrc2 (a) and mandelbrot (b) sources,
 10 s each, one after the other (20 s, 600 frames). Targets of issue #4: scrub p50 ≤ 100 ms
