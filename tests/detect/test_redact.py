@@ -101,18 +101,26 @@ def test_blur_in_preview_and_render(tmp_path, astronaut):
         assert 10 * math.log10(255**2 / mse) >= 35
 
 
-def test_the_box_is_interpolated_between_analysed_frames(pan_video):
+@pytest.mark.parametrize(
+    ("source_start", "frames"),
+    [(0.0, (4, 5, 10, 11)), (0.9, (1, 2, 7, 8))],  # source times between analysed frames
+)
+def test_the_box_is_interpolated_between_analysed_frames(pan_video, source_start, frames):
     dets = vnb.detect.analyze(pan_video, every=3, progress=False)
     (tid,) = dets.of_class("cup").track_ids
     cup = dets.track(tid)
     plain, p = (vnb.Project(width=600, height=400, fps=10) for _ in range(2))
     for q in (plain, p):
-        q.add_track("video").add_clip(str(pan_video), duration=3, effects=[same_picture()])
+        q.add_track("video").add_clip(
+            str(pan_video), source_start=source_start, duration=1.5, effects=[same_picture()]
+        )
     p.blur(cup, margin=0.0)
-    for k in (4, 5, 10, 11):  # between analysed frames 3 and 6, 9 and 12
+    for k in frames:
         t = k / 10
-        a = int(np.searchsorted(cup.time, t)) - 1
-        w = (t - cup.time[a]) / (cup.time[a + 1] - cup.time[a])
+        s = source_start + t
+        a = int(np.searchsorted(cup.time, s)) - 1
+        w = (s - cup.time[a]) / (cup.time[a + 1] - cup.time[a])
+        assert 0 < w < 1
         box = cup.xyxy[a] * (1 - w) + cup.xyxy[a + 1] * w
         changed = np.abs(p.frame_at(t).astype(int) - plain.frame_at(t).astype(int)).max(axis=2)
         cols = np.flatnonzero(changed.any(axis=0))

@@ -28,6 +28,7 @@ import base64
 import functools
 import math
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -234,6 +235,9 @@ def redact(frame: np.ndarray, box: Sequence[float], mode: str, strength: float) 
     return frame
 
 
+_FONT_LOCK = threading.Lock()
+
+
 @functools.lru_cache(maxsize=8)
 def _font(size: int) -> Any:
     from PIL import ImageFont  # noqa: PLC0415
@@ -281,7 +285,8 @@ def draw_boxes(
         tx = round(x1)
         draw.rectangle((tx, ty, tx + tw, ty + th), fill=fill)
         white = (255, 255, 255, 255) if mode == "RGBA" else (255, 255, 255)
-        draw.text((tx + lw - left, ty + lw // 2 - top), text, font=font, fill=white)
+        with _FONT_LOCK:  # one FreeType face, shared by the pre-render's threads
+            draw.text((tx + lw - left, ty + lw // 2 - top), text, font=font, fill=white)
     frame[:] = np.asarray(image)
     return frame
 
@@ -384,6 +389,38 @@ def shows_source(
 Params = tuple[tuple[str, float | bool | str], ...]
 
 
+def _redaction_window(r: Redaction, lo: float, hi: float) -> tuple[str, str]:
+    """The redaction's ``times`` and ``boxes`` that can matter for source times in [lo, hi].
+
+    Boxes within ``hold`` + one step of the range, and one more on each side: enough for the
+    interpolation and the holds to give the same box as the whole track would.
+    """
+    times = unpack(r.times, "<f8")
+    reach = r.hold + r.step
+    a = max(0, int(np.searchsorted(times, lo - reach)) - 1)
+    b = min(len(times), int(np.searchsorted(times, hi + reach, side="right")) + 1)
+    boxes = unpack(r.boxes, "<f4", 4) if r.boxes else np.zeros((0, 4))
+    return pack(times[a:b], "<f8"), pack(boxes[a:b], "<f4")
+
+
+def _overlay_window(o: Overlay, lo: float, hi: float) -> tuple[str, str]:
+    """The overlay's analysed frames that can show in [lo, hi], and their shown rows.
+
+    The class and score filters are applied here, once: what is left is what gets drawn.
+    """
+    data = overlay_data(o.times, o.rows)
+    a = max(0, int(np.searchsorted(data.times, lo - o.step)) - 1)
+    b = min(len(data.times), int(np.searchsorted(data.times, hi + o.step, side="right")) + 1)
+    keep = (data.slot >= a) & (data.slot < b) & (data.score >= o.min_score - 1e-7)
+    if o.classes is not None:
+        wanted = np.isin(np.asarray(o.names, dtype=object), list(o.classes))
+        known = (data.cls >= 0) & (data.cls < len(o.names))
+        keep &= known & (wanted[np.clip(data.cls, 0, len(o.names) - 1)] if o.names else False)
+    rows = unpack(o.rows, "<f4", 8)[keep].copy()
+    rows[:, 0] -= a
+    return pack(data.times[a:b], "<f8"), pack(rows, "<f4")
+
+
 def clip_effects(
     project: Project, clip: Clip, path: str | None, source_start: float
 ) -> tuple[tuple[tuple[str, Params], ...], tuple[tuple[str, Params], ...]]:
@@ -391,24 +428,32 @@ def clip_effects(
 
     Pure: reads the project only. ``path`` is the clip's resolved source and ``source_start``
     the source time shown at its first frame (the custom effects' clock counts from it).
+    Each effect carries only the boxes of the clip's stretch of the source (and, for an
+    overlay, only those its filters show), so its parameters — part of the preview's and the
+    pre-render's cache keys — stay small and change only when what the clip shows changes.
     """
     before: list[tuple[str, Params]] = []
     after: list[tuple[str, Params]] = []
+    lo, hi = source_start, source_start + clip.duration * clip.speed
     for r in project.redactions:
-        if shows_source(project, r, clip, path):
+        if r.times and shows_source(project, r, clip, path):
+            times, boxes = _redaction_window(r, lo, hi)
             params = {
-                "times": r.times, "boxes": r.boxes, "width": float(r.width),
+                "times": times, "boxes": boxes, "width": float(r.width),
                 "height": float(r.height), "step": r.step, "hold": r.hold, "mode": r.mode,
                 "strength": r.strength, "margin": r.margin, "origin": source_start,
             }  # fmt: skip
             before.append((REDACT, tuple(sorted(params.items()))))
     for o in project.overlays:
         if o.burn and o.rows and shows_source(project, o, clip, path):
+            times, rows = _overlay_window(o, lo, hi)
+            if not rows:
+                continue
             params = {
-                "times": o.times, "rows": o.rows, "names": "\n".join(o.names),
-                "classes": "\n".join(o.classes or []), "all_classes": o.classes is None,
-                "min_score": o.min_score, "width": float(o.width), "height": float(o.height),
-                "step": o.step, "origin": source_start,
+                "times": times, "rows": rows, "names": "\n".join(o.names),
+                "classes": "", "all_classes": True, "min_score": 0.0,
+                "width": float(o.width), "height": float(o.height), "step": o.step,
+                "origin": source_start,
             }  # fmt: skip
             after.append((BOXES, tuple(sorted(params.items()))))
     return tuple(before), tuple(after)
