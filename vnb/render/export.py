@@ -52,6 +52,12 @@ class RenderResult:
     """Wall-clock seconds."""
     command: tuple[str, ...]
     """The ffmpeg command (for logs; it ran without a shell)."""
+    smart: bool = False
+    """Smart render ran: untouched spans of H.264 sources were copied, not re-encoded."""
+    frames_copied: int = 0
+    """Video frames copied from the sources by smart render (the rest were encoded)."""
+    smart_note: str = ""
+    """What smart render did, or why it was not used."""
 
     def _repr_html_(self) -> str:
         return f"<code>{self.path}</code>: {self.duration:.2f} s, {self.width}×{self.height}"
@@ -134,6 +140,7 @@ def render(
     cancel: threading.Event | None = None,
     timeout: float | None = None,
     progress_bar: bool | None = None,
+    smart: bool = True,
     **overrides: Any,
 ) -> RenderResult:
     """Render ``project`` to ``output``.
@@ -149,6 +156,9 @@ def render(
         cancel: set this event to stop the render.
         timeout: seconds after which the render is stopped.
         progress_bar: show a tqdm bar (default: in notebooks and terminals).
+        smart: copy the untouched stretches of H.264 sources instead of re-encoding them when
+            the edit and the settings allow it (`vnb.render.smart`); the result's
+            ``smart_note`` says what was done or why not.
         **overrides: export settings to change: ``crf``, ``speed``, ``video_codec``,
             ``audio_codec``, ``audio_bitrate``, ``width``, ``height``, ``fps``, ``hardware``…
 
@@ -173,6 +183,28 @@ def render(
     choice = choose_encoder(export, exe)
     run = {"on_progress": on_progress, "cancel": cancel, "timeout": timeout}
     run["progress_bar"] = progress_bar
+    done, smart_note = (
+        _smart(plan, export, exe, output, run) if smart else (None, "smart render was turned off")
+    )
+    if done is not None:
+        path, argv, copied, smart_note = done
+        return RenderResult(
+            path=path,
+            duration=plan.duration,
+            frames=plan.frames,
+            width=plan.width,
+            height=plan.height,
+            video_codec="libx264",
+            audio_codec=None if export.audio_codec == "none" else export.audio_codec,
+            preset=export.preset,
+            hardware="software",
+            note=choice.note,
+            elapsed=time.monotonic() - started,
+            command=argv,
+            smart=True,
+            frames_copied=copied,
+            smart_note=smart_note,
+        )
     try:
         path, command, frames, argv = _encode(plan, export, exe, choice.setup, output, run)
     except RenderCancelledError:
@@ -199,7 +231,53 @@ def render(
         note=choice.note,
         elapsed=time.monotonic() - started,
         command=argv,
+        smart_note=smart_note,
     )
+
+
+def _smart(
+    plan: Plan,
+    export: ExportSettings,
+    exe: str,
+    output: str | os.PathLike[str],
+    run: dict[str, Any],
+) -> tuple[tuple[Path, tuple[str, ...], int, str] | None, str]:
+    """Try smart render: (path, command, frames copied, note), or None and why it was not used."""
+    from vnb.render import smart  # noqa: PLC0415
+
+    if plan.frames == 0 or export.video_codec != "libx264":
+        return None, f"smart render needs H.264 output (not {export.video_codec})"
+    decision = smart.smart_plan(plan, export, smart.plan_sources(plan))
+    if isinstance(decision, str):
+        telemetry.count("render.smart_skipped")
+        return None, f"smart render not used: {decision}"
+    has_sound = export.audio_codec != "none" and any(t.items for t in plan.audio)
+    sound_export = export.model_copy(update={"video_codec": "none", "container": "m4a"})
+
+    def sound(folder: Path, options: dict[str, Any]) -> Path | None:
+        if not has_sound:
+            return None
+        return _encode(plan, sound_export, exe, None, folder / "sound.m4a", options)[0]
+
+    try:
+        path, argv = smart.render_smart(
+            plan,
+            export,
+            decision,
+            smart.plan_sources(plan),
+            output,
+            exe=exe,
+            sound=sound,
+            check=_checker(plan, export, plan.frames),
+            run=run,
+        )
+    except RenderCancelledError:
+        raise
+    except RenderError as err:
+        telemetry.count("render.smart_failed")
+        return None, f"smart render failed ({str(err).splitlines()[0]}); rendered normally"
+    telemetry.count("render.smart")
+    return (path, argv, decision.copied, smart.describe(decision)), ""
 
 
 def _encode(  # noqa: PLR0917 - private, called twice
