@@ -1,5 +1,6 @@
 """The project schema (pydantic v2): what an edit is, validated, versioned, saved atomically."""
 
+from vnb.schema.detection import Overlay, Redaction
 from vnb.schema.export import PRESETS, ExportSettings, resolve_export
 from vnb.schema.migrations import FORMAT, SCHEMA_VERSION
 from vnb.schema.project import Project, load
@@ -29,7 +30,9 @@ __all__ = [
     "Effect",
     "ExportSettings",
     "Marker",
+    "Overlay",
     "Project",
+    "Redaction",
     "Subtitles",
     "TimeRange",
     "Title",
