@@ -292,10 +292,15 @@ def blur(
 
 
 def pixelate(
-    project: Project, detections: Detections, *, strength: float = 0.5, margin: float = 0.15
+    project: Project,
+    detections: Detections,
+    *,
+    strength: float = 0.5,
+    margin: float = 0.15,
+    hold: float = 1.0,
 ) -> Redaction:
-    """`blur` with ``mode="pixelate"``."""
-    return blur(project, detections, mode="pixelate", strength=strength, margin=margin)
+    """`blur` with ``mode="pixelate"`` (blocks of flat colour)."""
+    return blur(project, detections, mode="pixelate", strength=strength, margin=margin, hold=hold)
 
 
 # -- the boxes on the canvas --------------------------------------------------------------------

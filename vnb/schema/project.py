@@ -257,10 +257,15 @@ class Project(Model):
         return blur(self, detections, mode=mode, strength=strength, margin=margin, hold=hold)
 
     def pixelate(
-        self, detections: Detections, *, strength: float = 0.5, margin: float = 0.15
+        self,
+        detections: Detections,
+        *,
+        strength: float = 0.5,
+        margin: float = 0.15,
+        hold: float = 1.0,
     ) -> Redaction:
         """`blur` with ``mode="pixelate"``: the object becomes blocks of flat colour."""
-        return self.blur(detections, mode="pixelate", strength=strength, margin=margin)
+        return self.blur(detections, mode="pixelate", strength=strength, margin=margin, hold=hold)
 
     def find_clip(self, clip_id: str) -> Clip | None:
         """The clip with this id on any track, or None."""
