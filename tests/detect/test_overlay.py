@@ -156,3 +156,22 @@ def test_limits_and_bad_detections(astronaut):
     with pytest.raises(DetectionError, match="which video"):
         p.add_overlay(Detections.empty())
     assert p.overlays == []
+
+
+def test_overlay_edits_undo(astronaut):
+    from vnb import edit
+
+    video, dets = astronaut
+    p = _placed_project(video, duration=2)
+    history = edit.History(p)
+    p.add_overlay(dets)
+    set_overlay(p, 0, burn=True)
+    p.blur(dets)
+    history.undo()
+    assert p.redactions == [] and p.overlays[0].burn
+    history.undo()
+    assert not p.overlays[0].burn
+    history.undo()
+    assert p.overlays == []
+    history.redo()
+    assert len(overlay_boxes(p, 0.5)) == 1
