@@ -23,7 +23,11 @@ def _render(args: argparse.Namespace) -> int:
         k: getattr(args, k) for k in ("crf", "speed", "hardware") if getattr(args, k) is not None
     }
     result = project.render(
-        args.output, preset=args.preset, progress_bar=not args.quiet, **overrides
+        args.output,
+        preset=args.preset,
+        progress_bar=not args.quiet,
+        smart=args.smart,
+        **overrides,
     )
     print(
         f"wrote {result.path} ({result.duration:.2f} s, {result.width}x{result.height},"
@@ -31,6 +35,8 @@ def _render(args: argparse.Namespace) -> int:
     )
     if args.hardware not in (None, "none"):
         print(f"encoder: {result.video_codec} — {result.note}")
+    if result.smart:
+        print(result.smart_note)
     return 0
 
 
@@ -204,6 +210,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--crf", type=int, help="quality (lower is better)")
     p.add_argument("--speed", help="encoder speed preset (ultrafast … slower)")
     p.add_argument("--hardware", choices=HARDWARE_CHOICES, help="hardware encoding")
+    p.add_argument(
+        "--no-smart",
+        dest="smart",
+        action="store_false",
+        help="re-encode everything (no stream copy of untouched H.264 stretches)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_render)
 

@@ -468,6 +468,9 @@ class _Steps:
 
     total: float
     on_progress: Callable[[Progress], None] | None
+    frames: int
+    """Frames of the whole output (progress reports frames and seconds of it)."""
+    seconds: float
     done: float = 0.0
     started: float = 0.0
     best: float = 0.0
@@ -484,8 +487,10 @@ class _Steps:
                 self.best = fraction
                 elapsed = time.monotonic() - self.started
                 eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
-                seconds = fraction * p.total_seconds
-                report(Progress(fraction, seconds, p.total_seconds, p.fps, p.speed, eta))
+                fps = fraction * self.frames / elapsed if elapsed > 0 else None
+                speed = fraction * self.seconds / elapsed if elapsed > 0 else None
+                seconds = fraction * self.seconds
+                report(Progress(fraction, seconds, self.seconds, fps, speed, eta))
 
         return relay
 
@@ -691,7 +696,12 @@ def render_smart(
     started = time.monotonic()
     cancel, timeout = run.get("cancel"), run.get("timeout")
     runs = [p for p in smart.parts if isinstance(p, EncodeRun)]
-    steps = _Steps(smart.encoded + 0.05 * smart.copied + 30, run.get("on_progress"))
+    steps = _Steps(
+        smart.encoded + 0.05 * smart.copied + 30,
+        run.get("on_progress"),
+        plan.frames,
+        max(plan.duration, 1e-3),
+    )
     steps.started = started
 
     def options(weight: float) -> dict[str, Any]:
