@@ -6,6 +6,7 @@ of the photos); a tolerance covers encoder and platform differences.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import vnb
@@ -67,3 +68,21 @@ def test_every_and_cache(still_video):
     again = vnb.detect.analyze(video, every=3, progress=False)
     assert cache.stats()["hits"] == hits + 1
     assert again.to_dict() == first.to_dict()
+
+
+def test_boxes_of_a_display_rotated_source_are_upright(still_video, tmp_path):
+    """A phone-style file: the picture is stored sideways and shown upright by its rotation
+    metadata. The detector sees it upright and the boxes are in the picture as it is shown."""
+    from tests.detect.conftest import run_ffmpeg
+
+    flat = still_video("astronaut")
+    sideways, phone = tmp_path / "sideways.mp4", tmp_path / "phone.mp4"
+    run_ffmpeg("-i", str(flat), "-vf", "transpose=clock", "-crf", "12", str(sideways))
+    run_ffmpeg("-display_rotation", "90", "-i", str(sideways), "-c", "copy", str(phone))
+    a = vnb.detect.analyze(flat, size=288, progress=False).of_class("person")
+    b = vnb.detect.analyze(phone, size=288, progress=False).of_class("person")
+    assert (b.meta["width"], b.meta["height"]) == (a.meta["width"], a.meta["height"])
+    assert len(b) == len(a) == 10
+    for i in range(10):
+        assert abs(float(b.score[i]) - float(a.score[i])) < 0.05
+        np.testing.assert_allclose(b.xyxy[i], a.xyxy[i], atol=4)

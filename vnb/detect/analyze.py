@@ -30,7 +30,7 @@ __all__ = ["DEFAULT_SIZE", "analyze", "last_analysis"]
 DEFAULT_SIZE = 320
 """The model's input side when the model accepts any size (a multiple of 32)."""
 _TRACK_LOW = 0.1  # weak detections kept for the tracker's second stage
-_KEY = "vnb.detect.analyze/1"
+_KEY = "vnb.detect.analyze/2"  # 2: boxes of display-rotated sources are upright
 _END = object()
 _last: dict[str, Detections] = {}
 _last_lock = threading.Lock()
@@ -110,10 +110,11 @@ def analyze(
     loaded = load_model(model)
     input_size = _input_size(loaded, size)
     fps = float(info.video.fps) if info.video.fps else 0.0
+    turned = info.video.rotation in (90, 270)  # boxes are in the upright picture
     meta = {
         "source": str(path),
-        "width": info.video.width,
-        "height": info.video.height,
+        "width": info.video.height if turned else info.video.width,
+        "height": info.video.width if turned else info.video.height,
         "fps": fps,
         "duration": info.duration,
         "every": every,
@@ -204,8 +205,12 @@ def _decode_frames(
             return True
         return False
 
+    from vnb.media import probe  # noqa: PLC0415
+
     boxes: dict[tuple[int, int], Letterbox] = {}
     try:
+        video = probe(path).video
+        turns = (video.rotation if video is not None else 0) // 90  # counter-clockwise
         with open_input(path) as container:
             stream = container.streams.video[0]
             stream.thread_type = "SLICE"  # frame threading hides decoding errors
@@ -215,15 +220,20 @@ def _decode_frames(
                     return
                 if index % every:
                     continue
-                frame_size = (frame.width, frame.height)
+                # Boxes are in the picture as displayed (upright, as preview and render show it).
+                w, h = frame.width, frame.height
+                frame_size = (h, w) if turns % 2 else (w, h)
                 lb = boxes.get(frame_size) or boxes.setdefault(
                     frame_size, Letterbox.fit(frame_size, input_size)
                 )
+                coded = (lb.height, lb.width) if turns % 2 else (lb.width, lb.height)
                 image = frame.reformat(  # AREA: anti-aliased, and cheaper than the default
-                    width=lb.width, height=lb.height, format="rgb24", interpolation="AREA"
-                )
+                    width=coded[0], height=coded[1], format="rgb24", interpolation="AREA"
+                ).to_ndarray()
+                if turns:  # a lossless quarter turn of the small picture, as transpose does
+                    image = np.ascontiguousarray(np.rot90(image, turns))
                 t = frame.time if frame.time is not None else index / rate
-                if not put(_Item(index, float(t), image.to_ndarray(), lb, frame_size)):
+                if not put(_Item(index, float(t), image, lb, frame_size)):
                     return
     except (av.error.FFmpegError, MediaError, OSError) as err:
         put(err)
