@@ -127,5 +127,10 @@ def test_the_render_job_view_speaks_the_current_language(project, tmp_path):
         queued.cancel()
         assert queued.wait(30)
         assert job_status(queued) == "Render cancelled."
+        project.tracks[0].add_clip("missing.mp4", start=4, duration=1)
+        failed = submit(project, tmp_path / "failed.mp4")
+        assert failed.wait(60)
+        assert job_status(failed).startswith("The render failed: ")
+        assert "missing.mp4" in job_status(failed)
     finally:
         vnb.set_language("en")

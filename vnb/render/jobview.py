@@ -19,9 +19,9 @@ __all__ = ["job_status", "job_widget"]
 def job_status(job: RenderJob) -> str:
     """The job's status line in the current language: share done, speed, time left, outcome."""
     name = job.output.name
-    if job.state == "queued":
-        return text("render_queued", name=name)
-    if job.state == "running":
+    if not job.done():  # (the state may say "done" a moment before the job is finished)
+        if job.state == "queued":
+            return text("render_queued", name=name)
         line = text("render_running", name=name, percent=f"{job.fraction * 100:.0f}")
         if job.fps:
             line += ", " + text("render_fps", fps=job.fps)
