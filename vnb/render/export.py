@@ -247,7 +247,8 @@ def _smart(
 
     if plan.frames == 0 or export.video_codec != "libx264":
         return None, f"smart render needs H.264 output (not {export.video_codec})"
-    decision = smart.smart_plan(plan, export, smart.plan_sources(plan))
+    indexes = smart.plan_sources(plan)
+    decision = smart.smart_plan(plan, export, indexes)
     if isinstance(decision, str):
         telemetry.count("render.smart_skipped")
         return None, f"smart render not used: {decision}"
@@ -264,7 +265,7 @@ def _smart(
             plan,
             export,
             decision,
-            smart.plan_sources(plan),
+            indexes,
             output,
             exe=exe,
             sound=sound,

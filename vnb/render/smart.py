@@ -46,6 +46,8 @@ __all__ = [
     "SmartPlan",
     "SourceIndex",
     "Span",
+    "describe",
+    "plan_sources",
     "render_smart",
     "smart_plan",
     "source_index",
