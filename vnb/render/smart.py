@@ -25,10 +25,13 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import queue
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -55,6 +58,8 @@ __all__ = [
 
 _BATCH_INPUTS = 12
 """Spans encoded by one ffmpeg process (each is one input with its own seek)."""
+_POLL = 0.1
+"""Seconds between looks at the cancel event while the sound finishes."""
 _TICKS = 512
 """Output time-base ticks per frame."""
 
@@ -716,24 +721,51 @@ def render_smart(
     quiet = {"progress_bar": False}
 
     ids = _fresh_id(indexes)
-    with tempfile.TemporaryDirectory(prefix="vnb-smart-") as tmp:
+    batches: list[list[EncodeRun]] = [[]]
+    for r in runs:  # at most _BATCH_INPUTS inputs per process
+        if batches[-1] and sum(len(b.spans) for b in batches[-1]) + len(r.spans) > _BATCH_INPUTS:
+            batches.append([])
+        batches[-1].append(r)
+    with (
+        tempfile.TemporaryDirectory(prefix="vnb-smart-") as tmp,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="vnb-smart-sound") as pool,
+    ):
         folder = Path(tmp)
-        encoded = []
-        batch: list[EncodeRun] = []
-        batches: list[list[EncodeRun]] = []
-        for r in runs:  # at most _BATCH_INPUTS inputs per process
-            if batch and sum(len(b.spans) for b in batch) + len(r.spans) > _BATCH_INPUTS:
-                batches.append(batch)
-                batch = []
-            batch.append(r)
-        if batch:
-            batches.append(batch)
-        for n, group in enumerate(batches):
-            path = folder / f"runs{n}.mp4"
-            weight = sum(r.frames for r in group)
-            _encode_batch(group, indexes, export, ids, path, exe, options(weight) | quiet)
-            encoded.append(_packets_of_runs(path, group))
-        audio = sound(folder, options(15) | quiet)
+        # The sound (one ffmpeg, mostly one core) renders while x264 encodes the runs.
+        stop = threading.Event()
+        sound_options = options(15) | quiet | {"cancel": stop}
+        relay = sound_options.pop("on_progress")
+        heard: queue.SimpleQueue[Progress] = queue.SimpleQueue()
+        sound_options["on_progress"] = heard.put  # reported from this thread, in order
+
+        def report_sound() -> None:
+            while not heard.empty():
+                progress = heard.get()
+                if relay is not None:
+                    relay(progress)
+
+        pending = pool.submit(sound, folder, sound_options)
+        try:
+            encoded = []
+            for n, group in enumerate(b for b in batches if b):
+                path = folder / f"runs{n}.mp4"
+                weight = sum(r.frames for r in group)
+                _encode_batch(group, indexes, export, ids, path, exe, options(weight) | quiet)
+                encoded.append(_packets_of_runs(path, group))
+                report_sound()
+            while not pending.done():
+                report_sound()
+                if cancel is not None and cancel.is_set():
+                    stop.set()
+                with contextlib.suppress(FuturesTimeout):
+                    pending.result(timeout=_POLL)
+            audio = pending.result()
+            report_sound()
+        except BaseException:
+            stop.set()
+            with contextlib.suppress(BaseException):
+                pending.result()
+            raise
         video = folder / "video.mp4"
         _write_video(smart, indexes, encoded, plan.fps, video, cancel)
         args = ["-i", f"file:{video}"]
