@@ -6,6 +6,7 @@ Sources are ``testsrc2`` with a 12-bit barcode of the frame number drawn in the 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import subprocess
 import threading
@@ -275,3 +276,33 @@ def test_index_finds_idr_starts_only(sources: dict[str, Path]) -> None:
     plain = sm.source_index(sources["ponly"])
     assert plain.delay == 0
     assert plain.ends == frozenset(range(1, SECONDS * 30 + 1))
+
+
+def test_plan_copies_from_the_first_idr_to_the_last_clean_end(sources: dict[str, Path]) -> None:
+    cuts = [("bframes", 17, 100), ("bframes", 120, 61), ("bframes", 200, 30)]
+    plan = plan_project(cuts_project(sources, cuts))
+    export = resolve_export(None)
+    real = sm.source_index(sources["bframes"])
+    index = dataclasses.replace(real, starts=(0, 60, 120, 180, 240), ends=frozenset({60, 110, 170}))
+    decision = sm.smart_plan(plan, export, {real.path: index})
+    assert isinstance(decision, sm.SmartPlan)
+    src = real.path
+    assert decision.parts == (
+        sm.EncodeRun((sm.Span(src, 17, 60),)),  # head: up to the first IDR in the clip
+        sm.Span(src, 60, 110),  # 117 is no clean end: the copy stops at 110
+        sm.EncodeRun((sm.Span(src, 110, 117),)),
+        sm.Span(src, 120, 170),  # starts on an IDR: no head
+        sm.EncodeRun((sm.Span(src, 170, 181), sm.Span(src, 200, 230))),  # tail + a clip in a GOP
+    )
+    assert (decision.copied, decision.encoded) == (100, 91)
+    # A source of another size (or anything else that does not match) rules it out.
+    other = dataclasses.replace(index, width=640)
+    assert "another size" in str(sm.smart_plan(plan, export, {real.path: other}))
+
+
+def test_a_scaled_source_is_not_copied(sources: dict[str, Path], tmp_path: Path) -> None:
+    p = vnb.Project(name="big", width=640, height=480, fps=30)
+    p.add_track("video").add_clip(str(sources["bframes"]), start=0, duration=3)
+    result = p.render(tmp_path / "big.mp4", **OPTIONS)
+    assert not result.smart
+    assert "another size" in result.smart_note
