@@ -130,6 +130,10 @@ def test_cli_lab_names_a_folder_without_notebooks(tmp_path):
     assert str(tmp_path) in out.stderr and "no tutorials" in out.stderr
 
 
+@pytest.mark.skipif(
+    sys.version_info[:2] != (3, 11),
+    reason="the README's CLI reference is argparse's layout on Python 3.11 (CI's); others differ",
+)
 def test_readme_generated_sections_are_up_to_date():
     from vnb.docs import COMMAND, stale_sections
 
