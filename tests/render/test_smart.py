@@ -306,3 +306,31 @@ def test_a_scaled_source_is_not_copied(sources: dict[str, Path], tmp_path: Path)
     result = p.render(tmp_path / "big.mp4", **OPTIONS)
     assert not result.smart
     assert "another size" in result.smart_note
+
+
+def test_a_display_rotated_source_is_not_copied(sources: dict[str, Path], tmp_path: Path) -> None:
+    """Copied packets would keep their coded orientation while the render turns it upright."""
+    from tests.media.lavfi import run_ffmpeg
+
+    turned = tmp_path / "turned.mp4"
+    run_ffmpeg("-display_rotation", "180", "-i", str(sources["bframes"]), "-c", "copy", str(turned))
+    p = vnb.Project(name="phone", width=320, height=240, fps=30)
+    p.add_track("video").add_clip(str(turned), start=0, duration=3)
+    result = p.render(tmp_path / "phone.mp4", **OPTIONS)
+    assert not result.smart
+    assert "rotated by 180°" in result.smart_note
+
+
+def test_a_source_with_non_square_pixels_is_not_copied(
+    sources: dict[str, Path], tmp_path: Path
+) -> None:
+    wide = tmp_path / "anamorphic.mp4"
+    run_sar = ("-c", "copy", "-bsf:v", "h264_metadata=sample_aspect_ratio=4/3")
+    from tests.media.lavfi import run_ffmpeg
+
+    run_ffmpeg("-i", str(sources["bframes"]), *run_sar, str(wide))
+    p = vnb.Project(name="sar", width=320, height=240, fps=30)
+    p.add_track("video").add_clip(str(wide), start=0, duration=3)
+    result = p.render(tmp_path / "sar.mp4", **OPTIONS)
+    assert not result.smart
+    assert "non-square pixels" in result.smart_note

@@ -79,6 +79,10 @@ class SourceIndex:
     width: int
     height: int
     pix_fmt: str | None
+    rotation: int
+    """Display rotation (metadata): copied packets would keep their coded orientation."""
+    square: bool
+    """Square pixels (or none declared): copied packets keep their sample aspect ratio."""
     rate: Fraction
     """Frames per second (the packets' constant spacing)."""
     cfr: bool
@@ -198,6 +202,8 @@ def _source_reason(index: SourceIndex, plan: Plan) -> str | None:
         (index.codec != "h264", f"is {index.codec}, not H.264"),
         ((index.width, index.height) != (plan.width, plan.height), "has another size"),
         (index.pix_fmt != "yuv420p", f"is {index.pix_fmt}, not yuv420p"),
+        (index.rotation != 0, f"is shown rotated by {index.rotation}° (display metadata)"),
+        (not index.square, "has non-square pixels"),
         (index.rate != plan.fps or not index.cfr, "has another or a variable frame rate"),
         (len(index.extradata) < 7 or index.extradata[4] & 3 != 3, "has no 4-byte avcC"),
     )
@@ -358,7 +364,7 @@ def _nal_types(data: bytes) -> set[int]:
 
 def _read_index(path: str) -> dict[str, Any]:
     """Read one source's packets (no decoding) into the JSON form of a `SourceIndex`."""
-    from vnb.media.probing import open_input  # noqa: PLC0415
+    from vnb.media.probing import open_input, probe  # noqa: PLC0415
 
     with open_input(path) as container:
         if not container.streams.video:
@@ -379,6 +385,7 @@ def _read_index(path: str) -> dict[str, Any]:
         start = (container.start_time or 0) / 1_000_000
         extradata = bytes(cc.extradata or b"")
         rate = stream.average_rate or stream.guessed_rate or 0
+        sar = cc.sample_aspect_ratio
         info = {
             "codec": cc.codec.canonical_name,
             "width": cc.width,
@@ -402,8 +409,11 @@ def _read_index(path: str) -> dict[str, Any]:
             ends.append(j + 1)
     tb = Fraction(*info["time_base"])
     fps = Fraction(1) / (step * tb) if cfr else Fraction(rate)
+    video = probe(path).video
     return {
         **info,
+        "rotation": video.rotation if video is not None else 0,
+        "square": sar in (None, 0, 1),
         "rate": [fps.numerator, fps.denominator],
         "cfr": cfr and len(order) == len(pts),
         "frames": len(pts),
@@ -427,7 +437,7 @@ def source_index(path: str | os.PathLike[str]) -> SourceIndex:
     from vnb.cache import make_key, source_identity  # noqa: PLC0415
 
     path = os.fspath(path)
-    key = make_key("smart-index", 2, source_identity(path))
+    key = make_key("smart-index", 4, source_identity(path))
     data = cache.get_json(key)
     if not isinstance(data, dict):
         data = _read_index(path)
@@ -438,6 +448,8 @@ def source_index(path: str | os.PathLike[str]) -> SourceIndex:
         width=data["width"],
         height=data["height"],
         pix_fmt=data["pix_fmt"],
+        rotation=data["rotation"],
+        square=data["square"],
         rate=Fraction(*data["rate"]),
         cfr=data["cfr"],
         frames=data["frames"],
