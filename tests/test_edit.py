@@ -96,6 +96,7 @@ def test_trim_head_moves_source_start(project):
 )
 def test_refused_edits_change_nothing_and_tell_no_one(project, call, expectation):
     before = project.model_dump()
+    text = project.model_dump_json()  # byte for byte: the editor hashes it, saves diff it
     objects = [c for t in project.tracks for c in t.clips]
     heard = []
     project.on_change(heard.append)
@@ -105,6 +106,7 @@ def test_refused_edits_change_nothing_and_tell_no_one(project, call, expectation
         assert len(heard) == 1  # one event per edit, however many fields it touched
         return
     assert project.model_dump() == before
+    assert project.model_dump_json() == text
     assert [c for t in project.tracks for c in t.clips] == objects
     now = [c for t in project.tracks for c in t.clips]
     assert all(c is o for c, o in zip(now, objects, strict=True))

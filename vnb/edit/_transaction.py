@@ -25,6 +25,7 @@ class _Saved:
     lists: dict[str, tuple[list[Any], list[Any]]]
     fields_set: set[str]
     parent: Any
+    order: list[str]
 
 
 def _save(root: Model) -> list[_Saved]:
@@ -42,16 +43,19 @@ def _save(root: Model) -> list[_Saved]:
                 fields[name] = value
                 if isinstance(value, Model):
                     stack.append(value)
-        saved.append(_Saved(obj, fields, lists, set(obj.__pydantic_fields_set__), obj._parent))
+        fields_set, order = set(obj.__pydantic_fields_set__), list(obj.__dict__)
+        saved.append(_Saved(obj, fields, lists, fields_set, obj._parent, order))
     return saved
 
 
 def _put_back(saved: list[_Saved]) -> None:
     for s in saved:
-        state = dict(s.fields)
-        for name, (items, content) in s.lists.items():
+        for items, content in s.lists.values():
             items[:] = content
-            state[name] = items
+        # The fields in their saved order, so the project serialises exactly as before.
+        order = [*s.fields, *s.lists]
+        order.sort(key=s.order.index)
+        state = {n: s.lists[n][0] if n in s.lists else s.fields[n] for n in order}
         s.obj.__dict__.clear()
         s.obj.__dict__.update(state)
         object.__setattr__(s.obj, "__pydantic_fields_set__", s.fields_set)
