@@ -20,6 +20,7 @@ import pytest
 import vnb
 from vnb.errors import RenderCancelledError
 from vnb.media import plan_project
+from vnb.plan import smart as sp
 from vnb.render import smart as sm
 from vnb.render.binary import find_ffmpeg
 from vnb.schema.export import resolve_export
@@ -166,15 +167,15 @@ def test_cuts_only_edit_is_frame_exact_copied_and_decodes(
     # The copied spans are the sources' packets, byte for byte.
     plan = plan_project(project)
     export = resolve_export(project.export, None, speed="ultrafast", crf=18)
-    decision = sm.smart_plan(plan, export, sm.plan_sources(plan))
-    assert isinstance(decision, sm.SmartPlan)
+    decision = sp.smart_plan(plan, export, sm.plan_sources(plan))
+    assert isinstance(decision, sp.SmartPlan)
     assert decision.copied == result.frames_copied
     # Sources made with other x264 settings have other SPS/PPS under the same ids: a span's
     # first (IDR) packet may carry its source's sets in front, and is otherwise untouched.
     data = [bytes(p) for p in packets]
     position, checked, announced = 0, 0, 0
     for part in decision.parts:
-        if isinstance(part, sm.Span):
+        if isinstance(part, sp.Span):
             source = packets_by_frame(Path(part.source))
             got = data[position : position + part.frames]
             idr = source[part.first]
@@ -186,9 +187,9 @@ def test_cuts_only_edit_is_frame_exact_copied_and_decodes(
             assert sorted(got[1:]) == wanted
             checked += part.frames
         position += part.frames
-    assert announced < sum(isinstance(p, sm.Span) for p in decision.parts)
+    assert announced < sum(isinstance(p, sp.Span) for p in decision.parts)
     assert checked == result.frames_copied
-    copied_from = {Path(p.source).name for p in decision.parts if isinstance(p, sm.Span)}
+    copied_from = {Path(p.source).name for p in decision.parts if isinstance(p, sp.Span)}
     assert copied_from == {"smart_b.mp4", "smart_p.mp4"}  # open GOPs: re-encoded, never copied
 
 
@@ -284,20 +285,20 @@ def test_plan_copies_from_the_first_idr_to_the_last_clean_end(sources: dict[str,
     export = resolve_export(None)
     real = sm.source_index(sources["bframes"])
     index = dataclasses.replace(real, starts=(0, 60, 120, 180, 240), ends=frozenset({60, 110, 170}))
-    decision = sm.smart_plan(plan, export, {real.path: index})
-    assert isinstance(decision, sm.SmartPlan)
+    decision = sp.smart_plan(plan, export, {real.path: index})
+    assert isinstance(decision, sp.SmartPlan)
     src = real.path
     assert decision.parts == (
-        sm.EncodeRun((sm.Span(src, 17, 60),)),  # head: up to the first IDR in the clip
-        sm.Span(src, 60, 110),  # 117 is no clean end: the copy stops at 110
-        sm.EncodeRun((sm.Span(src, 110, 117),)),
-        sm.Span(src, 120, 170),  # starts on an IDR: no head
-        sm.EncodeRun((sm.Span(src, 170, 181), sm.Span(src, 200, 230))),  # tail + a clip in a GOP
+        sp.EncodeRun((sp.Span(src, 17, 60),)),  # head: up to the first IDR in the clip
+        sp.Span(src, 60, 110),  # 117 is no clean end: the copy stops at 110
+        sp.EncodeRun((sp.Span(src, 110, 117),)),
+        sp.Span(src, 120, 170),  # starts on an IDR: no head
+        sp.EncodeRun((sp.Span(src, 170, 181), sp.Span(src, 200, 230))),  # tail + a clip in a GOP
     )
     assert (decision.copied, decision.encoded) == (100, 91)
     # A source of another size (or anything else that does not match) rules it out.
     other = dataclasses.replace(index, width=640)
-    assert "another size" in str(sm.smart_plan(plan, export, {real.path: other}))
+    assert "another size" in str(sp.smart_plan(plan, export, {real.path: other}))
 
 
 def test_a_scaled_source_is_not_copied(sources: dict[str, Path], tmp_path: Path) -> None:

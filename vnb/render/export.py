@@ -243,12 +243,13 @@ def _smart(
     run: dict[str, Any],
 ) -> tuple[tuple[Path, tuple[str, ...], int, str] | None, str]:
     """Try smart render: (path, command, frames copied, note), or None and why it was not used."""
+    from vnb.plan.smart import describe, smart_plan  # noqa: PLC0415
     from vnb.render import smart  # noqa: PLC0415
 
     if plan.frames == 0 or export.video_codec != "libx264":
         return None, f"smart render needs H.264 output (not {export.video_codec})"
     indexes = smart.plan_sources(plan)
-    decision = smart.smart_plan(plan, export, indexes)
+    decision = smart_plan(plan, export, indexes)
     if isinstance(decision, str):
         telemetry.count("render.smart_skipped")
         return None, f"smart render not used: {decision}"
@@ -278,7 +279,7 @@ def _smart(
         telemetry.count("render.smart_failed")
         return None, f"smart render failed ({str(err).splitlines()[0]}); rendered normally"
     telemetry.count("render.smart")
-    return (path, argv, decision.copied, smart.describe(decision)), ""
+    return (path, argv, decision.copied, describe(decision)), ""
 
 
 def _encode(  # noqa: PLR0917 - private, called twice

@@ -5,14 +5,10 @@ its source (from an IDR frame to a point where every frame shown so far has been
 packets are copied byte for byte; only the frames before the first such IDR (the head) and after
 the last clean end (the tail) are re-encoded with libx264, each run starting with an IDR frame.
 
-Two halves:
-
-- pure: `SourceIndex` (facts about one source, from its packets) and `smart_plan`, which decides
-  from a `Plan`, the export settings and the indexes whether the edit qualifies and which frames
-  are copied or encoded (or says why not);
-- the edge: `source_index` reads packets with PyAV (cached per source identity) and
-  `render_smart` runs ffmpeg for the encoded runs and the sound, writes the video with PyAV and
-  muxes everything into the target with `run_ffmpeg` (atomic, cancellable).
+The decision is pure and lives in `vnb.plan.smart` (`smart_plan` over a `Plan` and the sources'
+`SourceIndex`). This module is the edge: `source_index` reads packets with PyAV (cached per
+source identity) and `render_smart` runs ffmpeg for the encoded runs and the sound, writes the
+video with PyAV and muxes everything into the target with `run_ffmpeg` (atomic, cancellable).
 
 The copied packets keep the source's SPS/PPS (ids from its ``avcC``); the re-encoded runs use
 x264's ``sps-id`` to pick ids the source does not use, carry their parameter sets in-band on each
@@ -38,23 +34,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vnb.errors import MediaError, RenderCancelledError, RenderError
+from vnb.plan.smart import EncodeRun, SmartPlan, SourceIndex, Span
 from vnb.render.run import Progress, run_ffmpeg
 
 if TYPE_CHECKING:
     from vnb.plan import Plan
     from vnb.schema.export import ExportSettings
 
-__all__ = [
-    "EncodeRun",
-    "SmartPlan",
-    "SourceIndex",
-    "Span",
-    "describe",
-    "plan_sources",
-    "render_smart",
-    "smart_plan",
-    "source_index",
-]
+__all__ = ["plan_sources", "render_smart", "source_index"]
 
 _BATCH_INPUTS = 12
 """Spans encoded by one ffmpeg process (each is one input with its own seek)."""
@@ -62,228 +49,6 @@ _POLL = 0.1
 """Seconds between looks at the cancel event while the sound finishes."""
 _TICKS = 512
 """Output time-base ticks per frame."""
-
-
-# -- pure part ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SourceIndex:
-    """What smart render needs to know about one source's video stream (from its packets).
-
-    Frame numbers are display order, 0 at the stream's first frame.
-    """
-
-    path: str
-    codec: str
-    width: int
-    height: int
-    pix_fmt: str | None
-    rotation: int
-    """Display rotation (metadata): copied packets would keep their coded orientation."""
-    square: bool
-    """Square pixels (or none declared): copied packets keep their sample aspect ratio."""
-    rate: Fraction
-    """Frames per second (the packets' constant spacing)."""
-    cfr: bool
-    """Every frame is exactly one frame duration after the previous one."""
-    frames: int
-    time_base: Fraction
-    first_pts: int
-    step: int
-    """pts ticks per frame."""
-    start: float
-    """The container's start time in seconds (``-ss`` counts from it)."""
-    extradata: bytes
-    """The ``avcC`` record."""
-    starts: tuple[int, ...]
-    """Frames where a copy may start: IDR frames decoded after every earlier frame and before
-    every later one."""
-    delay: int
-    """The most a packet's decode position runs ahead of its frame number (B-frame delay)."""
-    ends: frozenset[int]
-    """Frame counts ``e`` such that the first ``e`` packets in decode order are frames
-    ``[0, e)``: a copy may end there."""
-
-    def pts(self, frame: int) -> int:
-        """The pts of a frame, in the stream's time base."""
-        return self.first_pts + frame * self.step
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """Source frames ``[first, end)`` of one file, shown one after another."""
-
-    source: str
-    first: int
-    end: int
-
-    @property
-    def frames(self) -> int:
-        """How many frames."""
-        return self.end - self.first
-
-
-@dataclass(frozen=True, slots=True)
-class EncodeRun:
-    """Spans re-encoded together: one x264 run starting with an IDR frame."""
-
-    spans: tuple[Span, ...]
-
-    @property
-    def frames(self) -> int:
-        """How many frames."""
-        return sum(s.frames for s in self.spans)
-
-
-@dataclass(frozen=True, slots=True)
-class SmartPlan:
-    """The output as copied spans and encoded runs, in order."""
-
-    parts: tuple[Span | EncodeRun, ...]
-    """A `Span` is copied packet for packet; an `EncodeRun` is re-encoded."""
-
-    @property
-    def copied(self) -> int:
-        """Frames copied from sources."""
-        return sum(p.frames for p in self.parts if isinstance(p, Span))
-
-    @property
-    def encoded(self) -> int:
-        """Frames re-encoded."""
-        return sum(p.frames for p in self.parts if isinstance(p, EncodeRun))
-
-
-def _export_reason(plan: Plan, export: ExportSettings) -> str | None:
-    """Why the export settings rule smart render out, or None."""
-    checks = (
-        (export.video_codec != "libx264", f"the output codec is {export.video_codec}, not H.264"),
-        (export.container != "mp4", f"the container is {export.container}, not mp4"),
-        (export.hardware != "none", f"hardware encoding ({export.hardware}) was asked for"),
-        (export.pix_fmt != "yuv420p", f"the pixel format is {export.pix_fmt}"),
-        (
-            export.width not in (None, plan.width) or export.height not in (None, plan.height),
-            "the output is resized",
-        ),
-        (
-            export.fps is not None and Fraction(export.fps).limit_denominator(1001) != plan.fps,
-            "the output frame rate differs from the project's",
-        ),
-    )
-    return next((why for bad, why in checks if bad), None)
-
-
-def _item_reason(item: Any, plan: Plan) -> str | None:
-    """Why a clip's picture is not a plain copy of its source, or None."""
-    p = item.placement
-    checks = (
-        (item.source is None, "is a colour clip"),
-        (item.still, "is a still image"),
-        (item.speed != 1, "changes speed"),
-        (item.opacity != 1, "has opacity"),
-        (bool(item.effects), "has effects"),
-        (bool(item.fade_in or item.fade_out), "fades"),
-        (item.alpha, "has transparency"),
-        (
-            p.crop is not None
-            or p.rotation != 0
-            or (p.x, p.y, p.width, p.height) != (0, 0, plan.width, plan.height),
-            "is cropped, moved, scaled or rotated",
-        ),
-        (item.source_fps != plan.fps, "has another frame rate than the project"),
-    )
-    return next((f"clip {item.clip_id!r} {why}" for bad, why in checks if bad), None)
-
-
-def _source_reason(index: SourceIndex, plan: Plan) -> str | None:
-    """Why a source's packets cannot be copied into the output, or None."""
-    name = Path(index.path).name
-    checks = (
-        (index.codec != "h264", f"is {index.codec}, not H.264"),
-        ((index.width, index.height) != (plan.width, plan.height), "has another size"),
-        (index.pix_fmt != "yuv420p", f"is {index.pix_fmt}, not yuv420p"),
-        (index.rotation != 0, f"is shown rotated by {index.rotation}° (display metadata)"),
-        (not index.square, "has non-square pixels"),
-        (index.rate != plan.fps or not index.cfr, "has another or a variable frame rate"),
-        (len(index.extradata) < 7 or index.extradata[4] & 3 != 3, "has no 4-byte avcC"),
-    )
-    return next((f"source {name} {why}" for bad, why in checks if bad), None)
-
-
-def _clip_parts(span: Span, index: SourceIndex) -> list[Span | EncodeRun]:
-    """Split one clip's span into an encoded head, a copied middle and an encoded tail."""
-    k0 = next((k for k in index.starts if k >= span.first), None)
-    end = None
-    if k0 is not None and k0 < span.end:
-        end = next((e for e in range(span.end, k0, -1) if e in index.ends), None)
-    if k0 is None or end is None:
-        return [EncodeRun((span,))]
-    parts: list[Span | EncodeRun] = []
-    if k0 > span.first:
-        parts.append(EncodeRun((Span(span.source, span.first, k0),)))
-    parts.append(Span(span.source, k0, end))
-    if end < span.end:
-        parts.append(EncodeRun((Span(span.source, end, span.end),)))
-    return parts
-
-
-def smart_plan(
-    plan: Plan, export: ExportSettings, indexes: dict[str, SourceIndex]
-) -> SmartPlan | str:
-    """Decide how to smart-render ``plan``: a `SmartPlan`, or the reason it cannot be.
-
-    Pure: ``indexes`` maps each source path of the plan's picture to its `SourceIndex` (a
-    missing one is a reason). Qualifies an edit whose only visible layer is one video track of
-    plain clips (no transition, effect, transform, speed change, opacity, fade, title or gap)
-    from H.264 sources matching the output, written as H.264 (libx264) MP4 in software.
-    """
-    from vnb.plan import TextTrackPlan, VideoTrackPlan  # noqa: PLC0415
-
-    reason = _export_reason(plan, export)
-    if reason:
-        return reason
-    videos = [layer for layer in plan.layers if isinstance(layer, VideoTrackPlan)]
-    texts = [lay for lay in plan.layers if isinstance(lay, TextTrackPlan) and lay.items]
-    if texts:
-        return "the edit has titles or subtitles"
-    if len(videos) != 1:
-        return "the edit has no video track" if not videos else "the edit stacks video tracks"
-    track = videos[0]
-    if track.transitions:
-        return "the edit has transitions"
-    parts: list[Span | EncodeRun] = []
-    covered = 0
-    for piece in track.pieces:
-        if piece.kind != "clip" or piece.start != covered:
-            return f"the edit has a {piece.kind} at frame {piece.start}"
-        item = track.item(piece.item or "")
-        reason = _item_reason(item, plan)
-        if reason:
-            return reason
-        index = indexes.get(item.source or "")
-        if index is None:
-            return f"clip {item.clip_id!r}: its source was not indexed"
-        reason = _source_reason(index, plan)
-        if reason:
-            return reason
-        first = round(item.source_start * plan.fps)
-        span = Span(index.path, first, first + piece.end - piece.start)
-        if first < 0 or span.end > index.frames:
-            return f"clip {item.clip_id!r} reaches past its source's frames"
-        parts += _clip_parts(span, index)
-        covered = piece.end
-    if covered != plan.frames:
-        return "the picture ends before the sound"
-    merged: list[Span | EncodeRun] = []
-    for part in parts:  # adjacent encoded runs become one run (one IDR, one x264 start)
-        if isinstance(part, EncodeRun) and merged and isinstance(merged[-1], EncodeRun):
-            merged[-1] = EncodeRun(merged[-1].spans + part.spans)
-        else:
-            merged.append(part)
-    result = SmartPlan(tuple(merged))
-    if result.copied == 0:
-        return "no whole GOP of a source lies inside a clip (nothing to copy)"
-    return result
 
 
 # -- H.264 bits (pure) -------------------------------------------------------------------------
@@ -801,13 +566,3 @@ def render_smart(
     if steps.on_progress is not None:
         steps.on_progress(Progress(1.0, plan.duration, plan.duration, None, None, 0.0))
     return path, (exe, *args)
-
-
-def describe(smart: SmartPlan) -> str:
-    """One line on what smart render did."""
-    total = smart.copied + smart.encoded
-    share = 100 * smart.copied / total if total else 0.0
-    return (
-        f"smart render: {smart.copied} of {total} frames copied from the sources "
-        f"({share:.0f} %), {smart.encoded} re-encoded around the cuts"
-    )
