@@ -402,40 +402,44 @@ def test_cut_is_frame_exact(
         assert psnr(frames[k], src[expected]) > 35, f"frame {k}"
 
 
-EARLY_FRAMES = pytest.mark.xfail(
-    strict=True,
-    reason="other source rate: the seek drops the frame holding the start and fps rounds to "
-    "nearest, so frames show early (60 fps in 29.97: always the next one); preview copies it",
-)
-
-
 @pytest.mark.parametrize(
     "case",
     [
-        ("60", "30", 1.0),
-        ("50", "25", 0.4),
-        pytest.param(("60", "30000/1001", 0.5), marks=EARLY_FRAMES),
-        pytest.param(("24", "30", 0.0), marks=EARLY_FRAMES),
-        pytest.param(("25", "30", 0.0), marks=EARLY_FRAMES),
+        ("60", "30", 1.0, 1),
+        ("50", "25", 0.4, 1),
+        ("60", "30000/1001", 0.5, 1),
+        ("24", "30", 0.0, 1),
+        ("25", "30", 0.0, 1),
+        ("24", "30", 0.37, 1),
+        ("30", "30", 0.2, 1.5),
+        ("30", "24", 0.1, 0.5),
     ],
-    ids=lambda c: "{}fps-in-{}@{:g}".format(*c),
+    ids=lambda c: "{}fps-in-{}@{:g}x{:g}".format(*c),
 )
 def test_other_frame_rate_shows_the_frame_that_holds_the_time(
-    media: Callable[..., Path], tmp_path: Path, case: tuple[str, str, float]
+    media: Callable[..., Path], tmp_path: Path, case: tuple[str, str, float, float]
 ):
-    """Frame k shows the source frame whose interval holds the clip's source time at k."""
-    src_rate, rate, source_start = case
+    """Frame k shows the source frame whose interval holds the clip's source time at k.
+
+    Other source rates and speeds pick frames by time; the preview picks the same ones.
+    """
+    src_rate, rate, source_start, speed = case
     src = media(f"rate-{src_rate}.mp4", video=f"testsrc2=s=160x120:r={src_rate}:d=3", audio=None)
     p = project(160, 120, fps=rate)
-    p.add_track("video").add_clip(src, start=0, source_start=source_start, duration=1.0)
+    p.add_track("video").add_clip(
+        src, start=0, source_start=source_start, duration=1.0, speed=speed
+    )
     out = tmp_path / "rate.mp4"
     render(p, out)
     frames, source = video_frames(out), source_frames(src)
     fps, src_fps = Fraction(rate), Fraction(src_rate)
     first = Fraction(round(source_start * fps)) / fps  # source_start snaps to the grid
-    expected = [int((first + Fraction(k) / fps) * src_fps) for k in range(len(frames))]
+    speed_q = Fraction(speed)
+    expected = [int((first + Fraction(k) / fps * speed_q) * src_fps) for k in range(len(frames))]
     shown = [closest(f, source, e) for f, e in zip(frames, expected, strict=True)]
     assert shown == expected
+    previewed = [closest(p.frame_at(k / fps), source, e) for k, e in enumerate(expected)]
+    assert previewed == expected
 
 
 def test_translucent_colour_clip_over_background(tmp_path: Path):

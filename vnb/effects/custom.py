@@ -180,11 +180,12 @@ def clock(item: VideoItem, fps: Fraction, k: int, source_index: int | None) -> t
     if source_index is None or item.source is None:
         j = max(0, k - item.start)
         return float(j / fps), j
-    from vnb.ffmpeg.chains import GUARD  # noqa: PLC0415
+    from vnb.ffmpeg.chains import seek_lead  # noqa: PLC0415
     from vnb.media.reader import reader_for  # noqa: PLC0415
 
     reader = reader_for(item.source)
-    base = reader.first_at_or_after(item.source_start - float(GUARD / (item.source_fps or fps)))
+    lead = seek_lead(item, fps) / (item.source_fps or fps)
+    base = reader.first_at_or_after(item.source_start - float(lead))
     return max(0.0, reader.times[source_index] - item.source_start), max(0, source_index - base)
 
 

@@ -88,12 +88,13 @@ def _job(item: VideoItem, fps: Fraction) -> Job:
 
     chain = chain_identity(item)
     if item.source is not None and not item.still:
-        from vnb.ffmpeg.chains import GUARD  # noqa: PLC0415
+        from vnb.ffmpeg.chains import seek_lead  # noqa: PLC0415
         from vnb.media.reader import reader_for  # noqa: PLC0415
 
         reader = reader_for(item.source)
         src_fps = item.source_fps or fps
-        first = reader.first_at_or_after(item.source_start - float(GUARD / src_fps))
+        # From the first frame the render's seek keeps (one earlier for a resampled clip).
+        first = reader.first_at_or_after(item.source_start - float(seek_lead(item, fps) / src_fps))
         end = item.source_time(item.end, fps) + float(2 / src_fps)
         last = min(len(reader.times) - 1, bisect.bisect_right(reader.times, end))
         count = last - first + 1

@@ -18,12 +18,14 @@ from fractions import Fraction
 
 from vnb.effects.registry import spec_of
 from vnb.ffmpeg.chains import (
-    GUARD,
     TextImage,
     clip_origin,
     picture_filters,
+    resample_setpts,
+    resampled,
     rotated_box,
     seconds,
+    seek_lead,
     text_filters,
     text_origin,
 )
@@ -153,14 +155,17 @@ class _Builder:
                 src_fps = item.source_fps or fps
                 t0 = item.source_time(k0, fps)
                 needed = float(n / fps) * item.speed + float(2 / src_fps)
-                index, _ = self.source(
-                    (item.clip_id, role), item.source, t0, needed, float(GUARD / src_fps)
-                )
-                # The first frame the seek keeps is the one shown at k0: STARTPTS absorbs the lead.
-                setpts = "PTS-STARTPTS" if item.speed == 1 else f"(PTS-STARTPTS)/{item.speed!r}"
+                lead = float(seek_lead(item, fps) / src_fps)
+                index, _ = self.source((item.clip_id, role), item.source, t0, needed, lead)
+                # One for one: the first frame the seek keeps is the one shown at k0 (STARTPTS
+                # absorbs the lead). Resampled: frame j shows the last source frame that starts
+                # at or before instant j (see `hold_offset`).
+                rate: dict[str, object] = {"fps": fps}
+                if resampled(item, fps):
+                    rate |= {"round": "up", "start_time": 0}
                 filters += [
-                    make_filter("setpts", {"expr": setpts}),
-                    make_filter("fps", {"fps": fps}),
+                    make_filter("setpts", {"expr": resample_setpts(item, fps, t0)}),
+                    make_filter("fps", rate),
                 ]
             filters += [
                 make_filter("tpad", {"stop_mode": "clone", "stop": -1}),

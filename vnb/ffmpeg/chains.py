@@ -17,12 +17,17 @@ from vnb.plan.model import TextItem, VideoItem
 
 __all__ = [
     "GUARD",
+    "HOLD_TOLERANCE",
     "TextImage",
     "clip_origin",
     "fade_filters",
+    "hold_offset",
     "picture_filters",
+    "resample_setpts",
+    "resampled",
     "rotated_box",
     "seconds",
+    "seek_lead",
     "text_filters",
     "text_origin",
 ]
@@ -31,6 +36,52 @@ __all__ = [
 GUARD = Fraction(1, 4)
 """Input seeks start this fraction of a source frame early, so that a frame whose timestamp
 was rounded down by its container is still the first one kept."""
+
+HOLD_TOLERANCE = 0.001
+"""Seconds: a resampled clip's source frame that starts this little after an output instant is
+taken as holding it (container timestamps are rounded, e.g. to milliseconds)."""
+
+
+def resampled(item: VideoItem, fps: Fraction) -> bool:
+    """Whether frames are picked by time rather than one for one.
+
+    So it is when the source's frame rate is not the timeline's, or the clip plays faster or
+    slower.
+    """
+    return item.speed != 1 or (item.source_fps is not None and item.source_fps != fps)
+
+
+def seek_lead(item: VideoItem, fps: Fraction) -> Fraction:
+    """How many source frames before the wanted time an input seek starts.
+
+    One frame more for a resampled clip: the frame shown at the piece's first instant is the
+    one that *holds* it, which may start up to a frame before it.
+    """
+    return GUARD + 1 if resampled(item, fps) else GUARD
+
+
+def hold_offset(item: VideoItem, fps: Fraction, t0: float) -> float:
+    """Seconds from the first source frame a resampled piece's seek keeps to its start ``t0``.
+
+    On the output clock (so divided by the speed), plus `HOLD_TOLERANCE`.
+
+    The render subtracts it in ``setpts`` and the ``fps`` filter rounds up (``round=up``,
+    ``start_time=0``), so output frame ``j`` shows the last source frame that starts at or
+    before the instant ``j``; the preview does the same arithmetic. The first kept frame is
+    placed on the source's nominal frame grid (frame ``i`` at ``i / source_fps``).
+    """
+    src = item.source_fps or fps
+    ss = max(0.0, t0 - float(seek_lead(item, fps) / src))
+    first = max(0, math.ceil(ss * src - Fraction(1, 1_000_000)))
+    return (t0 - float(first / src)) / item.speed + HOLD_TOLERANCE
+
+
+def resample_setpts(item: VideoItem, fps: Fraction, t0: float) -> str:
+    """The ``setpts`` expression of a clip's piece that starts at source time ``t0``."""
+    base = "PTS-STARTPTS" if item.speed == 1 else f"(PTS-STARTPTS)/{item.speed!r}"
+    if not resampled(item, fps):
+        return base
+    return f"{base}-{hold_offset(item, fps, t0)!r}/TB"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,15 @@ import av
 import numpy as np
 
 from vnb.effects.custom import apply_custom, chain_identity, clock, has_custom
-from vnb.ffmpeg.chains import GUARD, clip_origin, picture_filters, text_filters, text_origin
+from vnb.ffmpeg.chains import (
+    clip_origin,
+    hold_offset,
+    picture_filters,
+    resampled,
+    seek_lead,
+    text_filters,
+    text_origin,
+)
 from vnb.media.reader import reader_for
 from vnb.plan.model import Piece, Plan, TextItem, TextTrackPlan, VideoItem, VideoTrackPlan
 from vnb.preview.filters import filter_frame, overlay, xfade
@@ -41,27 +49,32 @@ def _piece_at(pieces: Sequence[Piece], k: int) -> Piece | None:
 def source_frame_index(item: VideoItem, piece_start: int, k: int, fps: Fraction) -> int:
     """Index of the source frame the render shows at timeline frame ``k``.
 
-    The render seeks to the piece's first source time less a guard of a quarter frame and
-    keeps frames from the first at or after it; ``setpts=(PTS-STARTPTS)/speed`` makes their
-    offsets (truncated to whole ticks of the source's time base), and the ``fps`` filter
-    shows at output frame ``j`` the last frame whose offset, rounded to the nearest output
-    frame (halves away from zero), is at most ``j``. The same arithmetic is done here, in
-    integers.
+    The render seeks to the piece's first source time less `seek_lead` source frames and keeps
+    frames from the first at or after it; ``setpts`` makes their offsets from that frame
+    (divided by the speed, less `hold_offset` for a resampled clip, truncated toward zero to
+    whole ticks of the source's time base), and the ``fps`` filter shows at output frame ``j``
+    the last frame whose offset, rounded to output frames (to the nearest, halves away from
+    zero; up for a resampled clip), is at most ``j``. The same arithmetic is done here, with
+    the same floating-point steps ffmpeg's expression evaluator takes.
     """
     assert item.source is not None  # noqa: S101
     reader = reader_for(item.source)
     src_fps = item.source_fps or fps
     t0 = item.source_time(piece_start, fps)
-    first = reader.first_at_or_after(t0 - float(GUARD / src_fps))
+    first = reader.first_at_or_after(t0 - float(seek_lead(item, fps) / src_fps))
     j = k - piece_start
     scale = reader.time_base * fps
     origin = reader.pts[first]
+    by_time = resampled(item, fps)
+    shift = hold_offset(item, fps, t0) / (reader.time_base.numerator / reader.time_base.denominator)
 
     def slot(i: int) -> int:
         ticks = reader.pts[i] - origin
-        if item.speed != 1:
-            ticks = int(ticks / item.speed)  # setpts truncates toward zero
-        return math.floor(ticks * scale + Fraction(1, 2))
+        if not by_time:  # PTS-STARTPTS; fps rounds to the nearest
+            return math.floor(ticks * scale + Fraction(1, 2))
+        # setpts: (PTS-STARTPTS)/speed - shift/TB, truncated toward zero; fps: round=up
+        d = float(ticks) if item.speed == 1 else float(ticks) / item.speed
+        return math.ceil(int(d - shift) * scale)
 
     lo, hi = first, len(reader.pts)  # the first index whose slot is > j
     while lo < hi:
