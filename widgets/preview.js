@@ -52,6 +52,8 @@ export class PreviewView {
     if (hit !== undefined) {
       this.frames.showing(key);
       if (key !== this.shownKey) this.paint(key, hit);
+      // No round trip for the picture; Python still keeps the frame the playhead settles on.
+      this.model.send({ kind: "settle", t: k >= 0 ? k / tl.fps : 0, width });
       return;
     }
     this.frames.want({ t: k >= 0 ? k / tl.fps : 0, width }, key);

@@ -86,6 +86,28 @@ def test_settled_frame_is_kept_in_a_trait(project, make_editor):
     assert editor.frame_index == 60
 
 
+def test_a_frame_painted_from_the_browser_cache_still_settles(project, make_editor):
+    """The browser paints a frame it has cached without asking; it tells Python (``settle``),
+    which keeps that frame as the settled one without sending anything back."""
+    editor, sent = make_editor(project)
+    editor.playhead = 1.0
+    deliver(editor, {"kind": "frame", "id": 1, "t": 1.0, "width": 160})
+    before = len(sent.messages)
+    editor.playhead = 0.5  # a key step: the playhead first, then the cached frame is painted
+    deliver(editor, {"kind": "settle", "t": 0.5, "width": 160})
+    assert editor.frame_index == 15
+    shown = decode(editor.frame_jpeg)
+    right, neighbour = (frame_at(project, t, size=(160, 120)) for t in (15 / 30, 16 / 30))
+    assert diff(shown, right) < 0.75 * diff(shown, neighbour)
+    deliver(editor, {"kind": "settle", "t": 3.0, "width": 160})  # a drag: playhead comes later
+    assert editor.frame_index == 15
+    editor.playhead = 3.0
+    assert editor.frame_index == 90
+    deliver(editor, {"kind": "settle", "t": "soon", "width": 160})  # nonsense is ignored
+    assert editor.frame_index == 90 and editor.error == ""
+    assert len(sent.messages) == before  # no frame went back to the browser
+
+
 def test_one_request_can_ask_for_several_frames(project, make_editor):
     """Playback sends frames ahead in one message (`more`); each gets its own reply."""
     editor, sent = make_editor(project)

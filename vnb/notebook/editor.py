@@ -18,6 +18,9 @@ browser → kernel                            kernel → browser
 ``{kind: "edit", id, op, key?, final?, …}`` ``{kind: "edit", id, ok, error?}``
 ``{kind: "overlay", index, …}``             (``classes``, ``min_score``: the filters of
                                             overlay ``index``; the project changes)
+``{kind: "settle", t, width}``              (no reply: the browser painted the frame at
+                                            ``t`` from its own cache; Python makes it the
+                                            settled ``frame_jpeg`` / ``frame_index``)
 ``{kind: "error", message}``                (sets the ``error`` trait)
 ==========================================  ==============================================
 
@@ -134,6 +137,7 @@ class Editor(anywidget.AnyWidget):
         self._prefetch: Prefetcher | None = None
         self._frame_error = ""
         self._last_frame: tuple[float, int, bytes] | None = None
+        self._wanted_settle: dict[str, Any] | None = None  # a frame the browser had cached
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="vnb-editor-media")
         self.media_future: Future[None] | None = None
         """The last thumbnails-and-waveforms job (tests wait on it)."""
@@ -220,6 +224,9 @@ class Editor(anywidget.AnyWidget):
         try:
             if kind == "frame":
                 self._frames(content)
+            elif kind == "settle":
+                self._wanted_settle = content
+                self._settle()
             elif kind == "edit":
                 self._edit(content)
             elif kind == "media":
@@ -254,13 +261,14 @@ class Editor(anywidget.AnyWidget):
         h = max(2, 2 * round(w * self.project.height / self.project.width / 2))
         return w, h
 
-    def _frame(self, msg: dict[str, Any]) -> None:
+    def _frame(self, msg: dict[str, Any], *, reply: bool = True) -> None:
+        """Make the frame ``msg`` asks for and send it (``reply``), keeping it when it settles."""
         from vnb.preview import frame_at, frame_index, plan_of  # noqa: PLC0415
         from vnb.schema.color import parse_color  # noqa: PLC0415
 
         wanted = msg.get("t", 0.0)
         size = self._frame_size(msg.get("width"))
-        reply: dict[str, Any] = {
+        answer: dict[str, Any] = {
             "kind": "frame",
             "id": msg.get("id"),
             "rev": self._rev,
@@ -280,18 +288,20 @@ class Editor(anywidget.AnyWidget):
                 frame = frame_at(self.project, t, size=size)
                 self._prefetcher(size).seek(t)
         except VnbError as err:
-            reply.update(ok=False, error=self._fail(err))
+            answer.update(ok=False, error=self._fail(err))
             self._frame_error = self.error
-            self.send(reply)
+            if reply:
+                self.send(answer)
             return
         if self._frame_error and self.error == self._frame_error:
             self.error = ""  # the problem a frame showed is gone
         self._frame_error = ""
         data = jpeg(frame)
-        reply.update(ok=True, t=t, frame_index=k, width=frame.shape[1], height=frame.shape[0])
-        if self.overlays and k >= 0:
-            reply["boxes"] = frame_boxes(self.project, t)
-        self.send(reply, buffers=[data])
+        answer.update(ok=True, t=t, frame_index=k, width=frame.shape[1], height=frame.shape[0])
+        if reply:
+            if self.overlays and k >= 0:
+                answer["boxes"] = frame_boxes(self.project, t)
+            self.send(answer, buffers=[data])
         self._last_frame = (float(wanted) if isinstance(wanted, int | float) else t, k, data)
         self._settle()
 
@@ -302,7 +312,16 @@ class Editor(anywidget.AnyWidget):
         """
         try:
             last = self._last_frame
-            if last is None or self.playing or abs(last[0] - self.playhead) > 1e-6:
+            if self.playing:
+                return
+            if last is None or abs(last[0] - self.playhead) > 1e-6:
+                # The browser painted the frame at the playhead from its cache: make it here.
+                wanted, self._wanted_settle = self._wanted_settle, None
+                t = wanted.get("t") if wanted is not None else None
+                if isinstance(t, int | float) and abs(t - self.playhead) <= 1e-6:
+                    self._frame(wanted, reply=False)  # settles when it is done
+                else:
+                    self._wanted_settle = wanted  # the playhead may still come
                 return
             if self.frame_index != last[1] or self.frame_jpeg != last[2]:
                 with self.hold_sync():
