@@ -19,8 +19,9 @@ The project: 1280×720 at 30 fps, ``media.py``'s testsrc2 (a) and mandelbrot (b)
 (≤ 50 ms cached), playback ≥ 24 fps for cached or proxy frames.
 
 Each figure is measured with both server set-ups (``--server``): ``stock`` is JupyterLab as a
-user runs it; ``nodelay`` adds a test-only server config that sets TCP_NODELAY on the kernel
-websockets (stock Tornado leaves Nagle's algorithm on; see browser-testing.md §9).
+user who types ``jupyter lab`` runs it; ``nodelay`` is JupyterLab as ``vnb lab`` starts it, whose
+kernel websockets have TCP_NODELAY (`vnb.notebook.labserver`; stock Tornado leaves Nagle's
+algorithm on; see browser-testing.md §9).
 
 Usage::
 

@@ -43,7 +43,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     for stale in ARTIFACTS.glob("*-FAILED.png"):  # what an earlier run's failures left
         for path in ARTIFACTS.glob(stale.name.removesuffix("-FAILED.png") + "-*"):
             path.unlink()
-    server = LabServer(tmp_path_factory.mktemp("jlab"))
+    server = LabServer(tmp_path_factory.mktemp("jlab"), nodelay=True)  # as `vnb lab` runs it
     server.notebook(NOTEBOOK, editor_cells())
     server.start()
     try:

@@ -26,6 +26,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import nbformat
 
+from vnb.notebook.lab import LOW_LATENCY
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
 
@@ -54,23 +56,6 @@ RUN_DONE_JS = """() => {
   return !!st && st.textContent.endsWith('| Idle') && prompts.length > 0
     && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)) ? 'done' : false;
 }"""
-
-# A test-only server setting: TCP_NODELAY on the kernel websockets. Stock Tornado leaves
-# Nagle's algorithm on, which meets delayed ACKs and puts a ~40 ms floor under every small
-# widget round trip (see browser-testing.md §9). Only the benchmark's --nodelay uses it.
-NODELAY_CONFIG = """
-from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
-
-_open = KernelWebsocketHandler.open
-
-
-async def _open_nodelay(self, *args, **kwargs):
-    self.set_nodelay(True)
-    return await _open(self, *args, **kwargs)
-
-
-KernelWebsocketHandler.open = _open_nodelay
-"""
 
 
 def find_chromium() -> str | None:
@@ -101,7 +86,11 @@ def launch_chromium(p: Playwright) -> Browser:
 
 
 class LabServer:
-    """``jupyter lab`` on 127.0.0.1 with a random token, isolated in ``base``."""
+    """``jupyter lab`` on 127.0.0.1 with a random token, isolated in ``base``.
+
+    ``nodelay``: the kernel websocket connection `vnb lab` configures (TCP_NODELAY, see
+    `vnb.notebook.labserver`); without it, JupyterLab as a user who runs ``jupyter lab`` gets.
+    """
 
     def __init__(self, base: Path, *, nodelay: bool = False) -> None:
         self.base, self.root = base, base / "root"
@@ -126,8 +115,6 @@ class LabServer:
                 {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
             )
         )
-        if self.nodelay:
-            (config / "jupyter_server_config.py").write_text(NODELAY_CONFIG)
         env = {
             **os.environ,
             "JUPYTER_CONFIG_DIR": str(config),
@@ -144,6 +131,8 @@ class LabServer:
             "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root}", "--LabApp.expose_app_in_browser=True",
         ]  # fmt: skip
+        if self.nodelay:
+            cmd.append(f"--ServerApp.kernel_websocket_connection_class={LOW_LATENCY}")
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
             cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env, cwd=self.root
