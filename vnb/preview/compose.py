@@ -13,6 +13,7 @@ import bisect
 import math
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import av
@@ -37,6 +38,8 @@ __all__ = ["compose", "frame_key_parts", "source_frame_index"]
 
 _STILLS: dict[str, av.VideoFrame] = {}
 _LOCK = threading.Lock()
+_DECODERS = ThreadPoolExecutor(4, thread_name_prefix="vnb-decode")
+"""Decodes the sources of several layers side by side (PyAV lets go of the GIL meanwhile)."""
 
 
 def _piece_at(pieces: Sequence[Piece], k: int) -> Piece | None:
@@ -179,8 +182,34 @@ def _text(item: TextItem, k: int, plan: Plan) -> tuple[av.VideoFrame, int, int]:
     return frame, x, y
 
 
+def _decode_ahead(plan: Plan, k: int) -> None:
+    """Decode, in parallel, the source frames of the layers visible at ``k``.
+
+    Each source has its own decoder (`reader_for`), which keeps the frame it decoded last; the
+    layers are then composed one after another from those frames. Only distinct sources are
+    decoded side by side (one decoder cannot be), and only when there are several.
+    """
+    wanted: dict[str, int] = {}
+    for layer in plan.layers:
+        if isinstance(layer, TextTrackPlan):
+            continue
+        piece = _piece_at(layer.pieces, k)
+        if piece is None or piece.kind == "gap":
+            continue
+        for clip_id in (piece.item, piece.other):
+            item = layer.item(clip_id) if clip_id is not None else None
+            if item is not None and item.source is not None and not item.still:
+                wanted.setdefault(item.source, source_frame_index(item, piece.start, k, plan.fps))
+    if len(wanted) < 2:
+        return
+    jobs = [_DECODERS.submit(reader_for(src).frame, index) for src, index in wanted.items()]
+    for job in jobs:
+        job.exception()  # errors surface again, with their context, when the layer is composed
+
+
 def compose_frame(plan: Plan, k: int) -> av.VideoFrame:
     """The composed frame ``k`` of ``plan`` as a 4:2:0 `av.VideoFrame` (the render's format)."""
+    _decode_ahead(plan, k)
     canvas = _solid(plan.background, (plan.width, plan.height), "yuv420p")
     for n, layer in enumerate(plan.layers):
         if isinstance(layer, TextTrackPlan):
