@@ -37,6 +37,8 @@ class Source:
     """A lavfi video source without size, rate or duration."""
     pitch: int
     """Hz of the sine tone."""
+    filters: str = ""
+    """Filters drawn over the picture (e.g. a frame-number barcode), or none."""
 
 
 SOURCES = (
@@ -59,10 +61,12 @@ def ffmpeg_exe() -> str:
     return find_ffmpeg()
 
 
-def _lavfi(video: str, seconds: float) -> str:
-    name, _, opts = video.partition("=")
+def _lavfi(source: Source, seconds: float) -> str:
+    name, _, opts = source.video.partition("=")
     size = f"s={WIDTH}x{HEIGHT}:r={FPS}"
     full = f"{name}={opts}:{size}" if opts else f"{name}={size}"
+    if source.filters:
+        full += f",{source.filters}"
     # mandelbrot and cellauto have no duration option: trim every source the same way.
     return f"{full},trim=duration={seconds},setpts=PTS-STARTPTS"
 
@@ -85,7 +89,7 @@ def make_source(source: Source, seconds: float, folder: Path | None = None) -> P
         "-f",
         "lavfi",
         "-i",
-        _lavfi(source.video, seconds),
+        _lavfi(source, seconds),
         "-f",
         "lavfi",
         "-i",

@@ -23,7 +23,6 @@ import itertools
 import os
 import random
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,7 +31,7 @@ import av
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from media import FPS, GOP, HEIGHT, OUT, SAMPLE_RATE, WIDTH, ffmpeg_exe
+from media import FPS, GOP, HEIGHT, OUT, WIDTH, Source, make_source
 
 import vnb
 
@@ -56,31 +55,6 @@ def barcode_filter() -> str:
 def read_number(luma: object) -> int:
     """The frame number drawn by `barcode_filter` in a luma plane (H×W uint8)."""
     return sum(1 << k for k in range(BITS) if luma[24, 32 + k * 40] > 128)  # type: ignore[index]
-
-
-def make_source(name: str, pitch: int, seconds: int, folder: Path) -> Path:
-    """A numbered 720p source (cached in ``folder``; written under a temporary name)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"smart_{name}_{seconds}s_{WIDTH}x{HEIGHT}_{FPS}.mp4"
-    if path.exists() and path.stat().st_size > 0:
-        return path
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    video = f"testsrc2=s={WIDTH}x{HEIGHT}:r={FPS}:d={seconds},{barcode_filter()}"
-    argv = [
-        ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", video,
-        "-f", "lavfi", "-i", f"sine=f={pitch}:r={SAMPLE_RATE}:d={seconds}",
-        "-map", "0:v", "-map", "1:a",
-        "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-g", str(GOP),
-        "-keyint_min", str(GOP), "-sc_threshold", "0", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-f", "mp4", str(tmp),
-    ]  # fmt: skip
-    try:
-        subprocess.run(argv, check=True)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
 
 
 def make_edit(
@@ -152,7 +126,10 @@ def main() -> int:
     folder.mkdir(parents=True, exist_ok=True)
 
     print(f"making sources ({source_seconds} s each, cached in {args.out / 'media'}) …")
-    sources = [make_source(n, p, source_seconds, args.out / "media") for n, p in SOURCES]
+    sources = [
+        make_source(Source(f"smart_{n}", "testsrc2", p, barcode_filter()), source_seconds, args.out)
+        for n, p in SOURCES
+    ]
     project, expected = make_edit(sources, clips, total, source_seconds * FPS)
     bounds = [round(c.start * FPS) for c in project.tracks[0].clips] + [total]
     print(f"edit: {clips} clips ({clips - 1} cuts), {total} frames = {total / FPS:.0f} s")

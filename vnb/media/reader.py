@@ -22,10 +22,10 @@ from pathlib import Path
 
 import av
 import av.error
-import av.filter
 import numpy as np
 
 from vnb.errors import MediaError, UnsupportedMediaError
+from vnb.ffmpeg.graph import Filter, make_filter
 from vnb.media.probing import open_input, probe
 
 __all__ = ["UPRIGHT_FILTERS", "SourceReader", "reader_for", "upright"]
@@ -33,75 +33,41 @@ __all__ = ["UPRIGHT_FILTERS", "SourceReader", "reader_for", "upright"]
 _FORWARD_LIMIT = 48
 """Decode forward instead of seeking when the wanted frame is at most this many frames ahead."""
 
-_DROP_MATRIX = "sidedata=mode=delete:type=DISPLAYMATRIX"
-UPRIGHT_FILTERS: dict[int, tuple[str, ...]] = {
-    90: ("transpose=cclock", _DROP_MATRIX),
-    180: ("hflip", "vflip", _DROP_MATRIX),
-    270: ("transpose=clock", _DROP_MATRIX),
+_DROP_MATRIX = make_filter("sidedata", {"mode": "delete", "type": "DISPLAYMATRIX"})
+UPRIGHT_FILTERS: dict[int, tuple[Filter, ...]] = {
+    90: (make_filter("transpose", {"dir": "cclock"}), _DROP_MATRIX),
+    180: (make_filter("hflip"), make_filter("vflip"), _DROP_MATRIX),
+    270: (make_filter("transpose", {"dir": "clock"}), _DROP_MATRIX),
 }
 """What ffmpeg's autorotation inserts for a display rotation (counter-clockwise degrees, as
 `vnb.media.probe` reports it); the display matrix is then dropped, as ffmpeg drops it, so an
 upright frame encoded again (a pre-render) is not turned a second time."""
 
 
-class _Upright:
-    """Turns a source's decoded frames upright with one reused libavfilter graph."""
-
-    def __init__(self, filters: tuple[str, ...]) -> None:
-        self.filters = filters
-        self._graph: av.filter.Graph | None = None
-        self._shape: tuple[int, int, str] | None = None
-        self._src: av.filter.context.FilterContext | None = None
-        self._sink: av.filter.context.FilterContext | None = None
-
-    def __call__(self, frame: av.VideoFrame) -> av.VideoFrame:
-        shape = (frame.width, frame.height, frame.format.name)
-        if self._graph is None or shape != self._shape:
-            graph = av.filter.Graph()
-            src = graph.add(
-                "buffer",
-                f"video_size={frame.width}x{frame.height}:pix_fmt={frame.format.name}"
-                ":time_base=1/1:pixel_aspect=1/1",
-            )
-            last = src
-            for spec in self.filters:
-                name, _, args = spec.partition("=")
-                node = graph.add(name, args or None)
-                last.link_to(node)
-                last = node
-            sink = graph.add("buffersink")
-            last.link_to(sink)
-            graph.configure()
-            self._graph, self._shape, self._src, self._sink = graph, shape, src, sink
-        assert self._src is not None and self._sink is not None  # noqa: S101
-        pts, time_base = frame.pts, frame.time_base
-        frame.pts = 0
-        self._src.push(frame)
-        out = self._sink.pull()
-        frame.pts = pts
-        out.pts, out.time_base = pts, time_base
-        return out
-
-
-_TURNERS: dict[tuple[int, int], _Upright] = {}
-_TURNERS_LOCK = threading.Lock()
-
-
 def upright(frame: av.VideoFrame, rotation: int) -> av.VideoFrame:
     """``frame`` of a source whose display rotation is ``rotation``, turned as it is displayed.
 
-    For decoders other than a `SourceReader` (which does it by itself): the same filters, so a
-    pre-render sees the pictures the preview and the render see. Thread-safe.
+    Run by the preview's in-process libavfilter (`vnb.preview.filters.filter_frame`), with the
+    frame's own timestamp kept. Thread-safe.
+
+    Raises:
+        MediaError: the filters failed.
     """
     filters = UPRIGHT_FILTERS.get(rotation)
     if filters is None:
         return frame
-    key = (rotation, threading.get_ident())
-    with _TURNERS_LOCK:
-        turner = _TURNERS.get(key)
-        if turner is None:
-            turner = _TURNERS[key] = _Upright(filters)
-    return turner(frame)
+    from vnb.errors import EffectError  # noqa: PLC0415
+    from vnb.preview.filters import filter_frame  # noqa: PLC0415 - the preview builds on media
+
+    pts, time_base = frame.pts, frame.time_base
+    try:
+        out = filter_frame(frame, filters, pts=0, fps=Fraction(1))
+    except EffectError as err:
+        msg = f"cannot turn a frame rotated by {rotation}° upright: {err}"
+        raise MediaError(msg) from err
+    frame.pts, frame.time_base = pts, time_base
+    out.pts, out.time_base = pts, time_base
+    return out
 
 
 class SourceReader:
@@ -134,8 +100,6 @@ class SourceReader:
         video = probe(self.path).video
         self.rotation = video.rotation if video is not None else 0
         """Display rotation of the source (counter-clockwise degrees: 0, 90, 180 or 270)."""
-        filters = UPRIGHT_FILTERS.get(self.rotation)
-        self._upright = _Upright(filters) if filters else None
         self._turned: av.VideoFrame | None = None
 
     def _index(self) -> tuple[list[int], list[int]]:
@@ -184,11 +148,11 @@ class SourceReader:
             MediaError: the source cannot be decoded there.
         """
         with self._lock:
-            if self._upright is None:
+            if self.rotation not in UPRIGHT_FILTERS:
                 return self._decoded(index)
             if index == self._last and self._turned is not None:
                 return self._turned
-            self._turned = self._upright(self._decoded(index))
+            self._turned = upright(self._decoded(index), self.rotation)
             return self._turned
 
     def _decoded(self, index: int) -> av.VideoFrame:

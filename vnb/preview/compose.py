@@ -69,7 +69,8 @@ def source_frame_index(item: VideoItem, piece_start: int, k: int, fps: Fraction)
     scale = reader.time_base * fps
     origin = reader.pts[first]
     by_time = resampled(item, fps)
-    shift = hold_offset(item, fps, t0) / (reader.time_base.numerator / reader.time_base.denominator)
+    tb = reader.time_base.numerator / reader.time_base.denominator  # ffmpeg's TB, a double
+    shift = hold_offset(item, fps, t0) / tb if by_time else 0.0
 
     def slot(i: int) -> int:
         ticks = reader.pts[i] - origin
