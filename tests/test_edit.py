@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
+from fractions import Fraction
 
 import pytest
 
@@ -10,6 +11,7 @@ import vnb
 from vnb import edit
 from vnb.errors import ProjectError
 from vnb.plan import check_timeline
+from vnb.schema.timebase import to_frame
 
 
 @pytest.fixture
@@ -144,8 +146,51 @@ def test_trimming_keeps_transitions_equal_to_the_overlap(project):
     project.tracks[0].add_transition(a, b, duration=0.5)  # b moves to 1.5
     edit.trim_clip(project, "a", end=1.8)
     assert project.tracks[0].transitions[0].duration == pytest.approx(0.3)
-    edit.trim_clip(project, "a", end=1.5)  # no overlap left: the transition goes
+    before = project.model_dump_json()
+    with pytest.raises(ProjectError, match=r"transition 'x\d+'.*without an overlap"):
+        edit.trim_clip(project, "a", end=1.5)  # trimming out of it: refused, never dropped
+    assert project.model_dump_json() == before
+    with pytest.raises(ProjectError, match="without an overlap"):
+        edit.trim_clip(project, "b", start=1.8)  # the other side too
+    assert project.model_dump_json() == before
+    edit.trim_clip(project, "a", end=2.0)  # trimming into it lengthens it
+    assert project.tracks[0].transitions[0].duration == pytest.approx(0.5)
+
+
+def test_removing_a_transition_leaves_a_straight_cut(project):
+    a, b = project.find_clip("a"), project.find_clip("b")
+    tr = project.tracks[0].add_transition(a, b, duration=0.5)  # b moves to 1.5
+    edit.remove_transition(project, tr.id)
     assert project.tracks[0].transitions == []
+    assert clips(project)[:2] == [("a", 0.0, 1.5), ("b", 1.5, 2.0)]
+    check_timeline(project)
+    with pytest.raises(ProjectError, match="no transition with id"):
+        edit.remove_transition(project, tr.id)
+
+
+@pytest.mark.parametrize(
+    ("fps", "seconds", "frames"), [(30, 0.75, 23), (14, 0.4, 6), (25, 0.5, 13)]
+)
+def test_a_transition_of_part_frames_is_snapped_once(testsrc, fps, seconds, frames):
+    """0.75 s at 30 fps is 22.5 frames: the transition and the clips it moves snap alike."""
+    p = vnb.Project(name="snap", width=160, height=120, fps=fps)
+    p._base_dir = testsrc.parent
+    v = p.add_track("video")
+    a = v.add_clip(testsrc.name, start=0, duration=2)
+    b = v.add_clip(testsrc.name, start=2, duration=1.5)
+    c = v.add_clip(testsrc.name, start=3.5, duration=0.5)
+    tr = v.add_transition(a, b, "crossfade", duration=seconds)
+    fr = Fraction(fps)
+    assert to_frame(tr.duration, fr) == frames
+    assert to_frame(a.end, fr) - to_frame(b.start, fr) == frames  # the overlap, in frames
+    assert to_frame(3.5, fr) - to_frame(c.start, fr) == frames  # later clips move alike
+    check_timeline(p)  # the plan accepts what add_transition built
+    assert p.frame_at(a.end - tr.duration / 2).shape == (120, 160, 3)
+    d = v.add_clip(testsrc.name, start=c.end, duration=0.5)  # touching c
+    before = p.model_dump_json()
+    with pytest.raises(ProjectError, match="shorter than one frame"):
+        v.add_transition(c, d, duration=0.01)
+    assert p.model_dump_json() == before
 
 
 def test_existing_problems_are_not_blamed_on_an_edit(project):

@@ -11,6 +11,7 @@ Build a timeline in code, preview any frame, render it with FFmpeg::
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -23,33 +24,59 @@ try:
 except PackageNotFoundError:  # a source checkout that was not installed
     __version__ = "0.0.0"
 
+_SUBMODULES = frozenset(
+    {
+        "cache", "demo", "detect", "edit", "ffmpeg", "media", "notebook", "plan", "preview",
+        "render", "schema", "telemetry", "templates", "text",
+    }
+)  # fmt: skip
+"""The documented submodules: ``vnb.templates.grid(...)`` works after a bare ``import vnb``."""
+
 __all__ = [
     "Project",
     "VnbError",
     "__version__",
+    "cache",
+    "demo",
     "detect",
+    "edit",
     "effects",
     "errors",
+    "ffmpeg",
     "load",
     "load_ipython_extension",
+    "media",
+    "notebook",
+    "plan",
+    "preview",
+    "render",
     "render_many",
+    "schema",
     "set_language",
+    "telemetry",
+    "templates",
+    "text",
     "unload_ipython_extension",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    """Import the render engine only when ``vnb.render_many`` is first used."""
+    """Import a documented submodule (or ``vnb.render_many``) when it is first used.
+
+    Keeps ``import vnb`` light: the render engine, the widgets and onnxruntime load on use.
+    """
     if name == "render_many":
         from vnb.render.batch import render_many  # noqa: PLC0415
 
         return render_many
-    if name == "detect":  # object detection: onnxruntime is imported only when it is used
-        import vnb.detect  # noqa: PLC0415
-
-        return vnb.detect
+    if name in _SUBMODULES:
+        return importlib.import_module(f"vnb.{name}")
     msg = f"module 'vnb' has no attribute {name!r}"
     raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 def load_ipython_extension(ipython: Any) -> None:

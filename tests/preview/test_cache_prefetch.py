@@ -131,3 +131,20 @@ def test_small_frames_come_from_proxies_once_they_exist(fresh_cache, media):
     mse = np.mean((via_proxy.astype(float) - reference.astype(float)) ** 2)
     assert 10 * np.log10(255**2 / mse) > 25  # the same picture, from a smaller source
     assert plan_of(p).layers[0].items[0].source == str(src)  # renders use the original
+
+
+def test_a_video_files_sound_on_an_audio_track_keeps_its_source(fresh_cache, media):
+    """Proxies replace pictures only: the sound of a video file on an audio track stays whole."""
+    from vnb.media import proxy
+
+    src = media("big-av.mp4", video="testsrc2=s=1280x720:r=30:d=2", gop=60)
+    p = vnb.Project(width=1280, height=720, fps=30)
+    p.add_track("video").add_clip(str(src), duration=2)
+    p.add_track("audio").add_clip(str(src), duration=2)
+    frame_at(p, 0.5, size=(640, 360))  # starts the proxy
+    made = proxy.ensure_proxy_async(src).result(timeout=120)
+    small = frame_at(p, 1.5, size=(640, 360))  # composes from the proxy, past the first second
+    assert small.shape == (360, 640, 3)
+    plan = vnb.preview._cached_plan(p, (640, 360))
+    assert plan.layers[0].items[0].source == str(made)
+    assert plan.audio[-1].items[0].source == str(src)

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from vnb.edit._transaction import transaction
 from vnb.errors import ProjectError, VnbError
 from vnb.schema.base import Model, format_validation_error
-from vnb.schema.timebase import to_frame
+from vnb.schema.timebase import snap_time
 from vnb.schema.timeline import Clip, Effect, Track
 
 if TYPE_CHECKING:
@@ -50,8 +50,7 @@ _EPS = 1e-6
 
 def snap(project: Project, t: float) -> float:
     """``t`` seconds moved to the nearest frame boundary of the project."""
-    fps: Fraction = project.fps
-    return float(Fraction(to_frame(t, fps)) / fps)
+    return snap_time(t, project.fps)
 
 
 def find_clip(project: Project, clip_id: str) -> tuple[int, Track, Clip]:
@@ -107,18 +106,24 @@ def _source_end_ok(project: Project, clip: Clip) -> None:
         raise ProjectError(msg)
 
 
-def _fit_transitions(project: Project, track: Track, clip_id: str) -> None:
-    """Make the transitions of a clip last its new overlap, or drop those left without one."""
-    keep = []
+def _fit_transitions(project: Project, track: Track, clip_id: str, what: str) -> None:
+    """Make the transitions of a clip last its new overlap; refuse to leave one without any.
+
+    Trimming never deletes a transition behind the user's back: one that would be left with
+    less than a frame of overlap is refused, naming it (remove it first with
+    `remove_transition`), just as trimming into a clip without a transition is refused.
+    """
     for tr in track.transitions:
         if clip_id in (tr.from_clip, tr.to_clip):
             a, b = track.clip(tr.from_clip), track.clip(tr.to_clip)
             overlap = snap(project, a.end) - snap(project, b.start)
             if overlap < _frame(project) - _EPS:
-                continue
+                msg = (
+                    f"{what}: transition {tr.id!r} between {a.id!r} and {b.id!r} would be left "
+                    "without an overlap; remove the transition first, or keep at least one frame"
+                )
+                raise ProjectError(msg)
             tr.duration = overlap
-        keep.append(tr)
-    track.transitions[:] = keep
 
 
 def _drop_transitions(track: Track, clip_id: str) -> None:
@@ -192,7 +197,7 @@ def trim_clip(
         clip.source_start = max(0.0, source_start)
         clip.duration = new_end - new_start
         _source_end_ok(project, clip)
-        _fit_transitions(project, track, clip.id)
+        _fit_transitions(project, track, clip.id, what)
     return clip
 
 
@@ -249,6 +254,29 @@ def remove_clip(project: Project, clip_id: str) -> None:
     with transaction(project):
         _drop_transitions(track, clip.id)
         track.clips.remove(clip)
+
+
+def remove_transition(project: Project, transition_id: str) -> None:
+    """Delete a transition, leaving a straight cut where the incoming clip starts.
+
+    The outgoing clip is shortened to end where the incoming one begins (their overlap goes
+    with the transition); nothing else moves.
+
+    Raises:
+        ProjectError: no transition has this id, or its track is locked.
+    """
+    for index, track in enumerate(project.tracks):
+        for tr in track.transitions:
+            if tr.id == transition_id:
+                _unlocked(index, track)
+                a, b = track.clip(tr.from_clip), track.clip(tr.to_clip)
+                with transaction(project):
+                    track.transitions.remove(tr)
+                    a.duration = snap(project, b.start) - a.start
+                    a.fade_out = min(a.fade_out, max(0.0, a.duration - a.fade_in))
+                return
+    msg = f"no transition with id {transition_id!r}"
+    raise ProjectError(msg)
 
 
 def set_clip(project: Project, clip_id: str, field: str, value: Any) -> Clip:

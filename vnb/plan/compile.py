@@ -269,6 +269,24 @@ def _sound_end(info: MediaInfo | None) -> float:
     return info.audio.duration or info.duration or math.inf
 
 
+def _check_sound_end(
+    clip: Clip, where: str, fps: Fraction, info: MediaInfo, problems: list[str]
+) -> None:
+    """Refuse an audio clip that plays past the end of its file, as a video clip is refused.
+
+    A clip longer than its sound used to be padded with silence without a word; one rule
+    now holds for pictures and sound alike.
+    """
+    start, end = _frames(clip, fps)
+    source_start = float(to_frame(clip.source_start, fps) / fps)
+    needed = source_start + float((end - start) / fps) * clip.speed
+    if needed > _sound_end(info) + float(1 / fps) * clip.speed:
+        problems.append(
+            f"{where} ({clip.id!r}): plays {source_start:g}–{needed:g} s of {clip.source} "
+            f"but its sound ends at {_sound_end(info):g} s"
+        )
+
+
 def _audio_item(clip: Clip, project: Project, info: MediaInfo | None, silent: bool) -> AudioItem:
     fps, sr = project.fps, project.sample_rate
     start, end = _frames(clip, fps)
@@ -376,8 +394,11 @@ def compile_plan(
             seen_video = True
         for n, c in enumerate(clips):
             info = media.get(c.source) if c.source else None
-            if track.kind == "audio" and c.source and info is not None and info.audio is None:
-                problems.append(f"{where}.clips[{n}] ({c.id!r}): {c.source} has no sound")
+            if track.kind == "audio" and c.source and info is not None:
+                if info.audio is None:
+                    problems.append(f"{where}.clips[{n}] ({c.id!r}): {c.source} has no sound")
+                else:
+                    _check_sound_end(c, f"{where}.clips[{n}]", fps, info, problems)
         aitems = tuple(
             _audio_item(c, project, media.get(c.source) if c.source else None, track.muted)
             for c in clips

@@ -118,8 +118,8 @@ def _proxy_project(project: Project, size: tuple[int, int]) -> Project:
     proxies = _proxies(project)
     for track in copy.tracks:
         for clip in track.clips:
-            if clip.source in proxies:
-                clip.source = proxies[clip.source]
+            if track.kind == "video" and clip.source in proxies:  # never the sound: a proxy
+                clip.source = proxies[clip.source]  # has none, and audio clips need theirs
             clip.transform.x *= s
             clip.transform.y *= s
             for effect in clip.effects:

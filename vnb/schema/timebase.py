@@ -11,7 +11,14 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-__all__ = ["frame_at_time", "frame_time", "frame_to_sample", "parse_rate", "to_frame"]
+__all__ = [
+    "frame_at_time",
+    "frame_time",
+    "frame_to_sample",
+    "parse_rate",
+    "snap_time",
+    "to_frame",
+]
 
 _COMMON_RATES = {
     23.976: Fraction(24000, 1001),
@@ -67,6 +74,16 @@ def to_frame(seconds: float, fps: Fraction) -> int:
     """
     exact = Fraction(seconds).limit_denominator(10**9) * fps
     return math.floor(exact + Fraction(1, 2))
+
+
+def snap_time(seconds: float, fps: Fraction) -> float:
+    """``seconds`` moved to the nearest frame boundary (halves round up).
+
+    Example:
+        >>> snap_time(0.75, Fraction(30))  # 22.5 frames -> 23
+        0.7666666666666667
+    """
+    return frame_time(to_frame(seconds, fps), fps)
 
 
 def frame_time(frame: int, fps: Fraction) -> float:

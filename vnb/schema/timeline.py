@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field, JsonValue, ValidationError, model_va
 from vnb.errors import ProjectError
 from vnb.schema.base import Model, PathStr, format_validation_error, new_id
 from vnb.schema.color import parse_color
+from vnb.schema.timebase import frame_time, to_frame
 
 __all__ = [
     "TRANSITIONS",
@@ -343,6 +344,26 @@ class Track(Model):
         project = self._parent
         return project.new_id(prefix) if project is not None else new_id(prefix)
 
+    def _shifted(self, start: float, seconds: float, where: str) -> float:
+        """``start`` moved left by ``seconds`` as the plan counts it: whole frames.
+
+        The plan rounds every time to the frame grid once (`to_frame`); a transition of
+        ``seconds`` lasts ``to_frame(seconds)`` frames, so the clips it moves go back by exactly
+        that many frames. The plain difference is kept when it lands on that frame (a 1 s
+        dissolve at 29.97 fps moves a clip from 6.0 to 5.0), else the frame's own time
+        (0.75 s at 30 fps is 23 frames: a clip at 2.0 goes to 37/30 s, not 1.25).
+        """
+        fps = getattr(self._parent, "fps", None)
+        if fps is None:
+            return max(0.0, start - seconds)
+        frames = to_frame(seconds, fps)
+        if frames < 1:
+            msg = f"{where}: {seconds:g} s is shorter than one frame at {fps} fps"
+            raise ProjectError(msg)
+        target = to_frame(start, fps) - frames
+        plain = start - seconds
+        return max(0.0, plain if to_frame(plain, fps) == target else frame_time(target, fps))
+
     def clip(self, clip_id: str) -> Clip:
         """The clip with this id.
 
@@ -507,7 +528,7 @@ class Track(Model):
             )
             raise ProjectError(msg)
         for c in later:
-            c.start = max(0.0, c.start - tr.duration)
+            c.start = self._shifted(c.start, tr.duration, f"{where}.duration")
         self.transitions.append(tr)
         tr._parent = self
         self._changed()
