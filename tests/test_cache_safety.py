@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -325,3 +326,55 @@ def test_vnb_cache_stats_shows_the_files(tmp_cache):
     assert done.returncode == 0, done.stderr
     assert "1 proxies and pre-renders, 2.0 MB of 4295 MB" in done.stdout
     assert vnb.cache.stats()["folders"]["proxies"]["files"] == 1
+
+
+# --------------------------------------------------------------------------- 4. render cache
+
+
+def tiny_project(clip: Path) -> vnb.Project:
+    p = vnb.Project(name="rc", width=64, height=48, fps=30)
+    p.add_track("video").add_clip(clip, start=0, duration=1)
+    return p
+
+
+def corrupt_on_disk(folder: Path, key: str, value: object) -> None:
+    """Overwrite the stored value of ``key`` in the cache's sqlite database, behind its back."""
+    with sqlite3.connect(folder / "cache.db") as db:
+        changed = db.execute("UPDATE Cache SET value = ? WHERE key = ?", (value, key)).rowcount
+    assert changed == 1
+
+
+DAMAGE = {
+    "empty-object": "{}",
+    "no-path": '{"identity": [1, 2, 3], "result": {}, "command": []}',
+    "path-not-text": '{"path": 5, "identity": [1, 2, 3], "result": {"note": ""}, "command": []}',
+    "list": "[1, 2, 3]",
+    "null": "null",
+    "truncated": '{"path": "/tmp/x.mp4", "identity": [',
+    "bytes": b"\x00\xffnot json",
+    "bad-result": None,  # a record whose result fields are wrong: filled in below
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_a_damaged_render_cache_entry_is_discarded_and_rendered_again(
+    tmp_cache, clip, tmp_path, damage
+):
+    from vnb.render.rendercache import cached_render, render_key
+
+    p = tiny_project(clip)
+    first = cached_render(p, tmp_path / "a.mp4", speed="ultrafast")
+    key = render_key(p, speed="ultrafast")
+    value = DAMAGE[damage]
+    if value is None:
+        record = cache.get_json(key)
+        record["result"] = {"note": "x", "frames": "many"}
+        value = json.dumps(record)
+    corrupt_on_disk(tmp_cache, key, value)
+    again = cached_render(p, tmp_path / "b.mp4", speed="ultrafast")  # renders again…
+    assert "render cache" not in again.note
+    assert again.path.is_file()
+    assert again.frames == first.frames == 30
+    third = cached_render(p, tmp_path / "c.mp4", speed="ultrafast")  # …and the record is whole
+    assert "served from the render cache" in third.note
+    assert third.path.read_bytes() == again.path.read_bytes()
