@@ -378,3 +378,22 @@ def test_a_damaged_render_cache_entry_is_discarded_and_rendered_again(
     third = cached_render(p, tmp_path / "c.mp4", speed="ultrafast")  # …and the record is whole
     assert "served from the render cache" in third.note
     assert third.path.read_bytes() == again.path.read_bytes()
+
+
+# --------------------------------------------------------------------------- 5. tests' own cache
+
+
+def test_tests_never_use_the_users_cache(monkeypatch, tmp_path_factory):
+    from platformdirs import user_cache_dir
+
+    monkeypatch.undo()  # what every test starts from: the session's setting (tests/conftest.py)
+    cache.configure()
+    users = Path(user_cache_dir("vnb")).resolve()
+    here = cache.cache_dir().resolve()
+    assert not here.is_relative_to(users)
+    assert here.is_relative_to(tmp_path_factory.getbasetemp().resolve())
+    code = "from vnb import cache; print(cache.cache_dir())"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert Path(out.stdout.strip()).resolve() == here  # subprocesses too
