@@ -233,6 +233,8 @@ def _open() -> diskcache.Cache | MemoryStore:
         if _busy(err):  # healthy but locked by another process: never wipe it
             _log.warning("the cache at %s is busy (%s); caching in memory", directory, err)
             return MemoryStore(min(limit, _MEMORY_LIMIT))
+        if not directory.is_dir():
+            return _fallback(directory, f"it cannot be made ({err})")
         if not folders.is_ours(directory):
             return _fallback(directory, f"{err}; the folder is not one vnb made, so it stays as is")
         _log.warning(

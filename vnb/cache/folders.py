@@ -54,7 +54,7 @@ def not_a_folder(directory: Path) -> str | None:
     except FileNotFoundError:
         return "a link to nothing, not a folder" if directory.is_symlink() else None
     except OSError as err:
-        return f"cannot be examined ({err.strerror or err})"
+        return f"not reachable ({err.strerror or err})"
     if stat.S_ISDIR(st.st_mode):
         return None
     kinds = {
