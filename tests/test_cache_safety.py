@@ -170,6 +170,7 @@ def made_by_vnb(folder: Path, clip: Path) -> Path:
     cache.configure(directory=folder)
     cache.put_json("old", 1)
     cache.put_array("big", np.zeros(100_000, np.uint8))  # a value file beside the database
+    assert list(folder.rglob("*.val"))
     proxy = make_proxy(clip, height=60)
     (folder / "prerender").mkdir(exist_ok=True)
     (folder / "prerender" / f"{KEY}.mov").write_bytes(b"intermediate")
@@ -190,6 +191,7 @@ def assert_rebuilt_once(folder: Path, proxy: Path, caplog: pytest.LogCaptureFixt
     assert len(rebuilt) == 1
     assert str(folder) in rebuilt[0].getMessage()
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == rebuilt
+    assert not list(folder.rglob("*.val"))  # the old store's value files are gone
     assert proxy.is_file()  # media files survive the store's rebuild
     assert (folder / "prerender" / f"{KEY}.mov").is_file()
     assert (folder / cache.folders.MARKER).is_file()

@@ -37,7 +37,7 @@ SUBFOLDERS = ("proxies", "prerender")
 _MARKER_TEXT = "This folder is vnb's cache. `vnb cache clear` empties it; deleting it is safe.\n"
 _STORE_FILE = re.compile(r"^cache\.db(-wal|-shm|-journal)?$")
 _VALUE_DIR = re.compile(r"^[0-9a-f]{2}$")
-_VALUE_FILE = re.compile(r"^[0-9a-f]{2}$|^[0-9a-f]+\.val$")
+_VALUE_FILE = re.compile(r"^[0-9a-f]+\.val$")
 # Media files are named by a content key (64 hex digits); temporary ones are hidden .part files.
 _MEDIA_FILE = re.compile(r"^[0-9a-f]{64}\.[a-z0-9]{2,4}$")
 _PART_FILE = re.compile(r"^\.[0-9a-f]{64}\..*\.part$")
