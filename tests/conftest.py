@@ -6,8 +6,9 @@ stay fast. Files are made lazily, on first use, and kept for the whole session.
 
 from __future__ import annotations
 
+import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +138,25 @@ def still_png(media_dir: Path) -> Path:
     if not path.exists():
         run_ffmpeg("-f", "lavfi", "-i", f"testsrc2=s={SIZE}:r=1:d=1", "-frames:v", "1", str(path))
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def vnb_cache_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point vnb's cache at a temporary folder for the session, never the user's ~/.cache/vnb.
+
+    Set in ``os.environ`` (``VNB_CACHE_DIR``), so the CLI and every other subprocess a test
+    starts use it too. Tests that set their own folder (or unset it to check the platform
+    default) do so on top of this, with ``monkeypatch``, and get this one back afterwards.
+    """
+    from vnb import cache
+
+    folder = tmp_path_factory.mktemp("vnb-cache")
+    saved = os.environ.get("VNB_CACHE_DIR")
+    os.environ["VNB_CACHE_DIR"] = str(folder)
+    cache.configure()
+    yield folder
+    if saved is None:
+        os.environ.pop("VNB_CACHE_DIR", None)
+    else:
+        os.environ["VNB_CACHE_DIR"] = saved
+    cache.configure()

@@ -126,10 +126,11 @@ def _effects(args: argparse.Namespace) -> int:
 def _cache(args: argparse.Namespace) -> int:
     from vnb import cache  # noqa: PLC0415
 
+    cache.check()  # an unusable folder is an error here (CacheError), not a silent fallback
     if args.action == "clear":
         before = cache.stats()
-        cache.clear()
-        print(f"emptied the cache at {before['directory']} ({before['bytes'] / 1e6:.1f} MB freed)")
+        freed = before["bytes"] + cache.clear()
+        print(f"emptied the cache at {before['directory']} ({freed / 1e6:.1f} MB freed)")
         return 0
     figures = cache.stats()
     if args.json:
@@ -139,6 +140,8 @@ def _cache(args: argparse.Namespace) -> int:
     print(f"cache: {figures['directory']} ({where})")
     volume, limit = figures["bytes"] / 1e6, figures["size_limit"] / 1e6
     print(f"{figures['entries']} entries, {volume:.1f} MB of {limit:.0f} MB")
+    files, files_limit = figures["files_bytes"] / 1e6, figures["files_limit"] / 1e6
+    print(f"{figures['files']} proxies and pre-renders, {files:.1f} MB of {files_limit:.0f} MB")
     hits, misses, ratio = figures["hits"], figures["misses"], figures["hit_ratio"]
     print(f"{hits} hits, {misses} misses (hit ratio {ratio:.0%})")
     return 0

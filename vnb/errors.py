@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "CacheError",
     "DetectionCancelledError",
     "DetectionError",
     "EffectError",
@@ -123,3 +124,11 @@ class PluginError(EffectError):
         self.plugin = plugin
         self.reason = message
         super().__init__(f"effect plugin {plugin!r}: {message}")
+
+
+class CacheError(VnbError, OSError):
+    """The cache's folder cannot be used (not a folder, not writable, a store not vnb's).
+
+    The message names the folder and why. vnb then caches in memory; only ``vnb cache`` and
+    `vnb.cache.check` raise this.
+    """

@@ -13,36 +13,50 @@ A cache must never break a render or a preview. Every storage operation swallows
 errors; a corrupt or unusable folder is rebuilt, and if even that fails the cache degrades to
 a small in-memory store for the rest of the process.
 
+The cache also owns folders of media files beside the store (:func:`folder`: proxies and
+pre-rendered intermediates), bounded together by their own budget (least recently used files
+go first) and emptied by :func:`clear`. vnb never renames, replaces or deletes what it did not
+make: a ``VNB_CACHE_DIR`` that is a file, a device or a FIFO is left alone and the process
+caches in memory (one warning; :func:`check` raises :class:`~vnb.errors.CacheError`); a
+damaged store in a folder vnb made is rebuilt in place, deleting only the store's own files.
+
 Settings: ``VNB_CACHE_DIR`` (the folder), ``VNB_CACHE_SIZE`` (the bound in bytes, with an
-optional ``K``/``M``/``G`` suffix), or :func:`configure`.
+optional ``K``/``M``/``G`` suffix), ``VNB_CACHE_FILES_SIZE`` (the media files' bound, same
+syntax), or :func:`configure`.
 """
 
 from __future__ import annotations
 
-import io
-import json
+import atexit
+import contextlib
 import logging
 import os
 import re
 import shutil
-import struct
+import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vnb.cache import folders
 from vnb.cache.keys import make_key, source_identity
 from vnb.cache.memory import MemoryStore
+from vnb.cache.values import get_array, get_json, put_array, put_json
 
 if TYPE_CHECKING:
     import diskcache
-    import numpy as np
 
 __all__ = [
+    "DEFAULT_FILES_LIMIT",
     "DEFAULT_SIZE_LIMIT",
     "MemoryStore",
     "cache_dir",
+    "check",
     "clear",
     "configure",
+    "discard",
+    "folder",
     "get_array",
     "get_json",
     "make_key",
@@ -51,25 +65,28 @@ __all__ = [
     "source_identity",
     "stats",
     "store",
+    "sweep",
+    "touch",
 ]
 
 _log = logging.getLogger(__name__)
 
 DEFAULT_SIZE_LIMIT = 2 * 1024**3
 """The default bound on the cache's volume: 2 GiB."""
+DEFAULT_FILES_LIMIT = 4 * 1024**3
+"""The default bound on the cache's media files (proxies, pre-renders): 4 GiB."""
 
 _TIMEOUT = 10.0  # seconds to wait for another process's lock before giving up (a miss)
 _MEMORY_LIMIT = 256 * 1024**2  # the in-memory fallback never holds more than this
-_ARRAY_MAGIC = b"VNBA\x01"
-_ARRAY_HEAD = struct.Struct("<5sI")  # magic, length of the JSON header that follows
-_MAX_HEADER = 1 << 20
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
-_CACHE_ENTRY_RE = re.compile(r"^(cache\.db.*|[0-9a-f]{2})$")
 
 _lock = threading.RLock()
 _store: diskcache.Cache | MemoryStore | None = None
 _directory_override: Path | None = None
 _size_override: int | None = None
+_files_override: int | None = None
+_problem: str | None = None  # why the configured folder cannot be used (memory fallback)
+_scratch: Path | None = None  # media files' folder while the cache is in memory
 _orphans: list[object] = []  # stores inherited over fork(): never touched, never closed
 
 
@@ -89,23 +106,48 @@ def cache_dir() -> Path:
     return Path(user_cache_dir("vnb")) / "v1"
 
 
-def _size_limit() -> int:
-    """Return the bound in effect: :func:`configure`'s, else ``VNB_CACHE_SIZE``, else 2 GiB."""
-    if _size_override is not None:
-        return _size_override
-    env = os.environ.get("VNB_CACHE_SIZE", "").strip()
+def _env_size(name: str, default: int) -> int:
+    """Return the size in bytes the environment variable ``name`` gives, else ``default``."""
+    env = os.environ.get(name, "").strip()
     if not env:
-        return DEFAULT_SIZE_LIMIT
+        return default
     match = _SIZE_RE.match(env)
     if match is None:
-        _log.warning("VNB_CACHE_SIZE=%r is not a size in bytes; using the default", env)
-        return DEFAULT_SIZE_LIMIT
+        _log.warning("%s=%r is not a size in bytes; using the default", name, env)
+        return default
     power = "kmgt".index(match[2].lower()) + 1 if match[2] else 0
     return int(match[1]) * 1024**power
 
 
+def _size_limit() -> int:
+    """Return the bound in effect: :func:`configure`'s, else ``VNB_CACHE_SIZE``, else 2 GiB."""
+    if _size_override is not None:
+        return _size_override
+    return _env_size("VNB_CACHE_SIZE", DEFAULT_SIZE_LIMIT)
+
+
+def _files_limit() -> int:
+    """Return the media files' bound: :func:`configure`'s, else ``VNB_CACHE_FILES_SIZE``.
+
+    ``VNB_PRERENDER_SIZE`` (its former name, for pre-renders only) is still read; else 4 GiB.
+    """
+    if _files_override is not None:
+        return _files_override
+    legacy = _env_size("VNB_PRERENDER_SIZE", DEFAULT_FILES_LIMIT)
+    return _env_size("VNB_CACHE_FILES_SIZE", legacy)
+
+
+def _positive(name: str, value: int | None) -> int | None:
+    if value is not None and (isinstance(value, bool) or int(value) <= 0):
+        msg = f"{name} must be a positive number of bytes, not {value!r}"
+        raise ValueError(msg)
+    return None if value is None else int(value)
+
+
 def configure(
-    directory: str | os.PathLike[str] | None = None, size_limit: int | None = None
+    directory: str | os.PathLike[str] | None = None,
+    size_limit: int | None = None,
+    files_limit: int | None = None,
 ) -> None:
     """Use another folder or size bound from now on; with no arguments, the defaults again.
 
@@ -116,18 +158,19 @@ def configure(
         directory: The cache folder; ``None`` for ``VNB_CACHE_DIR`` or the platform default.
         size_limit: The bound on the cache's volume in bytes; ``None`` for ``VNB_CACHE_SIZE``
             or :data:`DEFAULT_SIZE_LIMIT`.
+        files_limit: The bound on its media files (proxies, pre-renders) in bytes; ``None``
+            for ``VNB_CACHE_FILES_SIZE`` or :data:`DEFAULT_FILES_LIMIT`.
 
     Raises:
-        ValueError: ``size_limit`` is not a positive number of bytes.
+        ValueError: ``size_limit`` or ``files_limit`` is not a positive number of bytes.
     """
-    global _directory_override, _size_override  # noqa: PLW0603
-    if size_limit is not None and (isinstance(size_limit, bool) or int(size_limit) <= 0):
-        msg = f"size_limit must be a positive number of bytes, not {size_limit!r}"
-        raise ValueError(msg)
+    global _directory_override, _size_override, _files_override  # noqa: PLW0603
+    size = _positive("size_limit", size_limit)
+    files = _positive("files_limit", files_limit)
     with _lock:
         _close_store()
         _directory_override = None if directory is None else Path(directory).expanduser()
-        _size_override = None if size_limit is None else int(size_limit)
+        _size_override, _files_override = size, files
 
 
 # --------------------------------------------------------------------------- the store
@@ -136,9 +179,10 @@ def configure(
 def store() -> diskcache.Cache | MemoryStore:
     """Return the process-wide store, opening it on first use.
 
-    Safe to share between threads; several processes may open the same folder. A folder that
-    cannot be opened (corrupt database, not a folder, not writable) is rebuilt; if that fails
-    too, a :class:`MemoryStore` stands in until :func:`configure` is called. Never raises.
+    Safe to share between threads; several processes may open the same folder. A damaged
+    store in a folder vnb made is rebuilt in place; a folder that cannot be used (not a
+    folder, not writable, damaged but not vnb's) is left as it is and a :class:`MemoryStore`
+    stands in until :func:`configure` is called (one warning). Never raises.
 
     Returns:
         A :class:`diskcache.Cache`, or the in-memory fallback.
@@ -160,9 +204,11 @@ def _set_store(value: diskcache.Cache | MemoryStore | None) -> None:
 
 
 def _close_store() -> None:
-    """Close and forget the store in use (under ``_lock``)."""
+    """Close and forget the store in use (under ``_lock``); the next one may use the folder."""
+    global _problem  # noqa: PLW0603
     current = _store
     _set_store(None)
+    _problem = None
     if current is not None:
         try:
             current.close()
@@ -171,30 +217,50 @@ def _close_store() -> None:
 
 
 def _open() -> diskcache.Cache | MemoryStore:
-    """Open the configured folder, rebuilding it once if needed; else the memory fallback."""
+    """Open the configured folder, rebuilding a damaged store of vnb's once; else memory."""
     directory, limit = cache_dir(), _size_limit()
     try:
         import diskcache  # noqa: PLC0415
     except ImportError as err:
         _log.warning("diskcache is unavailable (%s); caching in memory only", err)
         return MemoryStore(min(limit, _MEMORY_LIMIT))
+    reason = folders.not_a_folder(directory)
+    if reason is not None:  # a file, a device, a FIFO…: never touched
+        return _fallback(directory, f"it is {reason}")
     try:
-        return _open_disk(diskcache, directory, limit)
+        return _ready(_open_disk(diskcache, directory, limit))
     except Exception as err:
         if _busy(err):  # healthy but locked by another process: never wipe it
             _log.warning("the cache at %s is busy (%s); caching in memory", directory, err)
             return MemoryStore(min(limit, _MEMORY_LIMIT))
-        _log.warning("the cache at %s cannot be opened (%s); rebuilding it", directory, err)
-    try:
-        _wipe(directory)
-        return _open_disk(diskcache, directory, limit)
-    except Exception as err:
+        if not directory.is_dir():
+            return _fallback(directory, f"it cannot be made ({err})")
+        if not folders.is_ours(directory):
+            return _fallback(directory, f"{err}; the folder is not one vnb made, so it stays as is")
         _log.warning(
-            "the cache at %s cannot be rebuilt (%s); caching in memory for this process",
+            "the cache at %s is damaged (%s); rebuilding it in place (only its own files)",
             directory,
             err,
         )
-        return MemoryStore(min(limit, _MEMORY_LIMIT))
+    try:
+        folders.remove_store(directory)
+        return _ready(_open_disk(diskcache, directory, limit))
+    except Exception as err:
+        return _fallback(directory, f"it cannot be rebuilt ({err})")
+
+
+def _ready(cache: diskcache.Cache) -> diskcache.Cache:
+    """Mark a freshly opened folder as vnb's (when it holds nothing else) and return it."""
+    folders.claim(Path(cache.directory))
+    return cache
+
+
+def _fallback(directory: Path, reason: str) -> MemoryStore:
+    """Remember why ``directory`` is unusable, warn once, and return an in-memory store."""
+    global _problem  # noqa: PLW0603
+    _problem = f"the cache folder {directory} cannot be used: {reason}"
+    _log.warning("%s; caching in memory for this process (set VNB_CACHE_DIR to a folder)", _problem)
+    return MemoryStore(min(_size_limit(), _MEMORY_LIMIT))
 
 
 def _open_disk(diskcache: Any, directory: Path, limit: int) -> diskcache.Cache:
@@ -227,32 +293,6 @@ def _busy(err: BaseException) -> bool:
     )
 
 
-def _wipe(directory: Path) -> None:
-    """Make ``directory`` an empty folder, deleting only what a diskcache folder holds.
-
-    A folder holding anything else is left alone (raises ``OSError``); a file (or a broken
-    link) in its place is renamed aside, not deleted, in case it is the user's.
-    """
-    if directory.is_dir():
-        entries = list(directory.iterdir())
-        strangers = [p.name for p in entries if not _CACHE_ENTRY_RE.match(p.name)]
-        if strangers:
-            msg = f"{directory} holds files that are not the cache's: {strangers[:3]}"
-            raise OSError(msg)
-        for entry in entries:
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-    elif directory.exists() or directory.is_symlink():
-        n = 1
-        while (aside := directory.with_name(f"{directory.name}.corrupt-{n}")).exists():
-            n += 1
-        _log.warning("moving %s aside to %s", directory, aside)
-        directory.rename(aside)
-    directory.mkdir(parents=True, exist_ok=True)
-
-
 def _failed(cache: diskcache.Cache | MemoryStore, what: str, err: BaseException) -> None:
     """Log a failed storage operation; drop the store if its folder is broken.
 
@@ -279,11 +319,82 @@ def _failed(cache: diskcache.Cache | MemoryStore, what: str, err: BaseException)
         _close_store()
         directory = Path(cache.directory)
         if corrupt:
-            _log.warning("the cache at %s is corrupt; rebuilding it", directory)
+            _log.warning("the cache at %s is damaged; rebuilding it in place", directory)
             try:
-                _wipe(directory)
+                folders.remove_store(directory)
             except Exception as wipe_err:
-                _log.warning("cannot clear %s: %s", directory, wipe_err)
+                _log.warning("cannot rebuild the cache at %s: %s", directory, wipe_err)
+
+
+def check() -> None:
+    """Raise if the configured folder cannot hold the cache (the process caches in memory).
+
+    Raises:
+        CacheError: The folder is not a folder (a file, a device, a FIFO…), cannot be made or
+            written, or holds a damaged store that is not vnb's; the message names it.
+    """
+    store()
+    problem = _problem
+    if problem is not None:
+        from vnb.errors import CacheError  # noqa: PLC0415
+
+        raise CacheError(problem)
+
+
+def _root() -> Path:
+    """The folder the media folders are in: the cache's, or a scratch one while in memory."""
+    global _scratch  # noqa: PLW0603
+    if not isinstance(store(), MemoryStore):
+        return cache_dir()
+    with _lock:
+        if _scratch is None:
+            _scratch = Path(tempfile.mkdtemp(prefix="vnb-cache-"))
+            owner = os.getpid()
+            scratch = _scratch
+
+            def remove() -> None:
+                if os.getpid() == owner:  # not in a forked child
+                    shutil.rmtree(scratch, ignore_errors=True)
+
+            atexit.register(remove)
+        return _scratch
+
+
+def folder(name: str) -> Path:
+    """Return the cache's folder of media files ``name`` (``"proxies"`` or ``"prerender"``).
+
+    It is ``cache_dir() / name``, or, while the cache is in memory (its folder cannot be used),
+    a folder in the system's temporary folder that is deleted when the process ends. It may
+    not exist yet. Files in it are named by content keys (64 hex digits and a suffix); they
+    are bounded by :func:`sweep` and deleted by :func:`clear`.
+
+    Raises:
+        ValueError: ``name`` is not one of the cache's media folders.
+    """
+    if name not in folders.SUBFOLDERS:
+        msg = f"the cache has no folder {name!r}; it has {', '.join(folders.SUBFOLDERS)}"
+        raise ValueError(msg)
+    return _root() / name
+
+
+def touch(path: str | os.PathLike[str]) -> None:
+    """Record that a media file of the cache was just used (least recently used goes first)."""
+    with contextlib.suppress(OSError):
+        if Path(path).stat().st_mtime < time.time() - 60:  # at most once a minute per file
+            os.utime(path)
+
+
+def sweep(keep: frozenset[Path] | set[Path] = frozenset()) -> int:
+    """Delete the least recently used media files beyond their bound; return bytes freed.
+
+    Args:
+        keep: Files in use now, never deleted.
+    """
+    try:
+        return folders.sweep(_root(), _files_limit(), keep)
+    except OSError as err:
+        _log.warning("sweeping the cache's files failed: %s", err)
+        return 0
 
 
 def _forget_after_fork() -> None:
@@ -297,160 +408,9 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_after_fork)
 
 
-# --------------------------------------------------------------------------- keys
-
-
-# --------------------------------------------------------------------------- values
-
-
-def put_array(key: str, array: np.ndarray) -> None:
-    """Store an array under ``key``: raw bytes behind a header of dtype and shape, no pickle.
-
-    An array larger than the cache's bound is not stored. Storage errors are logged, not
-    raised.
-
-    Args:
-        key: Usually from :func:`make_key`.
-        array: Any array without Python objects in it (structured dtypes are fine).
-
-    Raises:
-        TypeError: The array holds Python objects (``dtype=object``) or is not an array.
-    """
-    import numpy as np  # noqa: PLC0415
-    from numpy.lib.format import dtype_to_descr  # noqa: PLC0415
-
-    if not isinstance(array, np.ndarray):
-        msg = f"put_array takes a numpy array, not {type(array).__qualname__}"
-        raise TypeError(msg)
-    if array.dtype.hasobject:
-        msg = f"cannot cache an array of Python objects (dtype {array.dtype})"
-        raise TypeError(msg)
-    contiguous = array if array.flags.c_contiguous else array.copy(order="C")
-    header = json.dumps(
-        {"descr": dtype_to_descr(contiguous.dtype), "shape": list(contiguous.shape)},
-        separators=(",", ":"),
-    ).encode()
-    raw = contiguous.reshape(-1).view(np.uint8) if contiguous.size else b""
-    data = b"".join((_ARRAY_HEAD.pack(_ARRAY_MAGIC, len(header)), header, raw))
-    _put(key, data)
-
-
-def get_array(key: str) -> np.ndarray | None:
-    """Return the array stored under ``key`` (a fresh, writable copy), or None.
-
-    An entry that is not a well-formed array (short, corrupt, or of another kind) is deleted
-    and counted as a miss.
-    """
-    cache = store()
-    try:
-        value = cache.get(key, read=True)
-    except Exception as err:
-        _failed(cache, "read", err)
-        return None
-    if value is None:
-        return None
-    try:
-        array = _decode_array(value)
-    except Exception as err:
-        array = None
-        reason = f"{type(err).__name__}: {err}"
-    else:
-        reason = ""
-    finally:
-        if isinstance(value, io.IOBase):
-            value.close()
-    if array is None:
-        _discard(cache, key, reason)
-    return array
-
-
-def _decode_array(value: Any) -> np.ndarray:
-    """Decode what :func:`put_array` stored, from bytes or an open file; raise if malformed."""
-    import numpy as np  # noqa: PLC0415
-    from numpy.lib.format import descr_to_dtype  # noqa: PLC0415
-
-    if isinstance(value, bytes):
-        value = io.BytesIO(value)
-    elif not isinstance(value, io.IOBase):
-        msg = f"a {type(value).__name__} entry"
-        raise TypeError(msg)
-    read = value.read
-    head = read(_ARRAY_HEAD.size)
-    if len(head) != _ARRAY_HEAD.size:
-        msg = "too short"
-        raise ValueError(msg)
-    magic, size = _ARRAY_HEAD.unpack(head)
-    if magic != _ARRAY_MAGIC or size > _MAX_HEADER:
-        msg = "not an array entry"
-        raise ValueError(msg)
-    header = json.loads(read(size))
-    dtype = descr_to_dtype(header["descr"])
-    shape = tuple(header["shape"])
-    if dtype.hasobject or not all(isinstance(n, int) and n >= 0 for n in shape):
-        msg = f"bad header {header!r:.200}"
-        raise ValueError(msg)
-    array = np.empty(shape, dtype=dtype)
-    if array.nbytes:
-        got = value.readinto(memoryview(array.reshape(-1).view(np.uint8)))
-        if got != array.nbytes:
-            msg = f"{got} bytes of data, expected {array.nbytes}"
-            raise ValueError(msg)
-    if read(1):
-        msg = "trailing bytes"
-        raise ValueError(msg)
-    return array
-
-
-def put_json(key: str, value: Any) -> None:
-    """Store a JSON-compatible value under ``key`` as JSON text (no pickle).
-
-    Storage errors are logged, not raised.
-
-    Raises:
-        TypeError: ``value`` cannot be written as JSON.
-        ValueError: ``value`` holds NaN or infinity, or refers to itself.
-    """
-    text = json.dumps(value, allow_nan=False, separators=(",", ":"))
-    _put(key, text)
-
-
-def get_json(key: str) -> Any | None:
-    """Return the value stored by :func:`put_json` under ``key``, or None.
-
-    A stored JSON ``null`` also reads as None. An entry that is not JSON text is deleted and
-    counted as a miss.
-    """
-    cache = store()
-    try:
-        value = cache.get(key)
-    except Exception as err:
-        _failed(cache, "read", err)
-        return None
-    if value is None:
-        return None
-    try:
-        if not isinstance(value, str):
-            msg = f"a {type(value).__name__} entry"
-            raise TypeError(msg)
-        return json.loads(value)
-    except (TypeError, ValueError) as err:
-        _discard(cache, key, f"{type(err).__name__}: {err}")
-        return None
-
-
-def _put(key: str, data: bytes | str) -> None:
-    """Store ``data`` under ``key`` unless it exceeds the bound; log a failure."""
-    if not isinstance(key, str):
-        msg = f"cache keys are strings (see make_key), not {type(key).__qualname__}"
-        raise TypeError(msg)
-    cache = store()
-    if len(data) > cache.size_limit:
-        _log.debug("not caching %d bytes: more than the cache's bound", len(data))
-        return
-    try:
-        cache.set(key, data)
-    except Exception as err:
-        _failed(cache, "write", err)
+def discard(key: str, reason: str) -> None:
+    """Delete the malformed entry under ``key`` (its hit counts as a miss); log ``reason``."""
+    _discard(store(), key, reason)
 
 
 def _discard(cache: diskcache.Cache | MemoryStore, key: str, reason: str) -> None:
@@ -475,11 +435,14 @@ def stats() -> dict[str, Any]:
     """Return the cache's figures, summed over every process that used the folder.
 
     Returns:
-        ``hits``, ``misses``, ``hit_ratio`` (0.0 before any lookup), ``bytes`` (the volume on
-        disk), ``entries``, ``directory`` (the configured folder), ``size_limit`` and
-        ``backend`` (``"disk"``, or ``"memory"`` when the folder could not be used).
+        ``hits``, ``misses``, ``hit_ratio`` (0.0 before any lookup), ``bytes`` (the entries'
+        volume on disk), ``entries``, ``directory`` (the configured folder), ``size_limit``,
+        ``backend`` (``"disk"``, or ``"memory"`` when the folder could not be used), ``problem``
+        (why, or None), and the media files: ``files``, ``files_bytes``, ``files_limit`` and
+        ``folders`` (``{"proxies": {"files": n, "bytes": b}, "prerender": {...}}``).
     """
     cache = store()
+    per_folder = folders.file_figures(_root())
     figures: dict[str, Any] = {
         "hits": 0,
         "misses": 0,
@@ -489,6 +452,11 @@ def stats() -> dict[str, Any]:
         "directory": str(cache_dir()),
         "size_limit": cache.size_limit,
         "backend": "memory" if isinstance(cache, MemoryStore) else "disk",
+        "problem": _problem,
+        "files": sum(f["files"] for f in per_folder.values()),
+        "files_bytes": sum(f["bytes"] for f in per_folder.values()),
+        "files_limit": _files_limit(),
+        "folders": per_folder,
     }
     try:
         hits, misses = cache.stats(enable=True)
@@ -500,11 +468,18 @@ def stats() -> dict[str, Any]:
     return figures
 
 
-def clear() -> None:
-    """Empty the cache and zero its hit and miss counts (for every process using it)."""
+def clear() -> int:
+    """Empty the cache, its media folders too, and zero its hit and miss counts.
+
+    For every process using it. Files being written now (temporary ``.part`` files) stay.
+
+    Returns:
+        The bytes of media files deleted.
+    """
     cache = store()
     try:
         cache.clear()
         cache.stats(enable=True, reset=True)
     except Exception as err:
         _failed(cache, "clear", err)
+    return folders.clear_files(_root())

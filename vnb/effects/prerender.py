@@ -10,16 +10,16 @@ builder then names the intermediate as the clip's source, with ``source_start`` 
 match and the custom effects removed: the built-in effects, crop, scale, fades and
 transitions still run in the graph, after the custom ones.
 
-Intermediates are cached by content under ``vnb.cache.cache_dir() / "prerender"``: the
-source's identity, the frames used, the effect chain with its parameters and every plugin's
-hash. The folder is bounded (``VNB_PRERENDER_SIZE`` bytes, default 4 GiB; oldest first).
+Intermediates are cached by content in the cache's folder ``vnb.cache.folder("prerender")``
+(``cache_dir() / "prerender"``): the source's identity, the frames used, the effect chain with
+its parameters and every plugin's hash. The cache owns them: they share its bound on files
+with the proxies (``VNB_CACHE_FILES_SIZE``, default 4 GiB; least recently used first; the
+former ``VNB_PRERENDER_SIZE`` is still read) and ``vnb cache clear`` deletes them.
 """
 
 from __future__ import annotations
 
 import bisect
-import contextlib
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -40,7 +40,6 @@ __all__ = ["Job", "jobs_for", "prerender", "prerender_item", "substitute"]
 
 VERSION = 1
 """Part of every intermediate's key: bump it when what an intermediate holds changes."""
-DEFAULT_LIMIT = 4 * 1024**3
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +77,9 @@ class Job:
 
 
 def _folder() -> Path:
-    from vnb.cache import cache_dir  # noqa: PLC0415
+    from vnb.cache import folder  # noqa: PLC0415
 
-    return cache_dir() / "prerender"
+    return folder("prerender")
 
 
 def _job(item: VideoItem, fps: Fraction) -> Job:
@@ -141,23 +140,10 @@ def substitute(plan: Plan, done: dict[str, VideoItem]) -> Plan:
 
 
 def _sweep(keep: set[Path]) -> None:
-    """Delete the oldest intermediates beyond the folder's bound (never those in ``keep``)."""
-    try:
-        limit = int(os.environ.get("VNB_PRERENDER_SIZE", DEFAULT_LIMIT))
-    except ValueError:
-        limit = DEFAULT_LIMIT
-    try:
-        files = [(f.stat().st_mtime, f.stat().st_size, f) for f in _folder().glob("*.mov")]
-    except OSError:
-        return
-    total = sum(size for _, size, _ in files)
-    for _, size, f in sorted(files):
-        if total <= limit:
-            break
-        if f not in keep:
-            with contextlib.suppress(OSError):
-                f.unlink()
-                total -= size
+    """Delete the cache's least recently used files beyond its bound (never those in ``keep``)."""
+    from vnb.cache import sweep  # noqa: PLC0415
+
+    sweep(keep)
 
 
 def prerender(
@@ -181,6 +167,10 @@ def prerender(
     every = jobs_for(plan)
     jobs = [j for j in every if not j.path.is_file()]
     cached = [j for j in every if j.path.is_file()]
+    from vnb.cache import touch  # noqa: PLC0415
+
+    for job in cached:  # used now: the last to be swept
+        touch(job.path)
     todo = sum(j.count for j in jobs)
     share = todo / (todo + max(plan.frames, 1)) if todo else 0.0
     if todo:

@@ -13,10 +13,12 @@ A proxy keeps the source's frame timestamps (``-copyts -fps_mode passthrough``, 
 within 1 ms, also for an MPEG-TS source whose first frame is at 1.47 s and for variable frame
 rates), so a reader of the proxy finds the same frame at the same time as in the source. It
 keeps the coded orientation (the display rotation stays as metadata, like the source's) and
-the display aspect ratio, with square pixels; it has no sound. Proxies live in
-``vnb.cache.cache_dir() / "proxies"`` under the SHA-256 of the source's identity (path, size,
-mtime) and the settings: a changed source gets a new proxy. They are written to a temporary
-name and renamed when whole.
+the display aspect ratio, with square pixels; it has no sound. Proxies live in the cache's
+folder ``vnb.cache.folder("proxies")`` (``cache_dir() / "proxies"``) under the SHA-256 of the
+source's identity (path, size, mtime) and the settings: a changed source gets a new proxy.
+They are written to a temporary name and renamed when whole. The cache owns them: they count
+towards its bound on files (the least recently used go first) and ``vnb cache clear`` deletes
+them.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def proxy_path(path: str | os.PathLike[str], *, height: int = PROXY_HEIGHT) -> P
     resolved = resolve_media_path(path)
     muxer, suffix, options = _codec()
     key = cache.make_key(_KEY, cache.source_identity(resolved), height, muxer, options)
-    return cache.cache_dir() / "proxies" / f"{key}{suffix}"
+    return cache.folder("proxies") / f"{key}{suffix}"
 
 
 def needs_proxy(info: MediaInfo, threshold_pixels: int = 1280 * 720) -> bool:
@@ -110,7 +112,10 @@ def get_proxy(path: str | os.PathLike[str], *, height: int = PROXY_HEIGHT) -> Pa
         MediaNotFoundError: The file does not exist or is not readable.
     """
     target = proxy_path(path, height=height)
-    return target if target.is_file() else None
+    if not target.is_file():
+        return None
+    cache.touch(target)
+    return target
 
 
 def make_proxy(
@@ -142,6 +147,7 @@ def make_proxy(
     """
     target = proxy_path(path, height=height)
     if target.is_file():
+        cache.touch(target)
         return target
     resolved = resolve_media_path(path)
     info = probe(resolved)
@@ -167,7 +173,7 @@ def make_proxy(
     from vnb.render import run_ffmpeg  # noqa: PLC0415 - vnb.media stays free of vnb.render
 
     total = first + (info.video.duration or info.duration or 1.0)  # -copyts: progress from 0
-    return run_ffmpeg(
+    made = run_ffmpeg(
         args,
         target,
         muxer=muxer,
@@ -178,6 +184,8 @@ def make_proxy(
         description="proxy",
         check=_check_output,
     )
+    cache.sweep(keep={made})  # the cache's files stay within their bound
+    return made
 
 
 def _check_output(made: Path) -> None:
@@ -217,6 +225,7 @@ def ensure_proxy_async(
     global _executor  # noqa: PLW0603
     target = proxy_path(path, height=height)
     if target.is_file():
+        cache.touch(target)
         done: Future[Path] = Future()
         done.set_result(target)
         return done

@@ -16,7 +16,7 @@ import os
 import secrets
 import shutil
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -105,6 +105,25 @@ def render_key(project: Project, preset: str | None = None, **overrides: Any) ->
     )
 
 
+def _well_formed(entry: Any) -> bool:
+    """Tell whether ``entry`` is a record `cached_render` wrote (a damaged one is not)."""
+    if not isinstance(entry, dict):
+        return False
+    path, identity = entry.get("path"), entry.get("identity")
+    result, command = entry.get("result"), entry.get("command")
+    return (
+        isinstance(path, str)
+        and bool(path)
+        and "\0" not in path
+        and isinstance(identity, list)
+        and len(identity) == 3
+        and isinstance(result, dict)
+        and isinstance(result.get("note"), str)
+        and isinstance(command, list)
+        and all(isinstance(arg, str) for arg in command)
+    )
+
+
 def _materialize(source: Path, target: Path) -> None:
     """Make ``target`` a copy of ``source``: hard link if possible, else copy; atomically."""
     if target.exists() and target.samefile(source):
@@ -151,17 +170,19 @@ def cached_render(
     key = render_key(project, preset, **options)
     target = Path(os.path.abspath(output))  # noqa: PTH100 - absolute without resolving links
     entry = store.get_json(key) if cache else None
-    if isinstance(entry, dict):
+    if entry is not None and not _well_formed(entry):
+        store.discard(key, "not a render-cache record")  # render again; the result replaces it
+        entry = None
+    if entry is not None:
         earlier = Path(entry["path"])
         with contextlib.suppress(Exception):
             if list(source_identity(earlier)) == entry["identity"]:
-                _materialize(earlier, target)
-                telemetry.count("render.cache_hit")
                 fields = {**entry["result"], "path": target, "command": tuple(entry["command"])}
                 note = f"{fields['note']}; served from the render cache (a copy of {earlier})"
-                return RenderResult(
-                    **{**fields, "note": note, "elapsed": time.monotonic() - started}
-                )
+                hit = RenderResult(**{**fields, "note": note, "elapsed": 0.0})
+                _materialize(earlier, target)
+                telemetry.count("render.cache_hit")
+                return replace(hit, elapsed=time.monotonic() - started)
     telemetry.count("render.cache_miss")
     result = render(project, output, preset, **options)
     fields = {k: v for k, v in asdict(result).items() if k not in ("path", "command")}
