@@ -289,7 +289,9 @@ def submit(
         output: The file to write.
         preset: A named preset.
         cache: Reuse an earlier identical render's output (`vnb.render.rendercache`).
-        **options: As for `render` (``crf``, ``hardware``, ``on_progress``, ``timeout``...).
+        **options: As for `render` (``crf``, ``hardware``, ``smart``, ``on_progress``,
+            ``timeout``...). The job fails with a `RenderError` if ``output`` is one of the
+            project's inputs, its own file, or exists and is not a regular file.
 
     Returns:
         The job; ``job.result()`` waits for it.
