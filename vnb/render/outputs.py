@@ -102,12 +102,14 @@ def check_output(
         if plan is not None:
             used += [(f"clip {i.clip_id!r}", Path(i.source)) for i in _plan_items(plan)]
         users: dict[str, Path] = {}
+        seen: dict[Path, bool] = {}  # 2,000 clips of one source: one stat
         for what, path in used:
-            try:
-                theirs = path.stat()
-            except (OSError, ValueError):
-                continue
-            if _same(mine, theirs):
+            if path not in seen:
+                try:
+                    seen[path] = _same(mine, path.stat())
+                except (OSError, ValueError):
+                    seen[path] = False
+            if seen[path]:
                 users.setdefault(what, path)
         if users:
             named = ", ".join(list(users)[:5]) + (", …" if len(users) > 5 else "")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 import time
 from dataclasses import asdict
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from vnb import telemetry
 from vnb.render.export import RenderResult, render
-from vnb.render.outputs import check_output, check_target
+from vnb.render.outputs import check_output, check_target, part_name
 
 if TYPE_CHECKING:
     from vnb.schema import Project
@@ -111,7 +110,7 @@ def _materialize(source: Path, target: Path) -> None:
     """Make ``target`` a copy of ``source``: hard link if possible, else copy; atomically."""
     if target.exists() and target.samefile(source):
         return
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
+    tmp = part_name(target)
     try:
         try:
             os.link(source, tmp)
