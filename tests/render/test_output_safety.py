@@ -315,30 +315,36 @@ def dead_pid() -> int:
 def test_stale_parts_of_dead_processes_are_swept_and_nothing_else(
     src: Path, tmp_path: Path
 ) -> None:
+    from vnb.render.outputs import _host_tag
+
     dead = dead_pid()
+    here = f"{_host_tag()}89abcdef"  # this host's tag and 8 random digits
+    elsewhere = f"{int(_host_tag(), 16) ^ 1:04x}89abcdef"
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        stale = tmp_path / f".out.mp4.{dead}.0123456789ab.part"
-        stale_other = tmp_path / f".other.mov.{dead}.ba9876543210.part"
+        stale = tmp_path / f".out.mp4.{dead}.{here}.part"
+        stale_other = tmp_path / f".other.v2.mov.{dead}.{here}.part"
         kept = {
-            tmp_path / f".out.mp4.{live.pid}.0123456789ab.part": "a live process's render",
-            tmp_path / f".out.mp4.{os.getpid()}.0123456789ab.part": "this process's render",
-            tmp_path / ".out.mp4.0123456789ab.part": "no pid",
-            tmp_path / f"out.mp4.{dead}.0123456789ab.part": "not hidden",
-            tmp_path / f".out.mp4.{dead}.0123456789AB.part": "upper-case hex",
-            tmp_path / f".out.mp4.{dead}.0123456789ab.partial": "another suffix",
-            tmp_path / f".out.mp4.{dead}.01234567.part": "short hex",
+            tmp_path / f".out.mp4.{live.pid}.{here}.part": "a live process's render",
+            tmp_path / f".out.mp4.{os.getpid()}.{here}.part": "this process's render",
+            tmp_path / f".out.mp4.{dead}.{elsewhere}.part": "another machine's render",
+            tmp_path / f".out.mp4.{here}.part": "no pid",
+            tmp_path / f"out.mp4.{dead}.{here}.part": "not hidden",
+            tmp_path / f".out.mp4.{dead}.{here.upper()}.part": "upper-case hex",
+            tmp_path / f".out.mp4.{dead}.{here}.partial": "another suffix",
+            tmp_path / f".out.mp4.{dead}.{here[:8]}.part": "short hex",
+            tmp_path / f".out.mp4.{dead}.{here}.part.bak": "more after .part",
             tmp_path / "notes.part": "unrelated",
         }
         for path in [stale, stale_other, *kept]:
             path.write_bytes(b"x")
-        (tmp_path / f".dir.{dead}.0123456789ab.part").mkdir()  # not a file: kept
+        (tmp_path / f".dir.{dead}.{here}.part").mkdir()  # not a file: kept
         cuts(src).render(tmp_path / "out.mp4", **QUICK)
         assert not stale.exists()
         assert not stale_other.exists()
         for path, why in kept.items():
             assert path.exists(), why
-        assert (tmp_path / f".dir.{dead}.0123456789ab.part").is_dir()
+        assert (tmp_path / f".dir.{dead}.{here}.part").is_dir()
     finally:
         live.kill()
         live.wait()

@@ -10,15 +10,21 @@ its finished file over the target.
 
 ffmpeg writes to a hidden temporary file beside the target, named by `part_name`
 (``.{name}.{pid}.{hex}.part``). A process killed outright leaves it behind; `sweep_parts`
-deletes those whose process is gone, and nothing else.
+deletes those whose process is gone, and nothing else. A process id means something only on
+its own machine (and PID namespace): the first four hex digits tag the host and namespace that
+made the file, and only files of this host are swept, so renders into a folder shared between
+machines (a batch on a shared filesystem) never delete each other's files.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import os
 import re
 import secrets
+import socket
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +37,9 @@ if TYPE_CHECKING:
 
 __all__ = ["check_output", "check_target", "part_name", "sweep_parts"]
 
-_PART = re.compile(r"\.(?P<name>.+)\.(?P<pid>[1-9][0-9]{0,6})\.[0-9a-f]{12}\.part")
+_PART = re.compile(
+    r"\.(?P<name>.+)\.(?P<pid>[1-9][0-9]{0,6})\.(?P<host>[0-9a-f]{4})[0-9a-f]{8}\.part"
+)
 """The temporary name of a render in progress (`part_name`), and nothing else."""
 
 _KINDS = (
@@ -131,9 +139,22 @@ def _plan_items(plan: Plan) -> list[object]:
     return [i for i in items if getattr(i, "clip_id", None) and getattr(i, "source", None)]
 
 
+@functools.cache
+def _host_tag() -> str:
+    """Four hex digits naming this machine and PID namespace (where a process id is valid)."""
+    namespace = ""
+    with contextlib.suppress(OSError):
+        namespace = str(os.stat("/proc/self/ns/pid").st_ino)  # noqa: PTH116
+    return hashlib.sha256(f"{socket.gethostname()}|{namespace}".encode()).hexdigest()[:4]
+
+
 def part_name(target: Path) -> Path:
-    """A fresh temporary name beside ``target`` for this process: ``.{name}.{pid}.{hex}.part``."""
-    return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(6)}.part")
+    """A fresh temporary name beside ``target`` for this process: ``.{name}.{pid}.{hex}.part``.
+
+    ``hex`` is this host's tag (4 digits) and 8 random ones.
+    """
+    tag = f"{_host_tag()}{secrets.token_hex(4)}"
+    return target.with_name(f".{target.name}.{os.getpid()}.{tag}.part")
 
 
 def _alive(pid: int) -> bool:
@@ -151,8 +172,8 @@ def _alive(pid: int) -> bool:
 def sweep_parts(folder: Path) -> list[Path]:
     """Delete the temporary files of renders in ``folder`` whose process is gone.
 
-    Only regular files named exactly as `part_name` makes them, whose process id is not a
-    live process, are deleted; everything else is left alone.
+    Only regular files named exactly as `part_name` makes them on this host, whose process
+    id is not a live process, are deleted; everything else is left alone.
 
     Returns:
         The files deleted.
@@ -164,7 +185,7 @@ def sweep_parts(folder: Path) -> list[Path]:
         return swept
     for entry in entries:
         found = _PART.fullmatch(entry.name)
-        if found is None or _alive(int(found["pid"])):
+        if found is None or found["host"] != _host_tag() or _alive(int(found["pid"])):
             continue
         with contextlib.suppress(OSError):
             if entry.is_file(follow_symlinks=False):
