@@ -96,7 +96,7 @@ def _font_files(font: str | None, base: Path, *, bold: bool) -> list[Path]:
 
 
 def input_files(project: Project) -> list[tuple[str, Path]]:
-    """Every file ``project`` reads, each with what uses it: ``("clip 'c1'", path)``.
+    """Every file ``project`` reads, each with what it is: ``("the source of clip 'c1'", path)``.
 
     Sources of clips (video and audio), subtitle files, the font files of titles and
     subtitles, the media that overlays and redactions were detected on, and the project's own
@@ -108,19 +108,19 @@ def input_files(project: Project) -> list[tuple[str, Path]]:
     for track in project.tracks:
         for clip in track.clips:
             if clip.source:
-                out.append((f"clip {clip.id!r}", base / clip.source))
+                out.append((f"the source of clip {clip.id!r}", base / clip.source))
         for subs in track.subtitles:
             if subs.file:
-                out.append((f"subtitles {subs.id!r}", base / subs.file))
+                out.append((f"the file of subtitles {subs.id!r}", base / subs.file))
             fonts = _font_files(subs.font, base, bold=False)
-            out += [(f"subtitles {subs.id!r} (font)", f) for f in fonts]
+            out += [(f"the font of subtitles {subs.id!r}", f) for f in fonts]
         for title in track.titles:
             fonts = _font_files(title.font, base, bold=title.bold)
-            out += [(f"title {title.id!r} (font)", f) for f in fonts]
+            out += [(f"the font of title {title.id!r}", f) for f in fonts]
     for n, overlay in enumerate(project.overlays):
-        out.append((f"overlay {n} (detections of its source)", base / overlay.source))
+        out.append((f"the media of overlay {n}'s detections", base / overlay.source))
     for n, redaction in enumerate(project.redactions):
-        out.append((f"redaction {n} (detections of its source)", base / redaction.source))
+        out.append((f"the media of redaction {n}'s detections", base / redaction.source))
     if project.file is not None:
         out.append(("the project's own file", Path(project.file)))
     return out

@@ -27,7 +27,7 @@ import secrets
 import socket
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vnb.errors import RenderError
 
@@ -70,7 +70,9 @@ def check_target(target: Path) -> None:
         return
     kind = next((what for test, what in _KINDS if test(mode)), "not a regular file")
     if kind == "a symbolic link":
-        kind += f" (to {target.readlink()}); render to the file it names, or remove the link"
+        with contextlib.suppress(OSError):
+            kind += f" (to {target.readlink()})"
+        kind += "; render to the file it names, or remove the link"
     msg = f"cannot render to {target}: it is {kind}, and a render only replaces a regular file"
     raise RenderError(msg)
 
@@ -95,8 +97,8 @@ def check_output(
 
     Raises:
         RenderError: ``output`` is the same file as one the project reads (the message names
-            the clip, title, subtitles or the project file that uses it), or it exists and is
-            not a regular file.
+            the clip, title or subtitles that use it, or says it is the project's own file),
+            or it exists and is not a regular file.
     """
     from vnb.media.gather import input_files  # noqa: PLC0415 - import cycle
 
@@ -108,7 +110,9 @@ def check_output(
     if mine is not None:
         used = input_files(project)
         if plan is not None:
-            used += [(f"clip {i.clip_id!r}", Path(i.source)) for i in _plan_items(plan)]
+            used += [
+                (f"the source of clip {i.clip_id!r}", Path(i.source)) for i in _plan_items(plan)
+            ]
         users: dict[str, Path] = {}
         seen: dict[Path, bool] = {}  # 2,000 clips of one source: one stat
         for what, path in used:
@@ -122,9 +126,9 @@ def check_output(
         if users:
             named = ", ".join(list(users)[:5]) + (", …" if len(users) > 5 else "")
             path = next(iter(users.values()))
-            same = "" if Path(os.path.abspath(path)) == target else f" (as {path})"  # noqa: PTH100
+            same = "" if Path(os.path.abspath(path)) == target else f" ({path})"  # noqa: PTH100
             msg = (
-                f"cannot render to {target}: {named} read that file{same}; "
+                f"cannot render to {target}: that file is {named}{same}; "
                 "a render never replaces one of its project's inputs"
             )
             raise RenderError(msg)
@@ -132,7 +136,7 @@ def check_output(
     return target
 
 
-def _plan_items(plan: Plan) -> list[object]:
+def _plan_items(plan: Plan) -> list[Any]:
     """The plan's video and audio items that read a file."""
     items = [i for layer in plan.layers for i in getattr(layer, "items", ())]
     items += [i for track in plan.audio for i in track.items]
