@@ -30,7 +30,8 @@ QUICK = {"progress_bar": False, "speed": "ultrafast"}
 
 
 @pytest.fixture(autouse=True)
-def tmp_cache(tmp_path):
+def tmp_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("VNB_CACHE_DIR", str(tmp_path / "cache"))  # render_many's workers
     cache.configure(directory=tmp_path / "cache")
     yield
     jobs.cancel_all(wait=10)
@@ -179,13 +180,17 @@ def test_render_onto_the_project_file_is_refused(src: Path, tmp_path: Path, monk
 
 
 def test_render_async_and_the_render_cache_refuse_an_input(src: Path, tmp_path: Path) -> None:
+    from vnb.render.rendercache import cached_render
+
     p = cuts(src)
-    done = p.render_async(tmp_path / "out.mp4", **QUICK).result(timeout=120)
+    refused(lambda: p.render_async(src, **QUICK), src, r"the source of clip 'c\d+'")
+    done = cached_render(p, tmp_path / "out.mp4", **QUICK)
     assert done.path.is_file()
     # The same content again is a cache hit, which would link out.mp4 over the source.
-    job = p.render_async(src, **QUICK)
-    refused(lambda: job.result(timeout=120), src, r"the source of clip 'c\d+'")
-    assert job.state == "failed"
+    refused(lambda: cached_render(p, src, **QUICK), src, r"the source of clip 'c\d+'")
+    assert cached_render(p, tmp_path / "again.mp4", **QUICK).note.endswith(
+        f"(a copy of {tmp_path / 'out.mp4'})"
+    )
 
 
 def test_render_many_refuses_an_input_and_a_project_file(src: Path, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from vnb.errors import RenderCancelledError, RenderError
+from vnb.render.outputs import check_output
 from vnb.render.rendercache import cached_render, snapshot
 
 if TYPE_CHECKING:
@@ -290,15 +291,19 @@ def submit(
         preset: A named preset.
         cache: Reuse an earlier identical render's output (`vnb.render.rendercache`).
         **options: As for `render` (``crf``, ``hardware``, ``smart``, ``on_progress``,
-            ``timeout``...). The job fails with a `RenderError` if ``output`` is one of the
-            project's inputs, its own file, or exists and is not a regular file.
+            ``timeout``...).
 
     Returns:
         The job; ``job.result()`` waits for it.
+
+    Raises:
+        RenderError: ``output`` is one of the project's inputs or its own file, or exists and
+            is not a regular file (checked again when the job runs); or ``cancel=`` was given.
     """
     if "cancel" in options:
         msg = "a render job has its own cancel(); do not pass cancel="
         raise RenderError(msg)
+    check_output(project, output)  # at once, not after the jobs queued before this one
     job = RenderJob(project, output, preset, cache=cache, **options)
     _live.add(job)
     _ensure_workers()
