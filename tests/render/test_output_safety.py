@@ -183,7 +183,9 @@ def test_render_async_and_the_render_cache_refuse_an_input(src: Path, tmp_path: 
     from vnb.render.rendercache import cached_render
 
     p = cuts(src)
-    refused(lambda: p.render_async(src, **QUICK), src, r"the source of clip 'c\d+'")
+    job = p.render_async(src, **QUICK)
+    refused(lambda: job.result(timeout=120), src, r"the source of clip 'c\d+'")
+    assert job.state == "failed"
     done = cached_render(p, tmp_path / "out.mp4", **QUICK)
     assert done.path.is_file()
     # The same content again is a cache hit, which would link out.mp4 over the source.

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from vnb.errors import RenderCancelledError, RenderError
-from vnb.render.outputs import check_output
 from vnb.render.rendercache import cached_render, snapshot
 
 if TYPE_CHECKING:
@@ -297,13 +296,14 @@ def submit(
         The job; ``job.result()`` waits for it.
 
     Raises:
-        RenderError: ``output`` is one of the project's inputs or its own file, or exists and
-            is not a regular file (checked again when the job runs); or ``cancel=`` was given.
+        RenderError: ``cancel=`` was given. (A job whose ``output`` is one of the project's
+            inputs or its own file, or exists and is not a regular file, fails with a
+            `RenderError` when it runs: checking needs the media modules, and submit stays
+            instant.)
     """
     if "cancel" in options:
         msg = "a render job has its own cancel(); do not pass cancel="
         raise RenderError(msg)
-    check_output(project, output)  # at once, not after the jobs queued before this one
     job = RenderJob(project, output, preset, cache=cache, **options)
     _live.add(job)
     _ensure_workers()
