@@ -13,6 +13,7 @@ filesystem): ``vnb.render_many(projects, outputs, executor=client.get_executor()
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
 import secrets
@@ -125,8 +126,9 @@ def render_many(
         workers: Size of the default pool.
         preset: A named preset for every render.
         progress_bar: Show a bar counting finished renders (default: in terminals/notebooks).
-        **render_options: Export overrides for every render (``crf``, ``hardware``...), and
-            ``cache=False`` to render even when an identical output exists.
+        **render_options: Export overrides for every render (``crf``, ``hardware``...),
+            ``smart`` as for `render`, and ``cache=False`` to render even when an identical
+            output exists.
 
     Returns:
         One `BatchResult` per project, in the order given; failures are in there too (their
@@ -134,7 +136,9 @@ def render_many(
 
     Raises:
         ValueError: The lists differ in length, or two projects would write one file.
-        RenderError: An option that cannot be sent to a worker (``on_progress``, ``cancel``).
+        RenderError: An option that cannot be sent to a worker (``on_progress``, ``cancel``),
+            or an output that is one of the project files (each render refuses an output that
+            is one of its own inputs or not a regular file, and reports it in its result).
     """
     if len(projects) != len(outputs):
         msg = f"{len(projects)} projects but {len(outputs)} outputs"
@@ -143,6 +147,7 @@ def render_many(
     if len(set(targets)) != len(targets):
         msg = "two projects would write the same output file"
         raise ValueError(msg)
+    _refuse_project_files(projects, targets)
     unsendable = sorted(_NOT_SENT & render_options.keys())
     if unsendable:
         msg = f"render_many cannot send {', '.join(unsendable)} to its workers"
@@ -169,6 +174,32 @@ def render_many(
     if own:
         executor.shutdown(wait=True)
     return [_outcome(s, t, f) for s, t, f in zip(specs, targets, futures, strict=True)]
+
+
+def _refuse_project_files(
+    projects: Sequence[Project | str | os.PathLike[str]], targets: Sequence[Path]
+) -> None:
+    """Refuse an output that is one of the batch's project files (each render checks the rest).
+
+    Raises:
+        RenderError: naming the output and the project file it is.
+    """
+    files = [Path(p) if isinstance(p, str | os.PathLike) else p.file for p in projects]
+    seen: dict[tuple[int, int], Path] = {}
+    for file in files:
+        with contextlib.suppress(OSError):
+            if file is not None:
+                info = file.stat()
+                seen[info.st_dev, info.st_ino] = file
+    for target in targets:
+        with contextlib.suppress(OSError):
+            info = target.stat()
+            if (info.st_dev, info.st_ino) in seen:
+                msg = (
+                    f"cannot render to {target}: it is the project file "
+                    f"{seen[info.st_dev, info.st_ino]} of this batch"
+                )
+                raise RenderError(msg)
 
 
 def _follow(futures: list[cf.Future[dict[str, Any]]], progress_bar: bool | None) -> None:

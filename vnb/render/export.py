@@ -17,6 +17,7 @@ from vnb.errors import RenderCancelledError, RenderError
 from vnb.ffmpeg import TextImage, build_command, build_graph
 from vnb.render.binary import ffmpeg_has, find_ffmpeg
 from vnb.render.encoders import EncoderChoice, choose_encoder
+from vnb.render.outputs import check_output
 from vnb.render.run import Progress, run_ffmpeg
 from vnb.schema.export import ExportSettings, resolve_export
 
@@ -165,7 +166,8 @@ def render(
     Raises:
         ProjectError: invalid project, preset or override.
         MediaError: missing or unusable media (all listed with their clips).
-        RenderError: ffmpeg failed (its reason is in the message).
+        RenderError: ``output`` is one of the project's inputs or its own file, or exists and
+            is not a regular file; or ffmpeg failed (its reason is in the message).
         RenderCancelledError: cancelled or timed out.
     """
     from vnb.media import plan_project  # noqa: PLC0415
@@ -179,6 +181,7 @@ def render(
         plan, on_progress = prerender(
             plan, on_progress=on_progress, cancel=cancel, progress_bar=progress_bar
         )
+    check_output(project, output, plan)  # never over an input, the project or a non-file
     exe = find_ffmpeg()
     choice = choose_encoder(export, exe)
     run = {"on_progress": on_progress, "cancel": cancel, "timeout": timeout}

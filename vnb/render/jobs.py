@@ -289,10 +289,17 @@ def submit(
         output: The file to write.
         preset: A named preset.
         cache: Reuse an earlier identical render's output (`vnb.render.rendercache`).
-        **options: As for `render` (``crf``, ``hardware``, ``on_progress``, ``timeout``...).
+        **options: As for `render` (``crf``, ``hardware``, ``smart``, ``on_progress``,
+            ``timeout``...).
 
     Returns:
         The job; ``job.result()`` waits for it.
+
+    Raises:
+        RenderError: ``cancel=`` was given. (A job whose ``output`` is one of the project's
+            inputs or its own file, or exists and is not a regular file, fails with a
+            `RenderError` when it runs: checking needs the media modules, and submit stays
+            instant.)
     """
     if "cancel" in options:
         msg = "a render job has its own cancel(); do not pass cancel="

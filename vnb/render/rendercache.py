@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 import time
 from dataclasses import asdict, replace
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from vnb import telemetry
 from vnb.render.export import RenderResult, render
+from vnb.render.outputs import check_output, check_target, part_name
 
 if TYPE_CHECKING:
     from vnb.schema import Project
@@ -30,7 +30,7 @@ __all__ = ["cached_render", "render_key", "snapshot"]
 
 _KEY_VERSION = 1
 _FILE_KEYS = frozenset({"source", "file", "font", "path"})
-_RUN_OPTIONS = frozenset({"on_progress", "cancel", "timeout", "progress_bar"})
+_RUN_OPTIONS = frozenset({"on_progress", "cancel", "timeout", "progress_bar", "smart"})
 
 
 def snapshot(project: Project) -> Project:
@@ -102,6 +102,7 @@ def render_key(project: Project, preset: str | None = None, **overrides: Any) ->
         _custom_effects(project),
         export.model_dump_json(),
         (exe, ffmpeg_version(exe)),
+        *(() if overrides.get("smart", True) else ("not smart",)),  # smart=False re-encodes all
     )
 
 
@@ -128,12 +129,13 @@ def _materialize(source: Path, target: Path) -> None:
     """Make ``target`` a copy of ``source``: hard link if possible, else copy; atomically."""
     if target.exists() and target.samefile(source):
         return
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
+    tmp = part_name(target)
     try:
         try:
             os.link(source, tmp)
         except OSError:
             shutil.copy2(source, tmp)
+        check_target(target)
         tmp.replace(target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -167,6 +169,7 @@ def cached_render(
     from vnb.cache import source_identity  # noqa: PLC0415
 
     started = time.monotonic()
+    check_output(project, output)  # also before a cache hit links the earlier output there
     key = render_key(project, preset, **options)
     target = Path(os.path.abspath(output))  # noqa: PTH100 - absolute without resolving links
     entry = store.get_json(key) if cache else None

@@ -1,9 +1,12 @@
 """Running one ffmpeg render: progress, cancellation, timeouts and an atomic output.
 
-ffmpeg writes to a hidden temporary file next to the target (``.{name}.{random}.part``); only a
-successful run (exit code 0, non-empty file) is moved over the target with `os.replace`. Every
-other outcome stops ffmpeg, waits for it, deletes the temporary file and raises, leaving whatever
-was at the target untouched.
+ffmpeg writes to a hidden temporary file next to the target (``.{name}.{pid}.{random}.part``);
+only a successful run (exit code 0, non-empty file) is moved over the target with `os.replace`,
+and only when the target is absent or a regular file (`vnb.render.outputs.check_target`, checked
+before the run and again just before the rename). Every other outcome stops ffmpeg, waits for
+it, deletes the temporary file and raises, leaving whatever was at the target untouched. The
+temporary files a killed process left beside the target are swept at the start of each run
+(`vnb.render.outputs.sweep_parts`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import contextlib
 import math
 import os
 import queue
-import secrets
 import shlex
 import subprocess
 import sys
@@ -26,6 +28,7 @@ from typing import IO, Any
 
 from vnb.errors import FFmpegNotFoundError, RenderCancelledError, RenderError
 from vnb.render.binary import find_ffmpeg
+from vnb.render.outputs import check_target, part_name, sweep_parts
 
 __all__ = ["Progress", "run_ffmpeg"]
 
@@ -157,8 +160,9 @@ def run_ffmpeg(
     Args:
         args: Everything between the binary and the output: inputs, filter graphs, maps, codec
             options.
-        output: The file to make. Its folder must exist; an existing file is replaced only when
-            the render succeeds.
+        output: The file to make. Its folder must exist; an existing regular file is replaced
+            only when the render succeeds; anything else there (a folder, device, FIFO, socket
+            or symbolic link) is refused.
         muxer: The output format, passed as ``-f`` (the temporary name has no useful extension).
         total_seconds: Expected output duration, for progress.
         on_progress: Called in the calling thread with a `Progress` about twice a second, and a
@@ -179,8 +183,8 @@ def run_ffmpeg(
 
     Raises:
         ValueError: ``total_seconds`` or ``timeout`` is not a positive number.
-        RenderError: The output folder is missing, or ffmpeg failed (the message has its last
-            lines; ``.argv`` the command).
+        RenderError: The output folder is missing, the output exists and is not a regular
+            file, or ffmpeg failed (the message has its last lines; ``.argv`` the command).
         RenderCancelledError: ``cancel`` was set or ``timeout`` expired.
         FFmpegNotFoundError: No ffmpeg binary, or it could not be started.
     """
@@ -194,11 +198,10 @@ def run_ffmpeg(
     if not target.parent.is_dir():
         msg = f"output folder does not exist: {target.parent}"
         raise RenderError(msg)
-    if target.is_dir():
-        msg = f"output is a folder, not a file: {target}"
-        raise RenderError(msg)
+    check_target(target)
+    sweep_parts(target.parent)
     exe = exe or find_ffmpeg()
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
+    tmp = part_name(target)
     argv = [exe, "-hide_banner", "-nostdin", "-y", "-nostats", "-progress", "pipe:1", "-xerror"]
     argv += [*(os.fspath(a) for a in args), "-f", muxer, f"file:{tmp}"]
 
@@ -277,6 +280,7 @@ def run_ffmpeg(
             if check is not None:
                 check(tmp)
             _fsync_path(tmp)
+            check_target(target)  # again: it may have changed during the render
             tmp.replace(target)
             _fsync_path(target.parent, directory=True)
             if bar is not None:
