@@ -278,9 +278,22 @@ def test_video_tracks_are_drawn_above_audio_tracks_in_the_theme_colours(page: Pa
     }
     assert ys["top"] < ys["a"] < ys["s1"] < ys["s2"]
 
-    # clicking a clip in a lane selects that clip (hit-testing follows the drawn order)
+    # clicking a clip in a lane selects that clip (hit-testing follows the drawn order) …
     page.locator(f"{CLIP}[data-clip-id=s1]").click()
     assert kernel_value(page, "ed.selection") == "s1"
+    # … and a clip dragged down one row lands on the track drawn there: "top" from V2 [1, 2)
+    # to V1 after clip "b", at 4 s (its grab point 0.5 s in, dropped at 4.5 s)
+    left, z = content_left(page), zoom(page)
+    top = page.locator(f"{CLIP}[data-clip-id=top]").bounding_box()
+    v1 = page.locator("[data-testid=vnb-track][data-track-index='0']").bounding_box()
+    assert top is not None and v1 is not None
+    page.mouse.move(left + 1.5 * z, top["y"] + top["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(left + 4.5 * z, v1["y"] + v1["height"] / 2, steps=12)
+    page.mouse.up()
+    page.wait_for_selector("[data-testid=vnb-track][data-track-index='0'] [data-clip-id=top]")
+    moved = kernel_value(page, "[[c.id, c.start] for c in p.tracks[0].clips]")
+    assert moved == [["a", 0.0], ["b", 2.0], ["top", pytest.approx(4.0)]]
 
     # audio clips take the theme's colours: pale in the light theme, deep in the dark one
     audio = f"{CLIP}[data-clip-id=s2]"
