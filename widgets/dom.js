@@ -1,4 +1,14 @@
-/** DOM helpers of the editor's views: `h` makes elements, `icon` draws the toolbar's icons. */
+/**
+ * DOM helpers of the editor's views: `h` makes elements, `replace` sets an element's children,
+ * `icon` draws the toolbar's icons. Nothing here touches the DOM at import (node imports it).
+ */
+
+/**
+ * The nodes of a list of children: arrays (of arrays…) flattened, null and undefined left out.
+ * Giving an array to `append` or `replaceChildren` itself would show it as text
+ * ("[object HTMLFieldSetElement]"); every child list goes through here instead.
+ */
+export const nodes = (children) => children.flat(Infinity).filter((c) => c !== null && c !== undefined);
 
 /** Make an element: h("div", {class: "x", dataset: {...}, onclick}, child, ...). */
 export function h(tag, attrs = {}, ...children) {
@@ -12,18 +22,24 @@ export function h(tag, attrs = {}, ...children) {
     else if (k in el && k !== "list") el[k] = v;
     else el.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c);
+  el.append(...nodes(children));
+  return el;
+}
+
+/** Replace the children of `el`: replace(el, a, [b, c], null) has a, b, c. */
+export function replace(el, ...children) {
+  el.replaceChildren(...nodes(children));
   return el;
 }
 
 export const INPUTS = new Set(["INPUT", "SELECT", "TEXTAREA"]);
 
 // 24×24 icons: "f" filled, "s" stroked (emoji fonts are missing on many machines).
-const ICONS = {
+export const ICONS = {
   play: ["f", "M8 5v14l11-7z"], pause: ["f", "M6 5h4v14H6zM14 5h4v14h-4z"],
   home: ["f", "M5 5h2v14H5zM19 5v14L8 12z"], end: ["f", "M17 5h2v14h-2zM5 5v14l11-7z"],
   prev: ["f", "M16 6v12l-8-6z"], next: ["f", "M8 6v12l8-6z"],
-  split: ["s", "M6 4l12 16M18 4L6 20"], delete: ["s", "M5 7h14M9 7V4h6v3M7 7l1 13h8l1-13"],
+  split: ["s", "M9 6a3 3 0 11-6 0 3 3 0 016 0zM9 18a3 3 0 11-6 0 3 3 0 016 0zM20 4L8.12 15.88M14.47 14.48L20 20M8.12 8.12L12 12"], delete: ["s", "M5 7h14M9 7V4h6v3M7 7l1 13h8l1-13"],
   marker: ["s", "M6 21V4h11l-2 4 2 4H6"], undo: ["s", "M9 14L4 9l5-5M4 9h10a5 5 0 010 10h-3"],
   redo: ["s", "M15 14l5-5-5-5M20 9H10a5 5 0 000 10h3"], zoomOut: ["s", "M5 12h14"],
   zoomIn: ["s", "M5 12h14M12 5v14"], fit: ["s", "M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5"],

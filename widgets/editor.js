@@ -20,7 +20,8 @@
  *   vnb-editor         the root (.vnb-editor); focus it for the keyboard shortcuts
  *   vnb-preview        the preview box
  *   vnb-frame          the <img> of the frame; `data-frame-index` is the number of the frame
- *                      painted (set once the picture has loaded), `data-time` its time
+ *                      painted (set once the picture has loaded), `data-time` its time,
+ *                      `data-content` the project's content key it was made from
  *   vnb-timecode       HH:MM:SS:FF of the playhead; vnb-frame-number: its frame number
  *   buttons            vnb-play vnb-home vnb-prev-frame vnb-next-frame vnb-end vnb-split
  *                      vnb-delete vnb-marker-add vnb-undo vnb-redo vnb-zoom-in vnb-zoom-out
@@ -28,14 +29,19 @@
  *   vnb-timeline       the horizontally scrolling timeline (.vnb-scroll)
  *   vnb-ruler          the ruler canvas (click or drag to seek)
  *   vnb-playhead       the playhead (.vnb-playhead), `data-time`; drag it to scrub
- *   vnb-track          a lane: `data-track-index`, `data-track-id`, `data-kind`
+ *   vnb-track          a lane: `data-track-index`, `data-track-id`, `data-kind`, `data-row`
+ *                      (0: top; the picture's tracks top-down, then the audio tracks)
  *   vnb-track-header   its header; buttons vnb-track-lock, vnb-track-mute, vnb-track-hide
  *   vnb-clip           a clip (.vnb-clip): `data-clip-id`, `data-track-index`; .vnb-selected
  *   vnb-clip-edge-start, vnb-clip-edge-end   its trim handles (.vnb-edge)
  *   vnb-marker         a marker: `data-index`, `data-time` (right-click removes it)
  *   .vnb-title         a title or subtitle cue on a text track; .vnb-transition a transition
  *   vnb-inspector      the inspector; inputs carry `data-field` (clip fields) or
- *                      `data-effect` and `data-param`
+ *                      `data-effect` and `data-param`; a range of a value spanning decades
+ *                      has `data-scale="log"` (positions 0…1000); vnb-field-error: the note
+ *                      under a control saying why its value was refused (`data-control`);
+ *                      vnb-effect: an effect (`data-index`, `data-name`), its
+ *                      vnb-effect-remove button; vnb-add-effect: the list of effects to add
  *   vnb-error          the error area (.vnb-error, hidden when empty); vnb-error-dismiss
  *   vnb-overlay        the canvas of detection boxes over the frame: `data-boxes` (how many),
  *                      `data-frame-index` (whose), `data-json` ([track, class, x, y, w, h] in
@@ -47,7 +53,7 @@
 
 import { INPUTS, h, icon, mixin } from "./dom.js";
 import { InspectorView } from "./inspector.js";
-import { DEBOUNCE_MS, debounce, fill, fitZoom, keyAction, lastFrameTime, nextRate, snapToFrame, timecode } from "./logic.js";
+import { DEBOUNCE_MS, debounce, fieldKey, fill, fitZoom, keyAction, lastFrameTime, nextRate, snapToFrame, timecode } from "./logic.js";
 import { OverlayView } from "./overlay.js";
 import { PreviewView } from "./preview.js";
 import { TimelineView } from "./timeline.js";
@@ -286,6 +292,7 @@ class EditorView {
       this.onMedia(msg, buffers);
     } else if (msg.kind === "edit") {
       if (msg.final !== false && this.drag === null) this.renderTimeline(); // drop any ghost
+      this.fieldReply(msg);
     }
   }
 
@@ -299,7 +306,11 @@ class EditorView {
   // -- keyboard and toolbar ---------------------------------------------------------
 
   onKey(e) {
-    if (INPUTS.has(e.target.tagName)) return;
+    if (INPUTS.has(e.target.tagName)) {
+      // Enter commits a typed value, arrows step it: JupyterLab's command mode must not see them
+      if (fieldKey(e)) e.stopPropagation();
+      return;
+    }
     const action = keyAction(e);
     if (action === null) return;
     e.preventDefault();

@@ -36,13 +36,27 @@ export function timecode(t, fps) {
     .join(":");
 }
 
-/** Tracks are drawn top to bottom from the last (the top of the stack) to the first. */
-export const rowOf = (index, count) => count - 1 - index;
+/**
+ * The tracks' rows, top row first, as every NLE draws them: the picture's tracks (video and
+ * text) from the top of the stack down (the last one is on top of the picture), then the
+ * audio tracks in order (the first one just under the picture).
+ * @param {{kind: string}[]} tracks the timeline's tracks, in project order
+ * @returns {number[]} the track index of each row
+ */
+export function trackRows(tracks) {
+  const picture = [];
+  const audio = [];
+  tracks.forEach((t, i) => (t.kind === "audio" ? audio : picture).push(i));
+  return [...picture.reverse(), ...audio];
+}
 
-/** The track index under `y` (pixels below the ruler), or -1. */
-export function trackAt(y, count) {
+/** The row (0: top) track `index` is drawn in, given `rows` from `trackRows`; -1: none. */
+export const rowOf = (index, rows) => rows.indexOf(index);
+
+/** The track index under `y` (pixels below the ruler), given `rows` from `trackRows`; or -1. */
+export function trackAt(y, rows) {
   const row = Math.floor(y / TRACK_HEIGHT);
-  return row < 0 || row >= count ? -1 : count - 1 - row;
+  return row < 0 || row >= rows.length ? -1 : rows[row];
 }
 
 /**
@@ -50,13 +64,13 @@ export function trackAt(y, count) {
  * @returns {Rect[]} every clip's box, in content pixels below the ruler
  */
 export function layoutClips(tl, zoom) {
-  const count = tl.tracks.length;
+  const rows = trackRows(tl.tracks);
   const out = [];
-  for (const track of tl.tracks) {
+  for (const [i, track] of tl.tracks.entries()) {
     for (const c of track.clips) {
       out.push({
-        id: c.id, track: track.index, x: c.start * zoom,
-        y: rowOf(track.index, count) * TRACK_HEIGHT,
+        id: c.id, track: i, x: c.start * zoom,
+        y: rowOf(i, rows) * TRACK_HEIGHT,
         w: Math.max(2, c.duration * zoom), h: TRACK_HEIGHT,
       });
     }
@@ -168,6 +182,38 @@ export function peakAt(data, n, clipW, px) {
   return [lo, hi];
 }
 
+/**
+ * A slider for a value that spans decades (speed 0.1–100, volume 0–10): slider positions
+ * 0…1 map to min…max along min + c·((1 + (max − min)/c)^p − 1), which puts `mid` (1.0: the
+ * speed or volume that changes nothing) at the middle, is close to logarithmic above it and
+ * still reaches a `min` of 0. `mid` must lie in the lower half of [min, max]; otherwise
+ * (or when max ≤ min) the mapping is linear.
+ * @returns {{toPosition: (v: number) => number, toValue: (p: number) => number}}
+ */
+export function logSlider(min, max, mid = 1) {
+  const span = max - min;
+  const d = mid - min;
+  if (!(span > 0) || !(d > 0) || !(span > 2 * d)) {
+    return {
+      toPosition: (v) => (span > 0 ? clamp((v - min) / span, 0, 1) : 0),
+      toValue: (p) => min + clamp(p, 0, 1) * Math.max(span, 0),
+    };
+  }
+  const c = (d * d) / (span - 2 * d); // solves toValue(0.5) === mid
+  const base = Math.log1p(span / c);
+  return {
+    toPosition: (v) => clamp(Math.log1p(Math.max(v - min, 0) / c) / base, 0, 1),
+    toValue: (p) => clamp(min + c * Math.expm1(clamp(p, 0, 1) * base), min, max),
+  };
+}
+
+/** `v` rounded to a multiple of `step`, without float noise (0.3, not 0.30000000000000004). */
+export function roundToStep(v, step) {
+  if (!(step > 0)) return v;
+  const digits = Math.min(12, Math.max(0, Math.ceil(-Math.log10(step))) + 2);
+  return Number((Math.round(v / step) * step).toFixed(digits));
+}
+
 /** Decode a `{dtype, shape, buffer}` envelope against a message's buffers (DataViews). */
 export function decodeEnvelope(meta, buffers) {
   const Arr = { float32: Float32Array, int32: Int32Array }[meta.dtype];
@@ -194,6 +240,19 @@ export function keyAction(e) {
     ArrowRight: e.shiftKey ? "forward-second" : "forward-frame",
   };
   return keys[k] ?? null;
+}
+
+/**
+ * Whether a key pressed in one of the editor's fields (input, select) is the field's own:
+ * typing, Enter (which commits the value), arrows, Home/End, Backspace/Delete. JupyterLab's
+ * command mode would take them otherwise (Enter opens the cell's editor and the value is
+ * never committed; arrows move between cells). Escape, Tab and keys with Ctrl, Alt or Meta
+ * (Shift+Enter: run the cell) stay JupyterLab's.
+ */
+export function fieldKey(e) {
+  if (e.ctrlKey || e.metaKey || e.altKey) return false;
+  if (e.key === "Enter") return !e.shiftKey;
+  return e.key.length === 1 || ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown", "Backspace", "Delete"].includes(e.key);
 }
 
 /** Playback rate after J/K/L/Space: L speeds forwards up to 8×, J backwards, K stops. */

@@ -104,6 +104,7 @@ export class PreviewView {
       this.pendingUrl = null;
       this.img.dataset.frameIndex = String(entry.frame_index);
       this.img.dataset.time = String(entry.t);
+      this.img.dataset.content = key === null ? "" : key.slice(0, key.indexOf("|"));
       this.shownEntry = entry;
       this.drawOverlay?.(entry);
     });

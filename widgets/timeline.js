@@ -9,7 +9,7 @@ import { h, icon } from "./dom.js";
 import {
   RULER_HEIGHT, SNAP_PX, THUMB_HEIGHT, TRACK_HEIGHT, clamp, clampTrim, decodeEnvelope, frameOf, hitTest,
   lastFrameTime, layoutClips, mediaWanted, peakAt, rowOf, rulerStep, snapSpan, snapTargets, snapTime,
-  snapToFrame, thumbSlots, timeToX, timecode, trackAt, visibleSpan, xToTime, zoomAt,
+  snapToFrame, thumbSlots, timeToX, timecode, trackAt, trackRows, visibleSpan, xToTime, zoomAt,
 } from "./logic.js";
 
 export class TimelineView {
@@ -73,7 +73,7 @@ export class TimelineView {
     const { x, y } = this.point(e);
     const fps = this.tl.fps;
     if (d.mode === "scrub") return this.setPlayhead(snapToFrame(xToTime(x, this.zoom), fps), false);
-    if (!d.moved && Math.abs(x - d.x0) < 3 && !(d.mode === "move" && trackAt(y - RULER_HEIGHT, this.tl.tracks.length) !== d.track)) return undefined;
+    if (!d.moved && Math.abs(x - d.x0) < 3 && !(d.mode === "move" && trackAt(y - RULER_HEIGHT, this.rows) !== d.track)) return undefined;
     d.moved = true;
     const threshold = this.model.get("snap") && !e.altKey ? SNAP_PX / this.zoom : 0;
     const duration = d.clip.duration;
@@ -81,7 +81,7 @@ export class TimelineView {
       const s = snapSpan(Math.max(0, xToTime(x, this.zoom) - d.grab), duration, d.targets, threshold);
       d.start = Math.max(0, snapToFrame(s.start, fps));
       d.end = d.start + duration;
-      const over = this.tl.tracks[trackAt(y - RULER_HEIGHT, this.tl.tracks.length)];
+      const over = this.tl.tracks[trackAt(y - RULER_HEIGHT, this.rows)];
       if (over && over.kind === this.tl.tracks[d.track].kind && !over.locked) d.to = over.index;
       this.sendDrag({ op: "move", clip_id: d.clip.id, start: d.start, track: d.to, key: d.key });
     } else {
@@ -119,7 +119,7 @@ export class TimelineView {
     el.classList.add("vnb-dragging");
     el.style.left = `${timeToX(d.start, this.zoom)}px`;
     el.style.width = `${Math.max(2, timeToX(d.end - d.start, this.zoom))}px`;
-    const row = rowOf(d.to, this.tl.tracks.length) - rowOf(d.track, this.tl.tracks.length);
+    const row = rowOf(d.to, this.rows) - rowOf(d.track, this.rows);
     el.style.transform = row ? `translateY(${row * TRACK_HEIGHT}px)` : "";
   }
 
@@ -135,15 +135,16 @@ export class TimelineView {
     this.content.style.width = `${Math.max(viewW, timeToX(tl.duration, zoom) + viewW / 2)}px`;
     this.content.style.height = `${RULER_HEIGHT + Math.max(1, n) * TRACK_HEIGHT}px`;
     this.rects = layoutClips(tl, zoom);
+    this.rows = trackRows(tl.tracks);
     const selected = this.model.get("selection");
     const lanes = [];
     const headers = [h("div", { class: "vnb-header-spacer" })];
-    for (let row = 0; row < n; row++) {
-      const track = tl.tracks[n - 1 - row];
+    for (const [row, index] of this.rows.entries()) {
+      const track = tl.tracks[index];
       headers.push(this.trackHeader(track));
       const lane = h("div", {
         class: `vnb-track vnb-kind-${track.kind}${track.locked ? " vnb-locked" : ""}${track.hidden ? " vnb-hidden" : ""}`,
-        dataset: { testid: "vnb-track", trackIndex: track.index, trackId: track.id, kind: track.kind },
+        dataset: { testid: "vnb-track", trackIndex: index, trackId: track.id, kind: track.kind, row },
         style: { top: `${row * TRACK_HEIGHT}px`, height: `${TRACK_HEIGHT}px` },
       });
       for (const c of track.clips) lane.append(this.clipElement(c, track, c.id === selected));

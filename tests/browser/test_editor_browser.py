@@ -106,9 +106,9 @@ def cell_count(page: Page) -> int:
     return page.locator(".jp-Notebook .jp-Cell").count()
 
 
-def open_editor(page: Page, lab: LabServer) -> None:
-    """Open the notebook, hide the file browser, run all, wait for frame 0 to be painted."""
-    open_notebook(page, lab.page_url(NOTEBOOK))
+def open_editor(page: Page, lab: LabServer, name: str = NOTEBOOK) -> None:
+    """Open a notebook, hide the file browser, run all, wait for frame 0 to be painted."""
+    open_notebook(page, lab.page_url(name))
     # the file browser off: the whole 4 s timeline (800 px at 200 px/s) fits the view
     page.evaluate(
         "() => { const s = window.jupyterapp.shell; if (!s.leftCollapsed) s.collapseLeft(); }"

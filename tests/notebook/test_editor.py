@@ -234,6 +234,43 @@ def test_refused_edits_leave_the_project_and_set_the_error(project, make_editor,
     assert editor.error == ""  # a successful edit clears it
 
 
+def test_inspector_refusals_are_answered_not_shown_in_the_error_area(project, make_editor):
+    editor, sent = make_editor(project)
+    before = project.model_dump()
+    msg = {"op": "set", "clip_id": "b", "field": "start", "value": 1.0, "inline": True}
+    reply = edit_reply(editor, sent, **msg)
+    assert reply["ok"] is False and "overlap" in reply["error"]
+    assert editor.error == ""  # the inspector shows it under the field
+    assert project.model_dump() == before
+    reply = edit_reply(editor, sent, op="set", clip_id="b", field="start", value=1.0)
+    assert "overlap" in editor.error  # an edit from elsewhere (a drag) still uses the area
+
+
+def test_any_successful_edit_clears_the_error_area_even_one_made_in_python(project, make_editor):
+    editor, sent = make_editor(project)
+    edit_reply(editor, sent, op="move", clip_id="b", start=1.0)
+    assert "overlap" in editor.error
+    project.add_marker(1.0, "here")
+    assert editor.error == ""
+    edit_reply(editor, sent, op="move", clip_id="b", start=1.0)
+    editor.error = ""  # the browser's dismiss button
+    edit_reply(editor, sent, op="move", clip_id="b", start=1.0)
+    assert "overlap" in editor.error  # the same refusal again shows again
+
+
+def test_speed_volume_and_scale_get_logarithmic_sliders(project, make_editor):
+    editor, _ = make_editor(project, selection="a")
+    fields = {f["key"]: f for f in editor.inspector["fields"]}
+    for key, low, high in (
+        ("speed", 0.1, 100.0),
+        ("volume", 0.0, 10.0),
+        ("transform.scale", 0.01, 20.0),
+    ):
+        assert (fields[key]["scale"], fields[key]["mid"]) == ("log", 1.0)
+        assert (fields[key]["min"], fields[key]["max"]) == (low, high)
+    assert "scale" not in fields["opacity"]
+
+
 def test_locked_track_refuses_widget_edits(project, make_editor):
     editor, sent = make_editor(project)
     assert edit_reply(editor, sent, op="track", index=0, field="locked", value=True)["ok"]

@@ -15,7 +15,10 @@ browser → kernel                            kernel → browser
                                             ``{id, t, width}``, one reply each
 ``{kind: "media", clips: [id…], height}``   ``{kind: "media", thumbs, waves, keys}`` +
                                             sprite sheets and float32 peaks (`wire`)
-``{kind: "edit", id, op, key?, final?, …}`` ``{kind: "edit", id, ok, error?}``
+``{kind: "edit", id, op, key?, final?, …}`` ``{kind: "edit", id, ok, error?}`` (the
+                                            inspector's edits carry ``inline: true``:
+                                            it shows a refusal under its field, so the
+                                            error area does not)
 ``{kind: "overlay", index, …}``             (``classes``, ``min_score``: the filters of
                                             overlay ``index``; the project changes)
 ``{kind: "settle", t, width}``              (no reply: the browser painted the frame at
@@ -194,6 +197,8 @@ class Editor(anywidget.AnyWidget):
 
     def _on_project_change(self, _project: Project) -> None:
         try:
+            if self.error:
+                self.error = ""  # a successful edit, here or in Python: the message is old
             self._refresh()
         except Exception as err:
             self._fail(err)
@@ -356,7 +361,7 @@ class Editor(anywidget.AnyWidget):
             if final and key is not None:
                 self.history.cancel(key)  # a refused drag puts back what its moves did
             reply.update(ok=False, error=str(err))
-            if final:
+            if final and msg.get("inline") is not True:
                 self.error = i18n.text("refused", message=str(err))
         else:
             if final and self.error:

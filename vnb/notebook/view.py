@@ -44,6 +44,11 @@ _NUMBER_FIELDS: dict[str, tuple[float | None, float | None, float]] = {
 }
 
 
+# Fields whose values span decades: their sliders are logarithmic, with 1.0 (no change) in
+# the middle (the widget's logic.js `logSlider`).
+_LOG_FIELDS = frozenset({"speed", "volume", "transform.scale"})
+
+
 def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
@@ -192,7 +197,7 @@ def timeline_view(project: Project, rev: int, content: str | None = None) -> dic
 
 def _number(key: str, value: float) -> dict[str, Any]:
     low, high, step = _NUMBER_FIELDS[key]
-    return {
+    field = {
         "key": key,
         "label": text(key),
         "type": "number",
@@ -201,6 +206,9 @@ def _number(key: str, value: float) -> dict[str, Any]:
         "max": high,
         "step": step,
     }
+    if key in _LOG_FIELDS:
+        field.update(scale="log", mid=1.0)
+    return field
 
 
 def inspector_view(project: Project, clip_id: str) -> dict[str, Any]:

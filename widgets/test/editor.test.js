@@ -4,11 +4,12 @@ import test from "node:test";
 
 import {
   EDGE_PX, MAX_ZOOM, MIN_ZOOM, RULER_HEIGHT, TRACK_HEIGHT, clampTrim, debounce,
-  decodeEnvelope, fill, fitZoom, frameOf, hitTest, keyAction, lastFrameTime, layoutClips,
-  mediaWanted, nextRate, peakAt, playTime, previewWidth, rowOf, rulerStep, snapSpan,
-  snapTargets, snapTime, snapToFrame, thumbSlots, timeToX, timecode, trackAt, visibleSpan,
-  xToTime, zoomAt,
+  decodeEnvelope, fieldKey, fill, fitZoom, frameOf, hitTest, keyAction, lastFrameTime, layoutClips,
+  logSlider, mediaWanted, nextRate, peakAt, playTime, previewWidth, roundToStep, rowOf,
+  rulerStep, snapSpan, snapTargets, snapTime, snapToFrame, thumbSlots, timeToX, timecode,
+  trackAt, trackRows, visibleSpan, xToTime, zoomAt,
 } from "../editor.js";
+import { ICONS, nodes } from "../dom.js";
 import editor from "../editor.js";
 
 const clip = (id, start, duration, extra = {}) => ({ id, start, duration, media_key: `${id}|${duration}`, ...extra });
@@ -46,12 +47,87 @@ test("frames: the frame shown, snapping, last frame, timecode", () => {
 });
 
 test("tracks stack bottom-up: the last track is the top row", () => {
-  assert.equal(rowOf(0, 2), 1);
-  assert.equal(rowOf(1, 2), 0);
-  assert.equal(trackAt(5, 2), 1);
-  assert.equal(trackAt(TRACK_HEIGHT + 5, 2), 0);
-  assert.equal(trackAt(-1, 2), -1);
-  assert.equal(trackAt(2 * TRACK_HEIGHT, 2), -1);
+  const two = trackRows(TL.tracks);
+  assert.deepEqual(two, [1, 0]);
+  assert.equal(rowOf(0, two), 1);
+  assert.equal(rowOf(1, two), 0);
+  assert.equal(trackAt(5, two), 1);
+  assert.equal(trackAt(TRACK_HEIGHT + 5, two), 0);
+  assert.equal(trackAt(-1, two), -1);
+  assert.equal(trackAt(2 * TRACK_HEIGHT, two), -1);
+});
+
+test("video and text tracks are drawn top-down from the top layer, audio tracks below them", () => {
+  const kinds = ["audio", "video", "text", "audio", "video"]; // A1 V1 T1 A2 V2, in project order
+  const rows = trackRows(kinds.map((kind) => ({ kind })));
+  assert.deepEqual(rows, [4, 2, 1, 0, 3]); // V2 T1 V1 | A1 A2
+  assert.deepEqual(rows.map((i) => kinds[i]), ["video", "text", "video", "audio", "audio"]);
+  for (const [row, index] of rows.entries()) {
+    assert.equal(rowOf(index, rows), row);
+    assert.equal(trackAt(row * TRACK_HEIGHT + 1, rows), index);
+  }
+  assert.equal(rowOf(7, rows), -1);
+  assert.deepEqual(trackRows([]), []);
+  assert.deepEqual(trackRows([{ kind: "audio" }, { kind: "audio" }]), [0, 1]);
+  // the clips of an audio track added first sit below the video's
+  const tl = { tracks: [
+    { index: 0, kind: "audio", clips: [clip("s", 0, 1)] },
+    { index: 1, kind: "video", clips: [clip("v", 0, 1)] },
+  ] };
+  const rects = layoutClips(tl, 10);
+  assert.equal(rects.find((r) => r.id === "v").y, 0);
+  assert.equal(rects.find((r) => r.id === "s").y, TRACK_HEIGHT);
+  assert.deepEqual(hitTest(rects, 5, TRACK_HEIGHT + 5), { id: "s", track: 0, part: "body" });
+});
+
+test("logarithmic sliders: speed 0.1–100 and volume 0–10, 1.0 in the middle", () => {
+  for (const [min, max] of [[0.1, 100], [0, 10], [0.01, 20]]) {
+    const s = logSlider(min, max, 1);
+    assert.equal(s.toValue(0), min);
+    assert.ok(Math.abs(s.toValue(1) - max) < 1e-9 * max);
+    assert.ok(Math.abs(s.toValue(0.5) - 1) < 1e-12, `${min}–${max}: 1.0 sits in the middle`);
+    assert.ok(Math.abs(s.toPosition(1) - 0.5) < 1e-12);
+    assert.equal(s.toPosition(min), 0);
+    assert.equal(s.toPosition(max), 1);
+    let last = -Infinity; // value → position → value, and strictly increasing
+    for (let i = 0; i <= 200; i++) {
+      const v = min + (max - min) * (i / 200) ** 3;
+      const p = s.toPosition(v);
+      assert.ok(p > last || (i === 0 && p === 0), `${v} at ${p}`);
+      last = p;
+      assert.ok(Math.abs(s.toValue(p) - v) <= 1e-9 * Math.max(1, v), `${v} → ${p} → ${s.toValue(p)}`);
+    }
+    for (let k = 0; k <= 1000; k++) assert.ok(Math.abs(s.toPosition(s.toValue(k / 1000)) - k / 1000) < 1e-9);
+    // out of range: clamped, never NaN
+    assert.equal(s.toPosition(max * 2), 1);
+    assert.equal(s.toPosition(min - 1), 0);
+    assert.equal(s.toValue(-1), min);
+    assert.ok(Math.abs(s.toValue(2) - max) < 1e-9 * max);
+  }
+  // usable: the slider's first half reaches from the minimum to 1.0, 2× is not squeezed
+  const speed = logSlider(0.1, 100, 1);
+  assert.ok(speed.toPosition(2) - speed.toPosition(1) > 0.05);
+  assert.ok(speed.toPosition(0.5) < 0.45);
+  const volume = logSlider(0, 10, 1);
+  assert.ok(volume.toPosition(0.5) > 0.3 && volume.toPosition(2) < 0.7);
+  // a middle that is not in the lower half: linear
+  const linear = logSlider(0, 1, 1);
+  assert.equal(linear.toValue(0.25), 0.25);
+  assert.equal(linear.toPosition(0.75), 0.75);
+  assert.equal(roundToStep(0.1 + 0.2, 0.05), 0.3);
+  assert.equal(roundToStep(1.23456, 0.01), 1.23);
+  assert.equal(roundToStep(0.7499, 0.25), 0.75);
+  assert.equal(roundToStep(7, 0), 7);
+});
+
+test("child lists flatten (an array given as a child is never shown as text)", () => {
+  assert.deepEqual(nodes(["a", ["b", ["c", null]], undefined, [], "d"]), ["a", "b", "c", "d"]);
+});
+
+test("every toolbar icon is its own picture: split is not close", () => {
+  const paths = Object.values(ICONS).map(([, d]) => d);
+  assert.equal(new Set(paths).size, paths.length);
+  assert.notEqual(ICONS.split[1], ICONS.close[1]);
 });
 
 test("layout and hit-testing", () => {
@@ -152,6 +228,16 @@ test("keys map to actions", () => {
   assert.equal(k("y", { ctrlKey: true }), "redo");
   assert.equal(k("s", { ctrlKey: true }), null); // leave Ctrl+S to the notebook
   assert.equal(k("q"), null);
+});
+
+test("a field keeps its own keys from JupyterLab: typing, Enter, arrows; not Escape or Shift+Enter", () => {
+  const key = (k, mods = {}) => fieldKey({ key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods });
+  for (const k of ["Enter", "1", ".", "-", "a", "ArrowUp", "ArrowDown", "Backspace", "Delete", "Home"]) assert.equal(key(k), true, k);
+  for (const k of ["Escape", "Tab", "F5"]) assert.equal(key(k), false, k);
+  assert.equal(key("Enter", { shiftKey: true }), false);
+  assert.equal(key("Enter", { ctrlKey: true }), false);
+  assert.equal(key("z", { ctrlKey: true }), false);
+  assert.equal(key("A", { shiftKey: true }), true);
 });
 
 test("J/K/L and Space change the rate", () => {
