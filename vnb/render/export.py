@@ -177,8 +177,11 @@ def render(
         from vnb.effects.prerender import prerender  # noqa: PLC0415
 
         plan, on_progress = prerender(
-            plan, on_progress=on_progress, cancel=cancel, progress_bar=progress_bar
-        )
+            plan, on_progress=on_progress, cancel=cancel, progress_bar=progress_bar,
+            timeout=timeout, started=started,
+        )  # fmt: skip
+        if timeout is not None and timeout > 0:  # the pre-pass spent part of the timeout
+            timeout = max(1e-3, timeout - (time.monotonic() - started))
     exe = find_ffmpeg()
     choice = choose_encoder(export, exe)
     run = {"on_progress": on_progress, "cancel": cancel, "timeout": timeout}
