@@ -286,3 +286,61 @@ def test_an_unhashable_capture_is_never_cached_and_said_once(source: Path) -> No
     finally:
         KNOB.gain = 1.0
     assert dim < bright * 0.4
+
+
+# ----------------------------------------------------------------------------- WASM host work
+
+
+def wasm_file(folder: Path, name: str, extra: str) -> Path:
+    import wasmtime
+
+    from . import hostile
+
+    path = folder / f"{name}.wasm"
+    path.write_bytes(bytes(wasmtime.wat2wasm(hostile.module(extra=extra).decode())))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "extra", "said"),
+    [
+        (
+            "exports50k",
+            " ".join(f'(export "e{i}" (func 0))' for i in range(50_000)),
+            "declares 50004 exports; vnb accepts at most 256",
+        ),
+        ("funcs30k", "(func) " * 30_000, "declares 30003 functions; vnb accepts at most 10000"),
+    ],
+)
+def test_a_module_too_big_to_compile_quickly_is_refused_before_compiling(
+    tmp_path: Path, name: str, extra: str, said: str
+) -> None:
+    from vnb.effects.wasm.plugins import load_wasm
+
+    path = wasm_file(tmp_path, name, extra)
+    started = time.monotonic()
+    with pytest.raises(PluginError, match=rf"{name}\.wasm.*{said}"):
+        load_wasm(path)
+    assert time.monotonic() - started < 2
+
+
+def test_compiling_runs_under_a_deadline_the_user_can_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vnb.effects.wasm import engine
+    from vnb.effects.wasm.plugins import load_wasm
+
+    funcs = " ".join(
+        f"(func (param i32) (result i32) (i32.add (local.get 0) (i32.const {i})))"
+        for i in range(1000)
+    )
+    path = wasm_file(tmp_path, "slow_compile", funcs)
+    monkeypatch.setattr(engine, "COMPILE_DEADLINE", 0.01)
+    started = time.monotonic()
+    with pytest.raises(
+        PluginError, match=r"slow_compile\.wasm.*longer than 0\.01 s.*COMPILE_DEADLINE"
+    ):
+        load_wasm(path)
+    assert time.monotonic() - started < 2
+    monkeypatch.setattr(engine, "COMPILE_DEADLINE", 120.0)
+    assert load_wasm(path).name == "wasm:slow_compile"
