@@ -108,7 +108,7 @@ def test_preview_gives_a_plugin_error_at_the_effects_deadline(source: Path) -> N
     started = time.monotonic()
     with pytest.raises(PluginError, match=r"py:spin_preview.*deadline of 0\.5 s at t=0\.300 s"):
         frame_at(p, 0.3, cache=False)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 2.0
     wait_gone("py:spin_preview")
     # the user changes the deadline: on the effect, or for every effect without one
     fx.timeout = None
@@ -118,7 +118,7 @@ def test_preview_gives_a_plugin_error_at_the_effects_deadline(source: Path) -> N
         started = time.monotonic()
         with pytest.raises(PluginError, match=r"deadline of 0\.2 s"):
             frame_at(p, 0.3, cache=False)
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 1.5
     finally:
         pyfx.DEFAULT_TIMEOUT = old
     # the kernel is still responsive: the same project without the effect previews at once
