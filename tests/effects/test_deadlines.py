@@ -81,6 +81,17 @@ def test_render_timeout_stops_an_effect_that_never_returns(source: Path, tmp_pat
     wait_gone("py:spin_render")  # pure Python: the call itself was stopped, not only abandoned
 
 
+def test_the_effects_own_deadline_fails_the_render_naming_it(source: Path, tmp_path: Path) -> None:
+    p = project_with(source, spin_effect("spin_frame", timeout=0.5))
+    out = tmp_path / "frame.mp4"
+    started = time.monotonic()
+    with pytest.raises(PluginError, match=r"py:spin_frame.*deadline of 0\.5 s at t="):
+        p.render(out, **FAST)
+    assert time.monotonic() - started < 3
+    assert_nothing_half_written(p, out)
+    wait_gone("py:spin_frame")
+
+
 def test_cancel_stops_a_background_job_running_such_an_effect(source: Path, tmp_path: Path) -> None:
     p = project_with(source, spin_effect("spin_job"))
     out = tmp_path / "job.mp4"
