@@ -159,6 +159,7 @@ def _detect(args: argparse.Namespace) -> int:
         size=args.size,
         conf=args.conf,
         progress=not args.quiet,
+        timeout=args.timeout,
     )
     if args.out in (None, "-"):
         sys.stdout.write(dets.dumps(format=args.format))
@@ -274,6 +275,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="a registered model's name or an ONNX file")
     p.add_argument("--size", type=int, help="model input side, a multiple of 32 (default 320)")
     p.add_argument("--conf", type=float, default=0.25, help="lowest score kept")
+    p.add_argument("--timeout", type=float, help="seconds one model call may take (default 60)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_detect)
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from vnb import cache
 from vnb.detect.detections import Detections
-from vnb.detect.model import Model, load_model
+from vnb.detect.model import Model, check_timeout, load_model
 from vnb.detect.postprocess import DARKNET_ALIASES, Letterbox, decode
 from vnb.detect.tracker import track_detections
 from vnb.errors import DetectionCancelledError, DetectionError, MediaError
@@ -65,6 +65,7 @@ def analyze(
     progress: bool = True,
     cancel: threading.Event | None = None,
     project: Any = None,
+    timeout: float | None = None,
 ) -> Detections:
     """Detect objects in every ``every``-th frame of a video, and track them.
 
@@ -83,16 +84,19 @@ def analyze(
         track: Give detections track ids (see `vnb.detect.ByteTrack`).
         batch: Frames per model call; default 1 on CPU (no faster there), 8 on a GPU.
         progress: Show a progress bar (tqdm; a widget in notebooks).
-        cancel: Set this event to stop the analysis.
+        cancel: Set this event to stop the analysis (a running model call stops too).
         project: A `vnb.Project`: resolves ``video`` against its folder, and applies the
             track corrections saved in it (see `vnb.detect.save_corrections`).
+        timeout: Seconds one model call (one batch of frames) may take before it is stopped
+            with a `DetectionError`; default `vnb.detect.model.DEFAULT_TIMEOUT` (60 s). A
+            model that loops for ever cannot hang the analysis.
 
     Returns:
         The detections, in frame order.
 
     Raises:
-        DetectionError: A bad model or parameter; the video is damaged part-way (the error's
-            ``partial`` holds what was found before).
+        DetectionError: A bad model or parameter; the video is damaged part-way, or the
+            model ran past ``timeout`` (the error's ``partial`` holds what was found before).
         DetectionCancelledError: ``cancel`` was set (``partial`` too).
         MediaError: The video cannot be opened.
     """
@@ -101,6 +105,7 @@ def analyze(
     if not isinstance(every, int) or every < 1:
         msg = f"every must be a whole number of frames >= 1, not {every!r}"
         raise DetectionError(msg)
+    limit = check_timeout(timeout)
     base = project.base_dir if project is not None else None
     path = resolve_media_path(video, base)
     info = probe(path)
@@ -147,6 +152,7 @@ def analyze(
             expected=expected,
             progress=progress,
             cancel=cancel,
+            timeout=limit,
         )
         cache.put_json(key, dets.to_dict())
     with _last_lock:
@@ -251,8 +257,12 @@ def _run(
     expected: int | None,
     progress: bool,
     cancel: threading.Event | None,
+    timeout: float,
 ) -> Detections:
     from tqdm.auto import tqdm  # noqa: PLC0415
+
+    def infer(items: list[_Item]) -> Detections:
+        return _infer(model, items, meta, threshold, timeout=timeout, cancel=cancel)
 
     if batch is None:
         batch = 1 if model.provider == "CPUExecutionProvider" else 8
@@ -280,7 +290,11 @@ def _run(
             if isinstance(item, _Item):
                 pending.append(item)
                 if len(pending) == batch:
-                    parts.append(_infer(model, pending, meta, threshold))
+                    try:
+                        parts.append(infer(pending))
+                    except DetectionError as err:  # stopped, or the model failed
+                        failure, pending = err, []
+                        break
                     bar.update(len(pending))
                     pending = []
                 continue
@@ -288,8 +302,11 @@ def _run(
                 failure = item
             break
         if pending and not isinstance(failure, DetectionCancelledError):
-            parts.append(_infer(model, pending, meta, threshold))
-            bar.update(len(pending))
+            try:
+                parts.append(infer(pending))
+                bar.update(len(pending))
+            except DetectionError as err:
+                failure = failure or err
     finally:
         stop.set()
         bar.close()
@@ -308,14 +325,23 @@ def _run(
     return found
 
 
-def _infer(model: Model, items: list[_Item], meta: dict[str, Any], conf: float) -> Detections:
-    """Run the model on a batch of frames and decode each frame's boxes."""
+def _infer(
+    model: Model,
+    items: list[_Item],
+    meta: dict[str, Any],
+    conf: float,
+    *,
+    timeout: float,
+    cancel: threading.Event | None,
+) -> Detections:
+    """Run the model on a batch of frames (under ``timeout``) and decode each frame's boxes."""
     groups: dict[Letterbox, list[int]] = {}
     for i, item in enumerate(items):
         groups.setdefault(item.letterbox, []).append(i)
     rows: list[tuple[int, float, np.ndarray, np.ndarray, np.ndarray]] = [None] * len(items)  # type: ignore[list-item]
     for lb, members in groups.items():
-        output = model.run(lb.place([items[i].image for i in members]))
+        images = lb.place([items[i].image for i in members])
+        output = model.run(images, timeout=timeout, cancel=cancel)
         for k, i in enumerate(members):
             boxes, scores, classes = decode(
                 output[k], objectness=model.layout == "yolov5", conf=conf, iou=meta["iou"]

@@ -4,6 +4,12 @@ The shipped model is pinned by sha256 (its model card is ``models/README.md``). 
 is used only by explicit choice — a path, or a name registered with :func:`add_model` (``vnb
 models add PATH``), whose sha256 was recorded then — and always loaded from bytes, refusing
 models that refer to external data. onnxruntime is imported only when a model is loaded.
+
+A model is code-adjacent: a ``Loop`` with a huge trip count runs for ever. Every call of a
+model (`Model.run`) has a wall-clock deadline — ``timeout`` seconds, default
+`DEFAULT_TIMEOUT` (changeable: ``vnb.detect.model.DEFAULT_TIMEOUT = 300``) — and can be
+cancelled: a watcher thread sets onnxruntime's ``RunOptions.terminate``, which stops the
+running ``session.run`` between two of its operators (inside loops too).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -25,9 +32,10 @@ import numpy as np
 
 from vnb.detect.onnxcheck import OnnxFormatError, check_model_bytes
 from vnb.detect.postprocess import COCO_NAMES
-from vnb.errors import DetectionError
+from vnb.errors import DetectionCancelledError, DetectionError
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "SHIPPED_MODEL",
     "SHIPPED_SHA256",
     "Model",
@@ -48,6 +56,10 @@ _PROVIDERS = (
     "DmlExecutionProvider",
     "CPUExecutionProvider",
 )
+DEFAULT_TIMEOUT = 60.0
+"""Seconds one model call (one batch of frames) may take when no ``timeout`` is given."""
+MAX_TIMEOUT = 24 * 3600.0
+_POLL = 0.02
 _MAX_BYTES = 2 * 1024**3
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _lock = threading.Lock()
@@ -87,20 +99,68 @@ class Model:
     session: Any
     """The ``onnxruntime.InferenceSession``."""
 
-    def run(self, images: np.ndarray) -> np.ndarray:
+    def run(
+        self,
+        images: np.ndarray,
+        *,
+        timeout: float | None = None,
+        cancel: threading.Event | None = None,
+    ) -> np.ndarray:
         """Run the model on ``[batch, 3, H, W]`` float32 images; returns ``[batch, N, 5+C]``.
 
         The output is given in the YOLOv5 layout whatever the model's own (YOLOv8 outputs are
         transposed, and carry no objectness column: decode with `layout` in mind).
 
+        Args:
+            images: the batch.
+            timeout: seconds the call may take (default `DEFAULT_TIMEOUT`); past it the run
+                is stopped (within about 20 ms of the model's current operator).
+            cancel: setting this event stops the run too.
+
         Raises:
-            DetectionError: onnxruntime failed, or the output has an unexpected shape.
+            DetectionError: onnxruntime failed, the call ran past ``timeout``, or the output
+                has an unexpected shape.
+            DetectionCancelledError: ``cancel`` was set.
         """
+        import onnxruntime  # noqa: PLC0415
+
+        limit = check_timeout(timeout)
+        options = onnxruntime.RunOptions()
+        options.log_severity_level = 4  # a terminated run is reported here, not logged
+        stopped: list[str] = []
+        finished = threading.Event()
+
+        def watch() -> None:
+            end = time.monotonic() + limit
+            while not finished.wait(_POLL):
+                if cancel is not None and cancel.is_set():
+                    stopped.append("cancelled")
+                elif time.monotonic() >= end:
+                    stopped.append("timeout")
+                else:
+                    continue
+                options.terminate = True
+                return
+
+        watcher = threading.Thread(target=watch, name="vnb-detect-deadline", daemon=True)
+        watcher.start()
         try:
-            (out,) = self.session.run(None, {self.input_name: images})[:1]
+            (out,) = self.session.run(None, {self.input_name: images}, options)[:1]
         except Exception as err:
+            if stopped == ["cancelled"]:
+                msg = f"{self.path}: analysis cancelled while the model ran"
+                raise DetectionCancelledError(msg) from None
+            if stopped == ["timeout"]:
+                msg = (
+                    f"{self.path}: the model ran past its deadline of {limit:g} s on input "
+                    f"{list(images.shape)} and was stopped (give analyze(timeout=...) or "
+                    "vnb detect --timeout more seconds if it needs them)"
+                )
+                raise DetectionError(msg) from None
             msg = f"{self.path}: the model failed on input {list(images.shape)}: {err}"
             raise DetectionError(msg) from err
+        finally:
+            finished.set()
         out = np.asarray(out)
         want = len(self.names) + (5 if self.layout == "yolov5" else 4)
         if self.layout == "yolov8" and out.ndim == 3:
@@ -112,6 +172,21 @@ class Model:
             )
             raise DetectionError(msg)
         return out
+
+
+def check_timeout(timeout: float | None) -> float:
+    """The seconds a model call may take: ``timeout``, or `DEFAULT_TIMEOUT` for None.
+
+    Raises:
+        DetectionError: not a positive number of seconds (at most a day).
+    """
+    if timeout is None:
+        return DEFAULT_TIMEOUT
+    ok = isinstance(timeout, int | float) and not isinstance(timeout, bool)
+    if not ok or not 0 < timeout <= MAX_TIMEOUT:
+        msg = f"timeout must be a number of seconds in (0, {MAX_TIMEOUT:g}], not {timeout!r}"
+        raise DetectionError(msg)
+    return float(timeout)
 
 
 def _expected(layout: str, classes: int) -> str:

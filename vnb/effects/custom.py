@@ -17,13 +17,16 @@ built-in effects; the registry (:mod:`vnb.effects.registry`) keeps their specs i
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Protocol
 
 from vnb.effects.registry import PLUGINS, EffectSpec, is_custom
-from vnb.errors import EffectError
+from vnb.errors import EffectError, RenderCancelledError
 
 if TYPE_CHECKING:
     import av
@@ -34,16 +37,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CustomEffect",
+    "Stop",
     "apply_chain",
     "apply_custom",
     "chain_identity",
     "clock",
+    "current_stop",
     "custom_effects",
     "find_plugin",
     "has_custom",
     "implementation",
     "is_custom",
     "register",
+    "stopping",
     "to_rgba",
 ]
 
@@ -69,6 +75,56 @@ class CustomEffect(Protocol):
     ) -> np.ndarray:
         """One RGBA frame (H×W×4 uint8) through the effect."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """When custom effects working for a render must give up: its cancel and its deadline."""
+
+    cancel: threading.Event | None = None
+    deadline: float | None = None
+    """``time.monotonic()`` value after which the render has timed out."""
+    timeout: float | None = None
+    """The render's timeout in seconds (for the message)."""
+    halt: threading.Event | None = None
+    """Set when the work failed elsewhere (another frame): stop without a message of its own."""
+
+    def check(self) -> None:
+        """Raise if the render was cancelled or its deadline passed.
+
+        Raises:
+            RenderCancelledError: cancelled, or timed out (the message says which).
+        """
+        if self.cancel is not None and self.cancel.is_set():
+            msg = "render cancelled while pre-rendering effects"
+            raise RenderCancelledError(msg)
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            msg = (
+                f"render stopped while pre-rendering effects: timeout of {self.timeout:g} s expired"
+            )
+            raise RenderCancelledError(msg)
+        if self.halt is not None and self.halt.is_set():
+            msg = "stopped: the pre-render failed on another frame"
+            raise RenderCancelledError(msg)
+
+
+_stop = threading.local()
+
+
+@contextlib.contextmanager
+def stopping(stop: Stop | None) -> Iterator[None]:
+    """Within the block (in this thread), custom effects also give up when ``stop`` fires."""
+    before = getattr(_stop, "value", None)
+    _stop.value = stop
+    try:
+        yield
+    finally:
+        _stop.value = before
+
+
+def current_stop() -> Stop | None:
+    """The `Stop` set by `stopping` in this thread, if any."""
+    return getattr(_stop, "value", None)
 
 
 _IMPLS: dict[str, CustomEffect] = {}

@@ -18,12 +18,13 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vnb.effects.custom import apply_chain, custom_effects, has_alpha, to_rgba
-from vnb.errors import MediaError, RenderCancelledError
+from vnb.effects.custom import Stop, apply_chain, custom_effects, has_alpha, stopping, to_rgba
+from vnb.errors import MediaError
 
 if TYPE_CHECKING:
     import av
@@ -101,11 +102,15 @@ def _frames(job: Job, facts: dict[str, Any]) -> Iterator[tuple[Any, int, float, 
                 return
 
 
-def _work(effects: list[Any], picture: Any, t: float, index: int, alpha: bool) -> Any:
+def _work(
+    effects: list[Any], picture: Any, t: float, index: int, *, alpha: bool, stop: Stop
+) -> Any:
     import av  # noqa: PLC0415
 
+    stop.check()  # a queued frame of a stopped render is not started
     rgba = picture.copy() if hasattr(picture, "shape") else to_rgba(picture)
-    out = apply_chain(effects, rgba, t, index, preview=False)
+    with stopping(stop):  # a Python effect's wait also ends on the render's cancel/deadline
+        out = apply_chain(effects, rgba, t, index, preview=False)
     made = av.VideoFrame.from_ndarray(out, format="rgba")
     return made if alpha else made.reformat(format="rgb24")
 
@@ -115,16 +120,24 @@ def prerender_item(
     *,
     on_frame: Callable[[], None] | None = None,
     cancel: threading.Event | None = None,
+    stop: Stop | None = None,
 ) -> Path:
     """Make the job's intermediate (atomically) unless it is cached; return its path.
+
+    ``stop`` (or just ``cancel``) ends the work within about `vnb.effects.python.POLL`
+    seconds, even inside a Python effect that never returns: the effects' worker threads
+    stop waiting for it, the temporary file is removed, and no thread is left that would
+    keep the interpreter from exiting.
 
     Raises:
         PluginError: an effect failed on a frame (named, with the frame time).
         MediaError: the source cannot be decoded.
-        RenderCancelledError: ``cancel`` was set.
+        RenderCancelledError: ``cancel`` was set, or ``stop`` fired.
     """
     import av  # noqa: PLC0415
 
+    halt = threading.Event()
+    stop = replace(stop or Stop(cancel), halt=halt)
     if job.path.is_file():
         with contextlib.suppress(OSError):
             os.utime(job.path)
@@ -160,15 +173,14 @@ def prerender_item(
             pool = stack.enter_context(ThreadPoolExecutor(WORKERS, thread_name_prefix="vnb-fx"))
             writer = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="vnb-fx-out"))
             stack.callback(lambda: [f.cancel() for f in pending])  # on failure: stop quickly
+            stack.callback(halt.set)  # ... and the frames being made stop waiting
             facts: dict[str, Any] = {}
             frames = stack.enter_context(contextlib.closing(_frames(job, facts)))
             for frame, pts, t, index in frames:
-                if cancel is not None and cancel.is_set():
-                    msg = "render cancelled while pre-rendering effects"
-                    raise RenderCancelledError(msg)
+                stop.check()
                 if output is None:
                     output, stream = _open_output(tmp, job, facts["size"], facts["alpha"])
-                work = pool.submit(_work, effects, frame, t, index, facts["alpha"])
+                work = pool.submit(_work, effects, frame, t, index, alpha=facts["alpha"], stop=stop)
                 pending.append(writer.submit(emit, work, pts))
                 settle(block=False)
             settle(block=True)

@@ -28,7 +28,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vnb.effects.custom import chain_identity, has_custom
+from vnb.effects.custom import Stop, chain_identity, has_custom
 from vnb.effects.intermediate import prerender_item
 from vnb.effects.registry import is_custom
 
@@ -152,11 +152,18 @@ def prerender(
     on_progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
     progress_bar: bool | None = None,
+    timeout: float | None = None,
+    started: float | None = None,
 ) -> tuple[Plan, Callable[[Progress], None] | None]:
     """Pre-render every clip of ``plan`` with custom effects; return the plan to render.
 
     Also returns the progress callback for the ffmpeg pass: the pre-pass reports the first
     share of the render's progress (by its share of frames), the ffmpeg pass the rest.
+
+    ``cancel`` and ``timeout`` (seconds from ``started``, a ``time.monotonic()`` value,
+    default now) stop the pre-pass within about `vnb.effects.python.POLL` seconds, even in
+    the middle of a Python effect that never returns (see `vnb.effects.python`); nothing
+    half-written is left.
 
     Raises:
         PluginError: a custom effect failed on a frame (named, with the frame time).
@@ -174,8 +181,12 @@ def prerender(
     todo = sum(j.count for j in jobs)
     share = todo / (todo + max(plan.frames, 1)) if todo else 0.0
     if todo:
+        deadline = None
+        if timeout is not None and timeout > 0:  # (a bad timeout is refused by run_ffmpeg)
+            deadline = (started or time.monotonic()) + timeout
+        stop = Stop(cancel, deadline, timeout)
         _run_jobs(
-            jobs, plan, todo=todo, share=share, on_progress=on_progress, cancel=cancel,
+            jobs, plan, todo=todo, share=share, on_progress=on_progress, stop=stop,
             progress_bar=progress_bar,
         )  # fmt: skip
     done = {j.item.clip_id: j.substituted() for j in (*jobs, *cached)}
@@ -199,7 +210,7 @@ def _run_jobs(
     todo: int,
     share: float,
     on_progress: Callable[[Progress], None] | None,
-    cancel: threading.Event | None,
+    stop: Stop,
     progress_bar: bool | None,
 ) -> None:
     from vnb.render.run import Progress, _want_bar  # noqa: PLC0415
@@ -225,7 +236,7 @@ def _run_jobs(
 
     try:
         for job in jobs:
-            prerender_item(job, on_frame=tick, cancel=cancel)
+            prerender_item(job, on_frame=tick, cancel=stop.cancel, stop=stop)
     finally:
         if bar is not None:
             bar.close()

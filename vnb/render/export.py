@@ -179,8 +179,11 @@ def render(
         from vnb.effects.prerender import prerender  # noqa: PLC0415
 
         plan, on_progress = prerender(
-            plan, on_progress=on_progress, cancel=cancel, progress_bar=progress_bar
-        )
+            plan, on_progress=on_progress, cancel=cancel, progress_bar=progress_bar,
+            timeout=timeout, started=started,
+        )  # fmt: skip
+        if timeout is not None and timeout > 0:  # the pre-pass spent part of the timeout
+            timeout = max(1e-3, timeout - (time.monotonic() - started))
     check_output(project, output, plan)  # never over an input, the project or a non-file
     exe = find_ffmpeg()
     choice = choose_encoder(export, exe)

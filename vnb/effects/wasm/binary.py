@@ -11,12 +11,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["MAX_TABLE", "Outline", "WasmFormatError", "outline"]
+__all__ = [
+    "MAX_ENTRIES",
+    "MAX_EXPORTS",
+    "MAX_FUNCTIONS",
+    "MAX_TABLE",
+    "Outline",
+    "WasmFormatError",
+    "outline",
+]
 
 MAGIC = b"\0asm"
 CORE_VERSION = b"\x01\x00\x00\x00"
 MAX_TABLE = 10_000
 """Largest initial table size accepted (elements)."""
+MAX_EXPORTS = 256
+"""Most exports a module may declare (ABI 1 needs four). wasmtime's export list costs
+host time no deadline covers: 50,000 exports blocked the kernel for minutes."""
+MAX_FUNCTIONS = 10_000
+"""Most functions a module may define: compiling costs host time no deadline covers
+(20,000 trivial functions took 6 s to compile on two busy cores)."""
+MAX_ENTRIES = 100_000
+"""Most entries in any other section (types, globals, element and data segments)."""
+_COUNTED = {1: ("types", MAX_ENTRIES), 6: ("globals", MAX_ENTRIES), 9: ("element segments",
+            MAX_ENTRIES), 11: ("data segments", MAX_ENTRIES)}  # fmt: skip
 
 _KINDS = {0: "func", 1: "table", 2: "memory", 3: "global", 4: "tag"}
 _I32_CONST, _END = 0x41, 0x0B
@@ -142,8 +160,16 @@ def _tables(r: _Reader, out: Outline) -> None:
         return  # later tables may carry initialiser expressions; the first is enough here
 
 
+def _bounded(count: int, what: str, limit: int) -> int:
+    """``count``, or a refusal when it passes ``limit`` (checked before reading any entry)."""
+    if count > limit:
+        msg = f"declares {count} {what}; vnb accepts at most {limit}"
+        raise WasmFormatError(msg)
+    return count
+
+
 def _code(r: _Reader, out: Outline, first_func: int) -> None:
-    for i in range(r.uleb()):
+    for i in range(_bounded(r.uleb(), "function bodies", MAX_FUNCTIONS)):
         size = r.uleb()
         body = _Reader(r.data, r.pos, r.pos + size)
         r.pos += size
@@ -162,8 +188,10 @@ def outline(data: bytes) -> Outline:
     """Read the sections of a core module.
 
     Raises:
-        WasmFormatError: not a WebAssembly binary, a component rather than a core module, or
-            a malformed section header.
+        WasmFormatError: not a WebAssembly binary, a component rather than a core module, a
+            malformed section header, or more exports (`MAX_EXPORTS`), functions
+            (`MAX_FUNCTIONS`) or other entries (`MAX_ENTRIES`) than vnb accepts: they are
+            refused here, before wasmtime spends unbounded time compiling them.
     """
     if data[:4] != MAGIC:
         msg = "not a WebAssembly binary (no \\0asm header)"
@@ -188,8 +216,12 @@ def outline(data: bytes) -> Outline:
             _tables(body, out)
         elif section == 5:
             out.memories += [body.limits() for _ in range(body.uleb())]
+        elif section == 3:
+            _bounded(body.uleb(), "functions", MAX_FUNCTIONS)
+        elif section in _COUNTED:
+            _bounded(body.uleb(), *_COUNTED[section])
         elif section == 7:
-            for _ in range(body.uleb()):
+            for _ in range(_bounded(body.uleb(), "exports", MAX_EXPORTS)):
                 name = body.name()
                 kind = body.byte()
                 out.exports[name] = (_KINDS.get(kind, f"kind {kind}"), body.uleb())

@@ -6,6 +6,12 @@ it stay valid), Cranelift at ``speed``. One daemon thread ticks their epochs eve
 seconds; a store's deadline is a number of ticks. Compiled modules are kept in process, by
 the module's sha256, the wasmtime version and the engine settings; nothing compiled is ever
 read from disk.
+
+Compiling is host work that no epoch deadline covers and that wasmtime cannot interrupt, so
+it is bounded twice: the module's outline is refused up front when it declares more exports
+or functions than `vnb.effects.wasm.binary` accepts, and compilation runs in a daemon thread
+waited for at most `COMPILE_DEADLINE` seconds (past it the module is refused and the thread
+abandoned: it cannot keep the interpreter from exiting).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Any
 from vnb.errors import PluginError
 
 __all__ = [
+    "COMPILE_DEADLINE",
     "DEFAULT_DEADLINE",
     "DEFAULT_MEMORY",
     "TICK",
@@ -35,6 +42,9 @@ DEFAULT_MEMORY = 256 * 1024**2
 """Default cap on one instance's linear memory (bytes)."""
 DEFAULT_DEADLINE = 2.0
 """Default wall-clock budget of one ``apply`` (and of instantiation), in seconds."""
+COMPILE_DEADLINE = 20.0
+"""Wall-clock seconds compiling one module may take before it is refused (changeable:
+``vnb.effects.wasm.engine.COMPILE_DEADLINE = 60``)."""
 TICK = 0.005
 """Seconds between epoch ticks: the resolution of deadlines."""
 _REQUIRED = {
@@ -154,11 +164,40 @@ def check_exports(module: Any, who: str) -> None:
             raise PluginError(who, msg)
 
 
+def _compile_within(make: Any, who: str) -> Any:
+    """``make()`` in a daemon thread, waited for at most `COMPILE_DEADLINE` seconds."""
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            box["module"] = make()
+        except BaseException as err:
+            box["error"] = err
+        finally:
+            done.set()
+
+    limit = COMPILE_DEADLINE
+    threading.Thread(target=work, name=f"vnb-wasm-compile:{who}", daemon=True).start()
+    if not done.wait(limit):
+        msg = (
+            f"compiling it took longer than {limit:g} s and was abandoned (the limit is "
+            "vnb.effects.wasm.engine.COMPILE_DEADLINE)"
+        )
+        raise PluginError(who, msg)
+    if "error" in box:
+        raise box["error"]
+    return box["module"]
+
+
 def compile_module(wasm: bytes, sha256: str, fuel: bool, who: str) -> Any:
     """Compile (or fetch from the in-process cache) and check a module; never instantiates.
 
     The cache key is the module's sha256, the wasmtime version and the engine settings;
-    compiled artifacts are never read from disk.
+    compiled artifacts are never read from disk. Compiling runs under `COMPILE_DEADLINE`.
+
+    Raises:
+        PluginError: invalid, refused by `check_exports`, or compiling took too long.
     """
     import wasmtime  # noqa: PLC0415
 
@@ -170,7 +209,7 @@ def compile_module(wasm: bytes, sha256: str, fuel: bool, who: str) -> Any:
             return module
     shared = engine(fuel)
     try:
-        module = wasmtime.Module(shared, wasm)
+        module = _compile_within(lambda: wasmtime.Module(shared, wasm), who)
     except (wasmtime.WasmtimeError, ValueError) as err:
         msg = f"invalid module: {str(err).splitlines()[0]}"
         raise PluginError(who, msg) from None
