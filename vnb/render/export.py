@@ -175,6 +175,7 @@ def render(
     started = time.monotonic()
     export = resolve_export(project.export, preset, **overrides)
     plan = plan_project(project)
+    check_output(project, output, plan)  # before any work: never over an input or the project
     if export.video_codec != "none":  # WASM/Python effects: pre-rendered, then read as sources
         from vnb.effects.prerender import prerender  # noqa: PLC0415
 
@@ -184,7 +185,7 @@ def render(
         )  # fmt: skip
         if timeout is not None and timeout > 0:  # the pre-pass spent part of the timeout
             timeout = max(1e-3, timeout - (time.monotonic() - started))
-    check_output(project, output, plan)  # never over an input, the project or a non-file
+    check_output(project, output, plan)  # and never over a pre-rendered intermediate
     exe = find_ffmpeg()
     choice = choose_encoder(export, exe)
     run = {"on_progress": on_progress, "cancel": cancel, "timeout": timeout}
