@@ -135,6 +135,26 @@ def test_mkv_takes_opus_when_asked(project: vnb.Project, tmp_path: Path) -> None
         assert container.streams.video[0].codec_context.name == "h264"
 
 
+@pytest.mark.parametrize(
+    ("name", "settings", "streams"),
+    [
+        ("a.mp4", {"audio_codec": "opus"}, ["h264", "opus"]),
+        ("b.mp4", {"video_codec": "hevc", "audio_codec": "mp3"}, ["hevc", "mp3float"]),
+        ("c.mp4", {"video_codec": "none"}, ["aac"]),
+        ("d.mkv", {"video_codec": "vp9", "audio_codec": "flac"}, ["vp9", "flac"]),
+        ("e.mkv", {"video_codec": "prores", "audio_codec": "pcm"}, ["prores", "pcm_s16le"]),
+        ("f.mov", {"audio_codec": "none"}, ["h264"]),
+        ("g.webm", {"video_codec": "none"}, ["opus"]),
+    ],
+)
+def test_other_codecs_a_container_takes(
+    project: vnb.Project, tmp_path: Path, name: str, settings: dict[str, str], streams: list[str]
+) -> None:
+    project.render(tmp_path / name, **{**FAST, **settings})
+    with av.open(str(tmp_path / name)) as container:
+        assert [s.codec_context.name for s in container.streams] == streams
+
+
 def test_presets_that_agree_with_the_extension_still_apply(
     project: vnb.Project, tmp_path: Path
 ) -> None:
@@ -227,6 +247,8 @@ def test_a_file_that_appears_during_the_render_is_kept(
         ("x", {}, r"no extension; vnb writes \.mp4 .*container='png'"),
         ("x.png", {}, r"image sequence; number its frames .* x_%05d\.png, or name a folder"),
         ("x_%05d_%d.png", {}, r"image sequence"),
+        ("x_%5d.png", {}, r"image sequence"),
+        ("x.mp4", {"container": "avi"}, r"'avi' is not one of mp4, mov"),
     ],
 )
 def test_contradictions_and_unknown_extensions_are_refused(

@@ -179,7 +179,7 @@ CODEC_ALIASES: dict[str, str] = {
 
 _DERIVED_PIX_FMT = {"prores_ks": "yuv422p10le", "gif": "rgb24", "png": "rgb24"}
 _DERIVED_CRF = {"libvpx-vp9": 32}
-_FRAME_NUMBER = re.compile(r"%0?\d*d")
+_FRAME_NUMBER = re.compile(r"%(?:0\d+)?d")
 
 
 def _extensions_of(container: str) -> str:
@@ -245,6 +245,9 @@ def _fit_container(data: dict[str, Any], origin: dict[str, str], container: str,
     ext = f"{name} ({fmt.name})"
     if data.get("container", "mp4") != container and "container" in origin:
         other = data["container"]
+        if other not in FORMATS:
+            msg = f"export.container: {other!r} is not one of {', '.join(FORMATS)}"
+            raise ProjectError(msg)
         msg = (
             f"output {ext}: {origin['container']} writes {FORMATS[other].name} "
             f"({_extensions_of(other)}); name the output {_extensions_of(other)}, "
