@@ -385,3 +385,30 @@ def test_old_documents_without_fit_load_as_letterbox(tmp_path: Path) -> None:
     path = tmp_path / "old.vnb.json"
     path.write_text(json.dumps(doc))
     assert vnb.load(path).export.fit == "letterbox"
+
+
+def test_a_missing_encoder_is_named_before_rendering(
+    project: vnb.Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ffmpeg built without libvpx-vp9 (a real wrapper process that hides it)."""
+    from vnb.render.binary import find_ffmpeg
+
+    real = find_ffmpeg()
+    fake = tmp_path / "bin" / "ffmpeg"
+    fake.parent.mkdir()
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$2" = "-encoders" ]; then "{real}" "$@" | grep -v libvpx-vp9; exit 0; fi\n'
+        f'exec "{real}" "$@"\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("VNB_FFMPEG", str(fake))
+    find_ffmpeg.cache_clear()
+    try:
+        with pytest.raises(RenderError, match=r"has no libvpx-vp9 encoder, which the WebM output"):
+            project.render(tmp_path / "x.webm", **FAST)
+        assert not (tmp_path / "x.webm").exists()
+        assert project.render(tmp_path / "x.mkv", **FAST).video_codec == "libx264"
+    finally:
+        monkeypatch.undo()
+        find_ffmpeg.cache_clear()

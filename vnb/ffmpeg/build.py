@@ -461,10 +461,10 @@ def _fit(b: _Builder, pic: str, size: tuple[int, int], fit: str) -> tuple[str, l
         return pic, [*cover, make_filter("setsar", {"sar": 1})]
     # contain_blur: blur a small copy (cheap, and smooth once scaled back up)
     sw, sh = max(2, w // 16 * 2), max(2, h // 16 * 2)
-    radius = min(sw, sh) // 8  # at most a quarter of the chroma planes' side, as boxblur needs
+    radius = min(sw, sh) // 8
     back, front = b.label("fit"), b.label("fit")
     b.chains.append(Chain((pic,), (make_filter("split"),), (back, front)))
-    blur = [make_filter("boxblur", {"luma_radius": radius, "luma_power": 2})] if radius else []
+    blur = [make_filter("gblur", {"sigma": radius})] if radius else []  # LGPL builds have it
     small = [make_filter("scale", {"w": sw, "h": sh}), *blur]
     large = [make_filter("scale", {"w": w, "h": h}), make_filter("setsar", {"sar": 1})]
     blurred = b.chain([back], [*cover, *small, *large])

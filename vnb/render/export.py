@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from vnb import telemetry
 from vnb.errors import RenderCancelledError, RenderError
 from vnb.ffmpeg import TextImage, build_command, build_graph
-from vnb.render.binary import ffmpeg_has, find_ffmpeg
+from vnb.render.binary import ENV_VAR, ffmpeg_has, find_ffmpeg
 from vnb.render.encoders import EncoderChoice, choose_encoder
 from vnb.render.run import Progress, run_ffmpeg
 from vnb.render.sequence import Frames, frames_target
@@ -99,6 +99,21 @@ def text_images(plan: Plan, folder: Path) -> dict[str, TextImage]:
             Image.fromarray(rgba).save(path)  # H×W×4 uint8 is RGBA
             out[item.id] = TextImage(str(path), rgba.shape[1], rgba.shape[0])
     return out
+
+
+def _check_encoders(export: ExportSettings, exe: str) -> None:
+    """Refuse before rendering when the ffmpeg binary lacks an encoder the output needs."""
+    for codec in (export.video_codec, export.audio_codec):
+        if codec in ("none", "libx264", "libopenh264"):  # H.264 falls back between these two
+            continue
+        if not ffmpeg_has("encoders", codec, exe):
+            kind = FORMATS[export.container].name
+            msg = (
+                f"this ffmpeg ({exe}) has no {codec} encoder, which the {kind} output needs: "
+                f"choose another format or codec, or set {ENV_VAR} to an ffmpeg that has it "
+                "(the imageio-ffmpeg package's has)"
+            )
+            raise RenderError(msg)
 
 
 def _expected_frames(plan: Plan, export: ExportSettings) -> int:
@@ -196,6 +211,7 @@ def render(
             plan, on_progress=on_progress, cancel=cancel, progress_bar=progress_bar
         )
     exe = find_ffmpeg()
+    _check_encoders(export, exe)
     choice = choose_encoder(export, exe)
     run = {"on_progress": on_progress, "cancel": cancel, "timeout": timeout}
     run["progress_bar"] = progress_bar
