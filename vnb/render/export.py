@@ -204,14 +204,14 @@ def render(
     if export.container == "png":
         frames = frames_target(output)
         frames.check_free(_expected_frames(plan, export))
+    exe = find_ffmpeg()
+    _check_encoders(export, exe)
     if export.video_codec != "none":  # WASM/Python effects: pre-rendered, then read as sources
         from vnb.effects.prerender import prerender  # noqa: PLC0415
 
         plan, on_progress = prerender(
             plan, on_progress=on_progress, cancel=cancel, progress_bar=progress_bar
         )
-    exe = find_ffmpeg()
-    _check_encoders(export, exe)
     choice = choose_encoder(export, exe)
     run = {"on_progress": on_progress, "cancel": cancel, "timeout": timeout}
     run["progress_bar"] = progress_bar
