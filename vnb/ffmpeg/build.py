@@ -13,7 +13,6 @@ Shape (chosen for speed, see ``ffmpeg-notes.md``):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from fractions import Fraction
 
@@ -21,6 +20,7 @@ from vnb.effects.registry import spec_of
 from vnb.ffmpeg.chains import (
     TextImage,
     clip_origin,
+    fitted_size,
     picture_filters,
     resample_setpts,
     resampled,
@@ -421,16 +421,6 @@ class _Builder:
         )
 
 
-def _fitted_size(src: tuple[int, int], out: tuple[int, int], *, cover: bool) -> tuple[int, int]:
-    """Even size of ``src`` scaled to fit inside ``out`` (or, ``cover``, to fill it)."""
-    (sw, sh), (w, h) = src, out
-    if (w * sh <= h * sw) != cover:  # the width decides
-        x = sh * w / sw
-        return w, (2 * math.ceil(x / 2) if cover else min(h, max(2, 2 * round(x / 2))))
-    x = sw * h / sh
-    return (2 * math.ceil(x / 2) if cover else min(w, max(2, 2 * round(x / 2)))), h
-
-
 def _fit(b: _Builder, pic: str, size: tuple[int, int], fit: str) -> tuple[str, list[Filter]]:
     """The picture at the output ``size``: the label to go on from and the filters it still needs.
 
@@ -444,7 +434,7 @@ def _fit(b: _Builder, pic: str, size: tuple[int, int], fit: str) -> tuple[str, l
         return pic, []
     if w * src[1] == h * src[0]:
         return pic, [make_filter("scale", {"w": w, "h": h}), make_filter("setsar", {"sar": 1})]
-    fw, fh = _fitted_size(src, size, cover=False)
+    fw, fh = fitted_size(src, size, cover=False)
     x, y = (w - fw) // 2 // 2 * 2, (h - fh) // 2 // 2 * 2
     if fit == "letterbox":
         return pic, [
@@ -452,7 +442,7 @@ def _fit(b: _Builder, pic: str, size: tuple[int, int], fit: str) -> tuple[str, l
             make_filter("pad", {"w": w, "h": h, "x": x, "y": y, "color": b.bg}),
             make_filter("setsar", {"sar": 1}),
         ]
-    cw, ch = _fitted_size(src, size, cover=True)
+    cw, ch = fitted_size(src, size, cover=True)
     cover = [
         make_filter("scale", {"w": cw, "h": ch}),
         make_filter("crop", {"w": w, "h": h, "x": (cw - w) // 2, "y": (ch - h) // 2}),
