@@ -20,7 +20,9 @@ def _render(args: argparse.Namespace) -> int:
 
     project = vnb.load(args.project)
     overrides = {
-        k: getattr(args, k) for k in ("crf", "speed", "hardware") if getattr(args, k) is not None
+        k: getattr(args, k)
+        for k in ("crf", "speed", "hardware", "video_codec", "audio_codec", "fit")
+        if getattr(args, k) is not None
     }
     result = project.render(
         args.output,
@@ -207,13 +209,24 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("render", help="render a project file to a video file")
     p.add_argument("project", help="a .vnb.json project file")
-    p.add_argument("output", help="the video file to write")
+    p.add_argument(
+        "output",
+        help="the file to write; its extension picks the format (.mp4 .mov .mkv .webm .gif "
+        ".m4a .wav .mp3 .flac .opus .ogg, NAME_%%05d.png or FOLDER/ for PNG frames)",
+    )
     p.add_argument(
         "--preset", help="web-1080p, web-720p, vertical, square, webm, prores, gif, audio-only"
     )
     p.add_argument("--crf", type=int, help="quality (lower is better)")
     p.add_argument("--speed", help="encoder speed preset (ultrafast … slower)")
     p.add_argument("--hardware", choices=HARDWARE_CHOICES, help="hardware encoding")
+    p.add_argument("--video-codec", help="e.g. prores for a .mov (default: the format's)")
+    p.add_argument("--audio-codec", help="e.g. opus for a .mkv (default: the format's)")
+    p.add_argument(
+        "--fit",
+        choices=["letterbox", "crop", "contain_blur"],
+        help="an output of another aspect: bars, crop to the centre, or over a blurred copy",
+    )
     p.add_argument(
         "--no-smart",
         dest="smart",

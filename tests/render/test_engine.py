@@ -644,7 +644,7 @@ def test_preset_audio_only(one_second: vnb.Project, tmp_path: Path):
 
 def test_preset_vertical(one_second: vnb.Project, tmp_path: Path):
     out = tmp_path / "vertical.mp4"
-    render(one_second, out, preset="vertical", crf=None)
+    render(one_second, out, preset="vertical", crf=None, fit="letterbox")
     info = stream_info(out)
     assert (info.width, info.height) == (1080, 1920)
     frame = video_frames(out)[15]

@@ -215,6 +215,7 @@ def expected_full() -> Project:
         fps=29.97,
         faststart=False,
         hardware="auto",
+        fit="crop",
     )
     return p
 

@@ -20,6 +20,7 @@ from vnb.effects.registry import spec_of
 from vnb.ffmpeg.chains import (
     TextImage,
     clip_origin,
+    fitted_size,
     picture_filters,
     resample_setpts,
     resampled,
@@ -420,27 +421,57 @@ class _Builder:
         )
 
 
+def _fit(b: _Builder, pic: str, size: tuple[int, int], fit: str) -> tuple[str, list[Filter]]:
+    """The picture at the output ``size``: the label to go on from and the filters it still needs.
+
+    The same aspect is a plain scale. Otherwise ``fit``: ``letterbox`` pads the fitted picture
+    with the background colour, ``crop`` scales it to fill and cuts the centre out, and
+    ``contain_blur`` lays the fitted picture over a blurred copy of itself scaled to fill.
+    """
+    src = (b.plan.width, b.plan.height)
+    w, h = size
+    if size == src:
+        return pic, []
+    if w * src[1] == h * src[0]:
+        return pic, [make_filter("scale", {"w": w, "h": h}), make_filter("setsar", {"sar": 1})]
+    fw, fh = fitted_size(src, size, cover=False)
+    x, y = (w - fw) // 2 // 2 * 2, (h - fh) // 2 // 2 * 2
+    if fit == "letterbox":
+        return pic, [
+            make_filter("scale", {"w": fw, "h": fh}),
+            make_filter("pad", {"w": w, "h": h, "x": x, "y": y, "color": b.bg}),
+            make_filter("setsar", {"sar": 1}),
+        ]
+    cw, ch = fitted_size(src, size, cover=True)
+    cover = [
+        make_filter("scale", {"w": cw, "h": ch}),
+        make_filter("crop", {"w": w, "h": h, "x": (cw - w) // 2, "y": (ch - h) // 2}),
+    ]
+    if fit == "crop":
+        return pic, [*cover, make_filter("setsar", {"sar": 1})]
+    # contain_blur: blur a small copy (cheap, and smooth once scaled back up)
+    sw, sh = max(2, w // 16 * 2), max(2, h // 16 * 2)
+    radius = min(sw, sh) // 8
+    back, front = b.label("fit"), b.label("fit")
+    b.chains.append(Chain((pic,), (make_filter("split"),), (back, front)))
+    blur = [make_filter("gblur", {"sigma": radius})] if radius else []  # LGPL builds have it
+    small = [make_filter("scale", {"w": sw, "h": sh}), *blur]
+    large = [make_filter("scale", {"w": w, "h": h}), make_filter("setsar", {"sar": 1})]
+    blurred = b.chain([back], [*cover, *small, *large])
+    fitted = b.chain([front], [make_filter("scale", {"w": fw, "h": fh})])
+    out = b.chain([blurred, fitted], [make_filter("overlay", {"x": x, "y": y})])
+    return out, [make_filter("setsar", {"sar": 1})]
+
+
 def _finish_video(b: _Builder, pic: str, export: ExportSettings) -> str:
     plan = b.plan
     filters: list[Filter] = []
     if export.fps is not None:
-        filters.append(make_filter("fps", {"fps": Fraction(export.fps).limit_denominator(1001)}))
+        rate = Fraction(export.fps).limit_denominator(1001)
+        pic = b.chain([pic], [make_filter("fps", {"fps": rate})])
     w = export.width or plan.width
     h = export.height or (plan.height * w // plan.width // 2 * 2 if export.width else plan.height)
-    if (w, h) != (plan.width, plan.height):
-        filters += [
-            make_filter(
-                "scale",
-                {
-                    "w": w,
-                    "h": h,
-                    "force_original_aspect_ratio": "decrease",
-                    "force_divisible_by": 2,
-                },
-            ),
-            make_filter("pad", {"w": w, "h": h, "x": "(ow-iw)/2", "y": "(oh-ih)/2", "color": b.bg}),
-            make_filter("setsar", {"sar": 1}),
-        ]
+    pic, filters = _fit(b, pic, (w, h), export.fit)
     if export.video_codec == "gif":
         split_a, split_b = b.label("g"), b.label("g")
         b.chains.append(Chain((pic,), (*filters, make_filter("split")), (split_a, split_b)))

@@ -21,6 +21,7 @@ __all__ = [
     "TextImage",
     "clip_origin",
     "fade_filters",
+    "fitted_size",
     "hold_offset",
     "picture_filters",
     "resample_setpts",
@@ -132,6 +133,16 @@ def rotated_box(width: int, height: int, degrees: float) -> tuple[int, int]:
     w = abs(width * math.cos(a)) + abs(height * math.sin(a))
     h = abs(width * math.sin(a)) + abs(height * math.cos(a))
     return 2 * math.ceil(w / 2 - 1e-6), 2 * math.ceil(h / 2 - 1e-6)
+
+
+def fitted_size(src: tuple[int, int], out: tuple[int, int], *, cover: bool) -> tuple[int, int]:
+    """Even size of ``src`` scaled to fit inside ``out`` (or, ``cover``, to fill it)."""
+    (sw, sh), (w, h) = src, out
+    if (w * sh <= h * sw) != cover:  # the width decides
+        x = sh * w / sw
+        return w, (2 * math.ceil(x / 2) if cover else min(h, max(2, 2 * round(x / 2))))
+    x = sw * h / sh
+    return (2 * math.ceil(x / 2) if cover else min(w, max(2, 2 * round(x / 2)))), h
 
 
 def seconds(x: float | Fraction) -> str:

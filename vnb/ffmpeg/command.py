@@ -21,11 +21,27 @@ MUXERS = {
     "webm": "webm",
     "mkv": "matroska",
     "gif": "gif",
+    "png": "image2pipe",
     "m4a": "ipod",
     "wav": "wav",
+    "mp3": "mp3",
+    "flac": "flac",
+    "opus": "opus",
+    "ogg": "ogg",
 }
+"""Container → ffmpeg muxer. A PNG sequence is written as one stream of PNG images (the render
+splits it into numbered files)."""
 
 _H264_FALLBACKS = ("libx264", "libopenh264")
+
+_VP9_SPEED = {
+    "ultrafast": ("realtime", 8),
+    "superfast": ("realtime", 7),
+    "veryfast": ("good", 6),
+    "faster": ("good", 5),
+    "fast": ("good", 4),
+}
+"""The speed preset → libvpx-vp9's deadline and ``-cpu-used`` (slower presets: good, 2)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +86,15 @@ def encoder_args(
     elif codec == "libopenh264":
         args += ["-b:v", "8M", "-pix_fmt", "yuv420p"]
     elif codec == "libvpx-vp9":
-        cpu = {"ultrafast": 8, "superfast": 7, "veryfast": 6, "faster": 5, "fast": 4}.get(
-            export.speed, 2
-        )
-        args += ["-crf", str(export.crf), "-b:v", "0", "-row-mt", "1", "-deadline", "good"]
+        deadline, cpu = _VP9_SPEED.get(export.speed, ("good", 2))
+        args += ["-crf", str(export.crf), "-b:v", "0", "-row-mt", "1", "-deadline", deadline]
         args += ["-cpu-used", str(cpu), "-pix_fmt", "yuv420p"]
     elif codec == "prores_ks":
         args += ["-profile:v", "3", "-pix_fmt", export.pix_fmt]
     elif codec == "gif":
         args += ["-loop", "0"]
+    elif codec == "png":
+        args += ["-pix_fmt", "rgb24"]
     return codec, args
 
 
@@ -86,7 +102,7 @@ def _audio_args(export: ExportSettings) -> list[str]:
     if export.audio_codec == "none":
         return ["-an"]
     args = ["-c:a", export.audio_codec]
-    if export.audio_codec != "pcm_s16le":
+    if export.audio_codec not in ("pcm_s16le", "flac"):
         args += ["-b:a", str(export.audio_bitrate)]
     return args
 

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 from vnb import telemetry
 from vnb.errors import RenderCancelledError, RenderError
 from vnb.ffmpeg import TextImage, build_command, build_graph
-from vnb.render.binary import ffmpeg_has, find_ffmpeg
+from vnb.render.binary import ENV_VAR, ffmpeg_has, find_ffmpeg
 from vnb.render.encoders import EncoderChoice, choose_encoder
 from vnb.render.outputs import check_output
 from vnb.render.run import Progress, run_ffmpeg
-from vnb.schema.export import ExportSettings, resolve_export
+from vnb.render.sequence import Frames, frames_target
+from vnb.schema.export import FORMATS, ExportSettings, resolve_export
 
 if TYPE_CHECKING:
     from vnb.ffmpeg.command import Command
@@ -35,10 +36,11 @@ class RenderResult:
     """What a render made."""
 
     path: Path
+    """The file made; for a PNG sequence, the new folder or the ``%05d`` pattern."""
     duration: float
     """Seconds."""
     frames: int
-    """Video frames written (0 for audio-only output)."""
+    """Video frames written (0 for audio-only output; for a PNG sequence, the files)."""
     width: int
     height: int
     video_codec: str | None
@@ -100,6 +102,21 @@ def text_images(plan: Plan, folder: Path) -> dict[str, TextImage]:
     return out
 
 
+def _check_encoders(export: ExportSettings, exe: str) -> None:
+    """Refuse before rendering when the ffmpeg binary lacks an encoder the output needs."""
+    for codec in (export.video_codec, export.audio_codec):
+        if codec in ("none", "libx264", "libopenh264"):  # H.264 falls back between these two
+            continue
+        if not ffmpeg_has("encoders", codec, exe):
+            kind = FORMATS[export.container].name
+            msg = (
+                f"this ffmpeg ({exe}) has no {codec} encoder, which the {kind} output needs: "
+                f"choose another format or codec, or set {ENV_VAR} to an ffmpeg that has it "
+                "(the imageio-ffmpeg package's has)"
+            )
+            raise RenderError(msg)
+
+
 def _expected_frames(plan: Plan, export: ExportSettings) -> int:
     if export.fps is None:
         return plan.frames
@@ -146,10 +163,19 @@ def render(
 ) -> RenderResult:
     """Render ``project`` to ``output``.
 
+    The output's extension chooses the container and, unless the preset, the project's export
+    settings or an override name them, the codecs: ``.mp4``/``.m4v`` H.264 + AAC, ``.mov``
+    H.264 (or ProRes: ``video_codec="prores"``) + AAC, ``.mkv`` H.264 + AAC (or Opus),
+    ``.webm`` VP9 + Opus, ``.gif`` (a palette made for the clip), audio only for ``.m4a``
+    (AAC), ``.wav`` (PCM), ``.mp3``, ``.flac``, ``.opus``/``.ogg`` (Opus), and PNG frames for
+    ``name_%05d.png`` (into an existing folder) or ``folder/`` (a new folder). An unknown
+    extension, or one that contradicts an explicit setting, is refused with the choices.
+
     Args:
         project: the edit.
         output: the file to write. It appears only when the render succeeded and was checked;
-            a failed or cancelled render leaves nothing under this name.
+            a failed or cancelled render leaves nothing under this name (a PNG sequence
+            appears whole, and never replaces a file).
         preset: a named preset (``web-1080p``, ``web-720p``, ``vertical``, ``square``,
             ``webm``, ``prores``, ``gif``, ``audio-only``); default: the project's export
             settings.
@@ -161,10 +187,11 @@ def render(
             the edit and the settings allow it (`vnb.render.smart`); the result's
             ``smart_note`` says what was done or why not.
         **overrides: export settings to change: ``crf``, ``speed``, ``video_codec``,
-            ``audio_codec``, ``audio_bitrate``, ``width``, ``height``, ``fps``, ``hardware``…
+            ``audio_codec``, ``audio_bitrate``, ``width``, ``height``, ``fps``, ``fit``,
+            ``hardware``…
 
     Raises:
-        ProjectError: invalid project, preset or override.
+        ProjectError: invalid project, preset, override or output extension.
         MediaError: missing or unusable media (all listed with their clips).
         RenderError: ``output`` is one of the project's inputs or its own file, or exists and
             is not a regular file; or ffmpeg failed (its reason is in the message).
@@ -173,9 +200,16 @@ def render(
     from vnb.media import plan_project  # noqa: PLC0415
 
     started = time.monotonic()
-    export = resolve_export(project.export, preset, **overrides)
+    export = resolve_export(project.export, preset, output=output, **overrides)
     plan = plan_project(project)
-    check_output(project, output, plan)  # before any work: never over an input or the project
+    frames = None
+    if export.container == "png":  # numbered new files: `frames_target` never replaces one
+        frames = frames_target(output)
+        frames.check_free(_expected_frames(plan, export))
+    else:
+        check_output(project, output, plan)  # before any work: never over an input, the project
+    exe = find_ffmpeg()
+    _check_encoders(export, exe)
     if export.video_codec != "none":  # WASM/Python effects: pre-rendered, then read as sources
         from vnb.effects.prerender import prerender  # noqa: PLC0415
 
@@ -185,14 +219,14 @@ def render(
         )  # fmt: skip
         if timeout is not None and timeout > 0:  # the pre-pass spent part of the timeout
             timeout = max(1e-3, timeout - (time.monotonic() - started))
-    check_output(project, output, plan)  # and never over a pre-rendered intermediate
-    exe = find_ffmpeg()
+        if frames is None:
+            check_output(project, output, plan)  # nor over a pre-rendered intermediate
     choice = choose_encoder(export, exe)
     run = {"on_progress": on_progress, "cancel": cancel, "timeout": timeout}
     run["progress_bar"] = progress_bar
-    done, smart_note = (
-        _smart(plan, export, exe, output, run) if smart else (None, "smart render was turned off")
-    )
+    done, smart_note = (None, "smart render was turned off")
+    if smart:
+        done, smart_note = _smart(plan, export, exe, output, run)
     if done is not None:
         path, argv, copied, smart_note = done
         return RenderResult(
@@ -212,8 +246,9 @@ def render(
             frames_copied=copied,
             smart_note=smart_note,
         )
+    target = frames or output
     try:
-        path, command, frames, argv = _encode(plan, export, exe, choice.setup, output, run)
+        path, command, count, argv = _encode(plan, export, exe, choice.setup, target, run)
     except RenderCancelledError:
         raise
     except RenderError as err:
@@ -223,12 +258,12 @@ def render(
         said = (err.stderr_tail.strip().splitlines() or ["no message"])[-1]
         note = f"{choice.note} failed during the render ({said}); rendered again in software"
         choice = EncoderChoice(None, "software", note)
-        path, command, frames, argv = _encode(plan, export, exe, None, output, run)
+        path, command, count, argv = _encode(plan, export, exe, None, target, run)
     width = export.width or plan.width
     return RenderResult(
         path=path,
         duration=plan.duration,
-        frames=frames,
+        frames=count,
         width=width,
         height=export.height or (plan.height * width // plan.width // 2 * 2),
         video_codec=command.video_codec,
@@ -253,6 +288,9 @@ def _smart(
     from vnb.plan.smart import describe, smart_plan  # noqa: PLC0415
     from vnb.render import smart  # noqa: PLC0415
 
+    if export.container != "mp4":
+        kind = FORMATS[export.container].name
+        return None, f"smart render writes MP4 only, not {kind}: rendered normally"
     if plan.frames == 0 or export.video_codec != "libx264":
         return None, f"smart render needs H.264 output (not {export.video_codec})"
     indexes = smart.plan_sources(plan)
@@ -294,10 +332,13 @@ def _encode(  # noqa: PLR0917 - private, called twice
     export: ExportSettings,
     exe: str,
     setup: EncoderSetup | None,
-    output: str | os.PathLike[str],
+    output: str | os.PathLike[str] | Frames,
     run: dict[str, Any],
 ) -> tuple[Path, Command, int, tuple[str, ...]]:
-    """Build the command for ``plan`` with the chosen encoder (None: software) and run it."""
+    """Build the command for ``plan`` with the chosen encoder (None: software) and run it.
+
+    Returns the path made, the command, the frames written and the argv.
+    """
     with tempfile.TemporaryDirectory(prefix="vnb-render-") as tmp:
         folder = Path(tmp)
         graph = build_graph(plan, export, text_images(plan, folder))
@@ -309,14 +350,33 @@ def _encode(  # noqa: PLR0917 - private, called twice
             script.write_text(command.graph, encoding="utf-8")
         frames = _expected_frames(plan, export) if graph.video else 0
         args = command.args(str(script) if script else None)
-        path = run_ffmpeg(
-            args,
-            output,
-            muxer=command.muxer,
-            total_seconds=max(plan.duration, 1e-3),
-            description=Path(output).name,
-            exe=exe,
-            check=_checker(plan, export, frames),
-            **run,
-        )
+        options = {"muxer": command.muxer, "total_seconds": max(plan.duration, 1e-3), "exe": exe}
+        if isinstance(output, Frames):
+            path = _run_frames(args, output, frames, options, run)
+        else:
+            path = run_ffmpeg(
+                args,
+                output,
+                description=Path(output).name,
+                check=_checker(plan, export, frames),
+                **options,
+                **run,
+            )
     return path, command, frames, (exe, *args)
+
+
+def _run_frames(
+    args: list[str], frames: Frames, expected: int, options: dict[str, Any], run: dict[str, Any]
+) -> Path:
+    """Render a PNG sequence: one stream of PNGs, split into numbered files, moved into place."""
+    with frames.staging() as staged:
+        stream = run_ffmpeg(
+            args, staged / "frames.stream", description=frames.path.name, **options, **run
+        )
+        count = frames.split(stream, staged)
+        stream.unlink()
+        if count != expected:
+            msg = f"ffmpeg wrote {count} frames, the plan has {expected}"
+            raise RenderError(msg)
+        frames.publish(staged, count)
+    return frames.path

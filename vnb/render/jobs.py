@@ -67,6 +67,8 @@ class RenderJob:
     ) -> None:
         self.project = snapshot(project)
         self.output = Path(os.path.abspath(output))  # noqa: PTH100
+        folder = os.fspath(output).endswith(("/", os.sep))  # a folder of PNG frames
+        self._target = os.path.join(self.output, "") if folder else self.output  # noqa: PTH118
         self.preset = preset
         self.state: State = "queued"
         self.progress: Progress | None = None
@@ -168,7 +170,7 @@ class RenderJob:
         try:
             result = cached_render(
                 self.project,
-                self.output,
+                self._target,
                 self.preset,
                 cache=self._cache,
                 on_progress=self._progressed,

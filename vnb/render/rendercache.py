@@ -25,6 +25,7 @@ from vnb.render.outputs import check_output, check_target, part_name
 
 if TYPE_CHECKING:
     from vnb.schema import Project
+    from vnb.schema.export import ExportSettings
 
 __all__ = ["cached_render", "render_key", "snapshot"]
 
@@ -77,8 +78,29 @@ def _custom_effects(project: Project) -> list[tuple[str, str | None]]:
     return out
 
 
-def render_key(project: Project, preset: str | None = None, **overrides: Any) -> str:
+def _settings(
+    project: Project,
+    preset: str | None,
+    output: str | os.PathLike[str] | None,
+    options: dict[str, Any],
+) -> ExportSettings:
+    """The export settings a render with these options writes."""
+    from vnb.schema.export import resolve_export  # noqa: PLC0415
+
+    settings = {k: v for k, v in options.items() if k not in _RUN_OPTIONS}
+    return resolve_export(project.export, preset, output=output, **settings)
+
+
+def render_key(
+    project: Project,
+    preset: str | None = None,
+    *,
+    output: str | os.PathLike[str] | None = None,
+    **overrides: Any,
+) -> str:
     """The render cache's key: project content, the files it names, settings, ffmpeg, vnb.
+
+    With ``output``, the settings are those its extension chooses (`resolve_export`).
 
     Raises:
         ProjectError: A bad preset or override.
@@ -87,10 +109,8 @@ def render_key(project: Project, preset: str | None = None, **overrides: Any) ->
     import vnb  # noqa: PLC0415
     from vnb import cache  # noqa: PLC0415
     from vnb.render.binary import ffmpeg_version, find_ffmpeg  # noqa: PLC0415
-    from vnb.schema.export import resolve_export  # noqa: PLC0415
 
-    settings = {k: v for k, v in overrides.items() if k not in _RUN_OPTIONS}
-    export = resolve_export(project.export, preset, **settings)
+    export = _settings(project, preset, output, overrides)
     exe = find_ffmpeg()
     doc = project.model_dump(mode="json")
     return cache.make_key(
@@ -169,8 +189,10 @@ def cached_render(
     from vnb.cache import source_identity  # noqa: PLC0415
 
     started = time.monotonic()
+    if _settings(project, preset, output, options).container == "png":
+        return render(project, output, preset, **options)  # frames are not kept in the cache
     check_output(project, output)  # also before a cache hit links the earlier output there
-    key = render_key(project, preset, **options)
+    key = render_key(project, preset, output=output, **options)
     target = Path(os.path.abspath(output))  # noqa: PTH100 - absolute without resolving links
     entry = store.get_json(key) if cache else None
     if entry is not None and not _well_formed(entry):
