@@ -200,6 +200,7 @@ def render(
     from vnb.media import plan_project  # noqa: PLC0415
 
     started = time.monotonic()
+    check_output(project, output, folder_ok=True)  # first: what is at the target is safe
     export = resolve_export(project.export, preset, output=output, **overrides)
     plan = plan_project(project)
     frames = None

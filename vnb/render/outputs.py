@@ -82,7 +82,11 @@ def _same(a: os.stat_result, b: os.stat_result) -> bool:
 
 
 def check_output(
-    project: Project, output: str | os.PathLike[str], plan: Plan | None = None
+    project: Project,
+    output: str | os.PathLike[str],
+    plan: Plan | None = None,
+    *,
+    folder_ok: bool = False,
 ) -> Path:
     """Check that rendering ``project`` to ``output`` destroys nothing; return the target.
 
@@ -91,6 +95,8 @@ def check_output(
         output: the file to write (relative to the current folder).
         plan: the compiled plan, whose sources (pre-rendered intermediates too) are
             protected as well.
+        folder_ok: let ``output`` be an existing folder (a folder of PNG frames, which is
+            filled with new files only).
 
     Returns:
         ``output`` made absolute (links are not resolved).
@@ -132,7 +138,8 @@ def check_output(
                 "a render never replaces one of its project's inputs"
             )
             raise RenderError(msg)
-    check_target(target)
+    if not (folder_ok and target.is_dir() and not target.is_symlink()):
+        check_target(target)
     return target
 
 

@@ -189,6 +189,7 @@ def cached_render(
     from vnb.cache import source_identity  # noqa: PLC0415
 
     started = time.monotonic()
+    check_output(project, output, folder_ok=True)  # what is at the target is safe
     if _settings(project, preset, output, options).container == "png":
         return render(project, output, preset, **options)  # frames are not kept in the cache
     check_output(project, output)  # also before a cache hit links the earlier output there
