@@ -13,6 +13,7 @@ __all__ = [
     "DetectionError",
     "EffectError",
     "FFmpegNotFoundError",
+    "FileReadError",
     "MediaError",
     "MediaNotFoundError",
     "PluginError",
@@ -123,3 +124,16 @@ class PluginError(EffectError):
         self.plugin = plugin
         self.reason = message
         super().__init__(f"effect plugin {plugin!r}: {message}")
+
+
+class FileReadError(VnbError):
+    """A user's file cannot be read: missing, not a regular file, too large, unreadable.
+
+    ``path`` is the file's name as given, ``reason`` the short explanation (without the
+    name), so callers can re-raise it as their own error class.
+    """
+
+    def __init__(self, what: str, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{what} {path}: {reason}")

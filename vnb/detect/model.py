@@ -25,7 +25,8 @@ import numpy as np
 
 from vnb.detect.onnxcheck import OnnxFormatError, check_model_bytes
 from vnb.detect.postprocess import COCO_NAMES
-from vnb.errors import DetectionError
+from vnb.errors import DetectionError, FileReadError
+from vnb.fileio import read_regular_file
 
 __all__ = [
     "SHIPPED_MODEL",
@@ -173,15 +174,10 @@ def list_models() -> dict[str, dict[str, str]]:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > _MAX_BYTES:
-            msg = f"{path}: {size} bytes is more than a model may have ({_MAX_BYTES})"
-            raise DetectionError(msg)
-        return path.read_bytes()
-    except OSError as err:
-        msg = f"{path}: cannot read the model file: {err.strerror or err}"
-        raise DetectionError(msg) from err
+    try:  # a regular file only, with a cap: a FIFO or /dev/zero must not hang or fill memory
+        return read_regular_file(path, max_bytes=_MAX_BYTES, what="model file")
+    except FileReadError as err:
+        raise DetectionError(str(err)) from None
 
 
 def _resolve(model: str | os.PathLike[str] | None) -> tuple[str, Path, bytes, str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
+from vnb.errors import FileReadError, MediaError, MediaNotFoundError, UnsupportedMediaError
+from vnb.fileio import check_regular_file
 from vnb.media.probing import MediaInfo, probe
 
 if TYPE_CHECKING:
@@ -46,8 +47,11 @@ def gather(project: Project) -> tuple[dict[str, MediaInfo], dict[str, list[Cue]]
         for subs in track.subtitles:
             if subs.file is not None and subs.file not in cues:
                 path = base / subs.file
-                if not path.is_file():
-                    missing.append(f"subtitles {subs.id!r}: {path}: no such file")
+                try:
+                    check_regular_file(path, what="subtitle file")
+                except FileReadError as err:
+                    gone = not path.exists() and not path.is_symlink()
+                    (missing if gone else unusable).append(f"subtitles {subs.id!r}: {err}")
                     continue
                 cues[subs.file] = load_subtitles(path)
     if missing:

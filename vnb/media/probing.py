@@ -7,6 +7,7 @@ playlists or concat lists, a demuxer allowlist, and a bound on the frame size.
 
 from __future__ import annotations
 
+import errno
 import functools
 import itertools
 import os
@@ -22,6 +23,7 @@ import av.container
 import av.error
 
 from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
+from vnb.fileio import file_kind
 
 _AV_FORMATS = ("mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi", "mpegts", "gif")
 _AUDIO_FORMATS = ("wav", "mp3", "flac", "ogg", "aac")
@@ -115,7 +117,11 @@ def resolve_media_path(
         _refuse(repr(name), "empty media file name or NUL in it")
     if _SCHEME.match(name) and not _DRIVE.match(name):
         _refuse(repr(name), "URLs and protocols are not accepted, only local files")
-    resolved = ((Path.cwd() if base_dir is None else Path(base_dir)) / name).resolve()
+    joined = (Path.cwd() if base_dir is None else Path(base_dir)) / name
+    try:
+        resolved = joined.resolve()
+    except (OSError, RuntimeError):  # Python 3.11 raises RuntimeError on a loop, 3.13 OSError
+        _refuse(joined, "a symlink loop (too many levels of symbolic links)")
     _read_head(resolved, 0)
     return resolved
 
@@ -184,10 +190,12 @@ def _read_head(path: Path, size: int) -> bytes:
     try:
         st = path.stat()
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            _refuse(path, "a symlink loop (too many levels of symbolic links)")
         why = "media file not found" if isinstance(exc, FileNotFoundError) else exc.strerror
         _refuse(path, why or "cannot access", MediaNotFoundError)
     if not stat.S_ISREG(st.st_mode):
-        _refuse(path, "not a regular file (a directory, device, FIFO or socket)")
+        _refuse(path, f"{file_kind(st.st_mode)}, not a regular file")
     try:  # O_NONBLOCK: should it have become a FIFO meanwhile, the open must not hang
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:

@@ -24,7 +24,8 @@ from pydantic import (
     model_validator,
 )
 
-from vnb.errors import ProjectError
+from vnb.errors import FileReadError, ProjectError
+from vnb.fileio import read_regular_file
 from vnb.schema.base import Model, format_validation_error
 from vnb.schema.detection import Overlay, Redaction
 from vnb.schema.export import ExportSettings
@@ -448,14 +449,9 @@ def load(path: str | os.PathLike[str]) -> Project:
     p = Path(path)
     name = str(p)
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            msg = f"the file is {size} bytes, more than the limit of {MAX_FILE_BYTES}"
-            raise ProjectError(msg, file=name)
-        raw = p.read_bytes()
-    except OSError as err:
-        msg = f"cannot read: {err.strerror or err}"
-        raise ProjectError(msg, file=name) from None
+        raw = read_regular_file(p, max_bytes=MAX_FILE_BYTES, what="project file")
+    except FileReadError as err:
+        raise ProjectError(err.reason, file=name) from None
     try:
         doc = pydantic_core.from_json(raw, allow_inf_nan=False)
     except ValueError as err:
