@@ -15,7 +15,7 @@ import pytest
 
 import vnb
 from vnb.errors import (
-    FileReadError,
+    FileAccessError,
     MediaError,
     PluginError,
     ProjectError,
@@ -75,7 +75,7 @@ def test_read_regular_file_refuses_what_is_not_a_regular_file(tmp_path, fifo, lo
     }
     for path, kind in cases.items():
         err = within(5, lambda path=path: read_regular_file(path, max_bytes=100, what="thing"))
-        assert isinstance(err, FileReadError), (path, err)
+        assert isinstance(err, FileAccessError), (path, err)
         assert str(path) in str(err) and kind in str(err) and str(err).startswith("thing ")
 
 
@@ -84,7 +84,7 @@ def test_read_regular_file_caps_and_follows_symlinks(tmp_path) -> None:
     real.write_bytes(b"x" * 100)
     (tmp_path / "link").symlink_to(real)
     assert read_regular_file(tmp_path / "link", max_bytes=100, what="f") == b"x" * 100
-    with pytest.raises(FileReadError, match="more than the limit of 99 bytes"):
+    with pytest.raises(FileAccessError, match="more than the limit of 99 bytes"):
         read_regular_file(real, max_bytes=99, what="f")
 
 

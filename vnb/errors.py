@@ -13,7 +13,7 @@ __all__ = [
     "DetectionError",
     "EffectError",
     "FFmpegNotFoundError",
-    "FileReadError",
+    "FileAccessError",
     "MediaError",
     "MediaNotFoundError",
     "PluginError",
@@ -126,8 +126,8 @@ class PluginError(EffectError):
         super().__init__(f"effect plugin {plugin!r}: {message}")
 
 
-class FileReadError(VnbError):
-    """A user's file cannot be read: missing, not a regular file, too large, unreadable.
+class FileAccessError(VnbError):
+    """A user's file cannot be read or written: missing, not a regular file, too large, no space.
 
     ``path`` is the file's name as given, ``reason`` the short explanation (without the
     name), so callers can re-raise it as their own error class.

@@ -25,7 +25,7 @@ import numpy as np
 
 from vnb.detect.onnxcheck import OnnxFormatError, check_model_bytes
 from vnb.detect.postprocess import COCO_NAMES
-from vnb.errors import DetectionError, FileReadError
+from vnb.errors import DetectionError, FileAccessError
 from vnb.fileio import read_regular_file
 
 __all__ = [
@@ -176,7 +176,7 @@ def list_models() -> dict[str, dict[str, str]]:
 def _read(path: Path) -> bytes:
     try:  # a regular file only, with a cap: a FIFO or /dev/zero must not hang or fill memory
         return read_regular_file(path, max_bytes=_MAX_BYTES, what="model file")
-    except FileReadError as err:
+    except FileAccessError as err:
         raise DetectionError(str(err)) from None
 
 

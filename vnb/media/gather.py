@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from vnb.errors import FileReadError, MediaError, MediaNotFoundError, UnsupportedMediaError
+from vnb.errors import FileAccessError, MediaError, MediaNotFoundError, UnsupportedMediaError
 from vnb.fileio import check_regular_file
 from vnb.media.probing import MediaInfo, probe
 
@@ -49,7 +49,7 @@ def gather(project: Project) -> tuple[dict[str, MediaInfo], dict[str, list[Cue]]
                 path = base / subs.file
                 try:
                     check_regular_file(path, what="subtitle file")
-                except FileReadError as err:
+                except FileAccessError as err:
                     gone = not path.exists() and not path.is_symlink()
                     (missing if gone else unusable).append(f"subtitles {subs.id!r}: {err}")
                     continue

@@ -16,7 +16,7 @@ from pathlib import Path
 import pysubs2
 from pysubs2.formats import autodetect_format
 
-from vnb.errors import FileReadError, ProjectError
+from vnb.errors import FileAccessError, ProjectError
 from vnb.fileio import read_regular_file
 
 __all__ = ["Cue", "load_subtitles", "parse_subtitles"]
@@ -179,7 +179,7 @@ def load_subtitles(path: str | os.PathLike[str]) -> list[Cue]:
     name = str(p)
     try:
         data = read_regular_file(p, max_bytes=_MAX_BYTES, what="subtitle file")
-    except FileReadError as exc:
+    except FileAccessError as exc:
         msg = f"subtitle file: {exc.reason}"
         raise ProjectError(msg, file=name) from None
     return _parse(_decode(data, name), _EXTENSIONS.get(p.suffix.lower()), name)

@@ -26,7 +26,7 @@ from vnb.effects.registry import PLUGINS, normalize_params
 from vnb.effects.wasm import host
 from vnb.effects.wasm.binary import MAX_TABLE, WasmFormatError, outline
 from vnb.effects.wasm.meta import PluginInfo, parse_meta
-from vnb.errors import FileReadError, PluginError
+from vnb.errors import FileAccessError, PluginError
 from vnb.fileio import read_regular_file
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ class WasmEffect:
 def _read(path: Path, who: str) -> bytes:
     try:  # never blocks (a FIFO) nor reads without end (/dev/zero)
         return read_regular_file(path, max_bytes=MAX_MODULE_BYTES, what="WASM module")
-    except FileReadError as err:
+    except FileAccessError as err:
         raise PluginError(who, f"{path}: {err.reason}") from None
 
 
