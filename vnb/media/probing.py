@@ -13,6 +13,7 @@ import itertools
 import os
 import re
 import stat
+import struct
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -43,6 +44,10 @@ _OPEN_OPTIONS = {
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _SNIFF_BYTES = 4096
+_HEAD_BYTES = 65536 + 4096  # a JPEG's frame header may follow ~64 KiB of EXIF
+_JPEG_SOF = frozenset(
+    {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+)
 #: HLS/M3U, ffconcat, PLS and SMIL playlists, whatever the file is called.
 _TEXT_LIST = re.compile(
     rb"(?:\xef\xbb\xbf)?\s*(#EXTM3U|ffconcat|\[playlist]|<smil|<\?xml.*?<smil)", re.I | re.S
@@ -141,7 +146,8 @@ def open_input(
         MediaNotFoundError: The file does not exist or is not readable.
     """
     resolved = resolve_media_path(path, base_dir)
-    listing = _TEXT_LIST.match(_read_head(resolved, _SNIFF_BYTES))
+    head = _read_head(resolved, _HEAD_BYTES)
+    listing = _TEXT_LIST.match(head[:_SNIFF_BYTES])
     if listing:  # the allowlist refuses these too; this says why, and without FFmpeg
         _refuse(resolved, f"a playlist or list file ({listing[1][:10]!r}), not a media file")
     try:
@@ -152,7 +158,7 @@ def open_input(
             reason += " (format not allowed or not recognised)"
         _refuse(resolved, f"cannot open as media: {reason}")
     try:
-        _check_container(resolved, container)
+        _check_container(resolved, container, claimed_size(head))
     except BaseException:
         container.close()
         raise
@@ -208,14 +214,57 @@ def _read_head(path: Path, size: int) -> bytes:
         os.close(fd)
 
 
-def _check_container(path: Path, container: av.container.InputContainer) -> None:
+def claimed_size(head: bytes) -> tuple[int, int] | None:
+    """The picture size a PNG, GIF or JPEG header claims, or None (another format, or unsure).
+
+    FFmpeg reports an image whose header claims more than it accepts as 0×0; this says what
+    the file claims, so the refusal can name it.
+    """
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", head[16:24])
+        return width, height
+    if head[:6] in (b"GIF87a", b"GIF89a") and len(head) >= 10:
+        width, height = struct.unpack("<HH", head[6:10])
+        return width, height
+    if head.startswith(b"\xff\xd8"):
+        pos = 2
+        while pos + 9 <= len(head) and head[pos] == 0xFF:
+            marker = head[pos + 1]
+            if marker == 0xFF:  # fill byte
+                pos += 1
+                continue
+            if marker in _JPEG_SOF:
+                height, width = struct.unpack(">HH", head[pos + 5 : pos + 9])
+                return width, height
+            if 0xD0 <= marker <= 0xD9 or marker == 0x01:  # markers without a length
+                pos += 2
+                continue
+            pos += 2 + struct.unpack(">H", head[pos + 2 : pos + 4])[0]
+    return None
+
+
+def _check_size(path: Path, width: int, height: int, claimed: tuple[int, int] | None) -> None:
+    """Refuse a frame over the bound, or one whose size is unknown (0×0), naming the size."""
+    bound = f"{MAX_FRAME_SIZE}x{MAX_FRAME_SIZE}"
+    if width > MAX_FRAME_SIZE or height > MAX_FRAME_SIZE:
+        _refuse(path, f"frame size {width}x{height} exceeds {bound}")
+    if claimed and (claimed[0] > MAX_FRAME_SIZE or claimed[1] > MAX_FRAME_SIZE):
+        _refuse(path, f"the image claims {claimed[0]}x{claimed[1]} pixels, more than {bound}")
+    if width <= 0 or height <= 0:
+        said = f" (its header claims {claimed[0]}x{claimed[1]})" if claimed else ""
+        _refuse(path, f"frame size unknown (reported as {width}x{height}){said}: damaged?")
+
+
+def _check_container(
+    path: Path, container: av.container.InputContainer, claimed: tuple[int, int] | None = None
+) -> None:
     """Refuse a demuxer outside the allowlist or a frame larger than the bound."""
     if not _ALLOWED_NAMES.intersection(container.format.name.split(",")):
         _refuse(path, f"format {container.format.name!r} is not allowed")
     for stream in container.streams.video:
         width, height = stream.codec_context.width or 0, stream.codec_context.height or 0
-        if width > MAX_FRAME_SIZE or height > MAX_FRAME_SIZE:
-            _refuse(path, f"frame size {width}x{height} exceeds {MAX_FRAME_SIZE}x{MAX_FRAME_SIZE}")
+        if width > MAX_FRAME_SIZE or height > MAX_FRAME_SIZE or claimed is not None:
+            _check_size(path, width, height, claimed)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -281,6 +330,7 @@ def _video_info(
         variable = bool(avg and base and abs(avg - base) > avg / 100)
     rate = avg or stream.guessed_rate
     cc = stream.codec_context
+    _check_size(Path(container.name), cc.width or 0, cc.height or 0, None)
     return VideoStreamInfo(
         width=cc.width,
         height=cc.height,
