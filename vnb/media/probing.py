@@ -7,6 +7,7 @@ playlists or concat lists, a demuxer allowlist, and a bound on the frame size.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import itertools
@@ -14,6 +15,7 @@ import os
 import re
 import stat
 import struct
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -23,7 +25,7 @@ import av
 import av.container
 import av.error
 
-from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
+from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError, VnbError
 from vnb.fileio import file_kind
 
 _AV_FORMATS = ("mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi", "mpegts", "gif")
@@ -185,6 +187,35 @@ def probe(
     return _probe_cached(str(resolved), st.st_size, st.st_mtime_ns)
 
 
+_DAMAGE = (
+    av.error.FFmpegError,
+    ArithmeticError,
+    AttributeError,
+    EOFError,
+    IndexError,
+    struct.error,
+    TypeError,
+    ValueError,
+)
+
+
+@contextlib.contextmanager
+def media_errors(path: object, doing: str) -> Iterator[None]:
+    """Turn what damaged media makes PyAV raise into a `MediaError` naming the file.
+
+    ``av.error.*``, and the ``ZeroDivisionError``, ``IndexError``, ``ValueError``... that
+    impossible values in a damaged file cause, become ``MediaError("{path}: cannot {doing}:
+    ...")``; vnb's own errors pass through unchanged.
+    """
+    try:
+        yield
+    except VnbError:
+        raise
+    except _DAMAGE as err:
+        msg = f"{path}: cannot {doing}: {type(err).__name__}: {err} (damaged or unsupported file?)"
+        raise MediaError(msg) from err
+
+
 def _refuse(what: object, why: str, error: type[MediaError] = UnsupportedMediaError) -> NoReturn:
     """Raise ``error`` with a message naming the file and the reason."""
     msg = f"{what}: {why}"
@@ -220,7 +251,7 @@ def claimed_size(head: bytes) -> tuple[int, int] | None:
     FFmpeg reports an image whose header claims more than it accepts as 0×0; this says what
     the file claims, so the refusal can name it.
     """
-    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR" and len(head) >= 24:
         width, height = struct.unpack(">II", head[16:24])
         return width, height
     if head[:6] in (b"GIF87a", b"GIF89a") and len(head) >= 10:
@@ -261,6 +292,9 @@ def _check_container(
     """Refuse a demuxer outside the allowlist or a frame larger than the bound."""
     if not _ALLOWED_NAMES.intersection(container.format.name.split(",")):
         _refuse(path, f"format {container.format.name!r} is not allowed")
+    for stream in (*container.streams.video, *container.streams.audio):
+        if stream.codec_context is None:
+            _refuse(path, f"stream #{stream.index}: unknown codec (a damaged file?)")
     for stream in container.streams.video:
         width, height = stream.codec_context.width or 0, stream.codec_context.height or 0
         if width > MAX_FRAME_SIZE or height > MAX_FRAME_SIZE or claimed is not None:
@@ -270,7 +304,7 @@ def _check_container(
 @functools.lru_cache(maxsize=1024)
 def _probe_cached(path: str, size: int, mtime_ns: int) -> MediaInfo:
     """Probe ``path``; ``size`` and ``mtime_ns`` are part of the cache key only."""
-    with open_input(path) as container:
+    with media_errors(path, "read it"), open_input(path) as container:
         fmt, streams = container.format.name, container.streams
         vstream = streams.video[0] if streams.video else None
         still = vstream is not None and (
