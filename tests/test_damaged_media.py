@@ -22,6 +22,7 @@ from tests.media.lavfi import run_ffmpeg
 from vnb import cache
 from vnb.errors import VnbError
 from vnb.media import peaks, probe, thumbnails
+from vnb.media.reader import reader_for
 
 SEED = 2026
 DEADLINE = 20.0  # seconds for any one call; a hang fails the test instead of stalling pytest
@@ -141,3 +142,8 @@ def test_damaged_media_gives_only_vnb_errors(corpus: list[Path], tmp_path: Path)
         cache.configure()
     assert not problems, "\n".join(problems)
     assert outcomes["ok"] and outcomes["refused"]  # the corpus has both kinds
+
+
+def test_a_source_gone_after_planning_is_a_media_error(tmp_path: Path) -> None:
+    with pytest.raises(vnb.errors.MediaNotFoundError, match=r"gone\.mp4: cannot open"):
+        reader_for(tmp_path / "gone.mp4")

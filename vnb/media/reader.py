@@ -24,7 +24,7 @@ import av
 import av.error
 import numpy as np
 
-from vnb.errors import MediaError, UnsupportedMediaError
+from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
 from vnb.ffmpeg.graph import Filter, make_filter
 from vnb.media.probing import media_errors, open_input, probe
 
@@ -238,7 +238,11 @@ _MAX_OPEN = 16
 def reader_for(path: str | Path) -> SourceReader:
     """The shared reader of a source (kept open; reopened when the file changes)."""
     p = Path(path)
-    st = p.stat()
+    try:
+        st = p.stat()
+    except OSError as err:  # gone (or looping) since it was probed
+        msg = f"{p}: cannot open: {err.strerror or err}"
+        raise MediaNotFoundError(msg) from None
     key = (str(p), st.st_size, st.st_mtime_ns)
     with _READERS_LOCK:
         reader = _READERS.get(key)
