@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import glob
+import logging
 import os
 import secrets
 import shutil
@@ -35,6 +36,7 @@ _FLAGS = (
     | getattr(os, "O_BINARY", 0)
 )
 _CHUNK = 1 << 20
+_log = logging.getLogger("vnb")
 
 
 def file_kind(mode: int) -> str:
@@ -131,12 +133,13 @@ def read_regular_file(path: str | os.PathLike[str], *, max_bytes: int, what: str
 
 _TEMP = ".{name}.{pid}.{tag}.tmp"
 _OLD_TEMP_AGE = 3600.0  # temp names without a pid (older vnb): swept after an hour
+_REUSED_PID_AGE = 86400.0  # no save takes a day: an older temp's pid was reused
 
 
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError, ValueError):  # gone, or no such pid at all
         return False
     except OSError:  # EPERM: it exists, under another user
         return True
@@ -149,10 +152,12 @@ def _sweep_temp_files(folder: Path, name: str) -> None:
     for stale in folder.glob(f"{glob.escape(prefix)}*.tmp"):
         pid = stale.name[len(prefix) :].split(".", 1)[0]
         with contextlib.suppress(OSError):
+            age = time.time() - stale.lstat().st_mtime
             if pid.isdigit():
-                if int(pid) == os.getpid() or _pid_alive(int(pid)):
+                mine = int(pid) == os.getpid()
+                if (mine or _pid_alive(int(pid))) and age < _REUSED_PID_AGE:
                     continue
-            elif time.time() - stale.lstat().st_mtime < _OLD_TEMP_AGE:
+            elif age < _OLD_TEMP_AGE:
                 continue
             if stat.S_ISREG(stale.lstat().st_mode):
                 stale.unlink()
@@ -223,6 +228,8 @@ def atomic_write(target: Path, data: bytes, *, what: str, backup: bool = True) -
         FileAccessError: the folder is missing, the target is not a regular file (a folder, a
             FIFO...), or writing failed (e.g. no space left); the old file is left intact.
     """
+    if target.is_symlink():  # write through a link to the file it names; keep the link
+        target = Path(os.path.realpath(target))
     folder = target.parent
     if not folder.is_dir():
         raise FileAccessError(what, str(target), f"cannot save: folder {folder} does not exist")
@@ -247,15 +254,12 @@ def atomic_write(target: Path, data: bytes, *, what: str, backup: bool = True) -
             f.flush()
             os.fsync(f.fileno())
         if old is not None and backup:
-            _backup(target, folder)
+            try:
+                _backup(target, folder)
+            except OSError as err:  # the document matters more than its backup
+                _log.warning("%s: no backup kept: %s", target, err.strerror or err)
         tmp.replace(target)
         tmp = None
-        if hasattr(os, "O_DIRECTORY"):
-            dfd = os.open(folder, os.O_DIRECTORY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
     except OSError as err:
         why = f"cannot save: {err.strerror or err}; the previous file is unchanged"
         raise FileAccessError(what, str(target), why) from None
@@ -263,3 +267,10 @@ def atomic_write(target: Path, data: bytes, *, what: str, backup: bool = True) -
         if tmp is not None:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+    if hasattr(os, "O_DIRECTORY"):  # make the rename durable; the file is saved either way
+        with contextlib.suppress(OSError):
+            dfd = os.open(folder, os.O_DIRECTORY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)

@@ -112,3 +112,34 @@ def test_enospc_while_writing_leaves_the_old_file(
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert sorted(f.name for f in tmp_path.iterdir()) == ["p.vnb.json"]
+
+
+def test_saving_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    real = vnb.Project(name="old", width=64, height=48).save(tmp_path / "real" / "p.vnb.json")
+    link = tmp_path / "p.vnb.json"
+    link.symlink_to(real)
+    vnb.Project(name="new", width=64, height=48).save(link)
+    assert link.is_symlink()
+    assert vnb.load(real).name == "new"
+    assert vnb.load(real.with_name("p.vnb.json.bak")).name == "old"
+
+
+def test_a_backup_that_cannot_be_kept_does_not_stop_the_save(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = vnb.Project(name="old", width=64, height=48).save(tmp_path / "p.vnb.json")
+    (tmp_path / "p.vnb.json.bak").mkdir()  # not vnb's: never replaced
+    (tmp_path / "p.vnb.json.bak" / "mine").write_text("keep")
+    vnb.Project(name="new", width=64, height=48).save(path)
+    assert vnb.load(path).name == "new"
+    assert (tmp_path / "p.vnb.json.bak" / "mine").read_text() == "keep"
+    assert "no backup kept" in caplog.text
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["p.vnb.json", "p.vnb.json.bak"]
+
+
+def test_odd_temp_names_do_not_break_a_save(tmp_path: Path) -> None:
+    odd = tmp_path / f".p.vnb.json.{'9' * 30}.x.tmp"  # no such pid: a stale temp of vnb's
+    odd.write_text("{")
+    vnb.Project(width=64, height=48).save(tmp_path / "p.vnb.json")
+    assert not odd.exists()
