@@ -147,3 +147,23 @@ def test_damaged_media_gives_only_vnb_errors(corpus: list[Path], tmp_path: Path)
 def test_a_source_gone_after_planning_is_a_media_error(tmp_path: Path) -> None:
     with pytest.raises(vnb.errors.MediaNotFoundError, match=r"gone\.mp4: cannot open"):
         reader_for(tmp_path / "gone.mp4")
+
+
+def test_an_unknown_codec_in_a_stream_vnb_does_not_read_is_no_reason_to_refuse(
+    tmp_path: Path,
+) -> None:
+    good = tmp_path / "two.mkv"
+    run_ffmpeg("-f", "lavfi", "-i", V, "-f", "lavfi", "-i", A, "-f", "lavfi", "-i", A,
+               "-map", "0", "-map", "1", "-map", "2", *X264, "-c:a", "aac", str(good))  # fmt: skip
+    data = good.read_bytes()
+    second = data.find(b"A_AAC", data.find(b"A_AAC") + 1)
+    odd = tmp_path / "odd.mkv"
+    odd.write_bytes(data[:second] + b"A_ZZZ" + data[second + 5 :])
+    info = probe(odd)
+    assert info.audio is not None and info.audio.codec == "aac"
+    p = _project(odd)
+    assert p.frame_at(0.3).shape == (48, 64, 3)
+    first = data.find(b"A_AAC")
+    (broken := tmp_path / "broken.mkv").write_bytes(data[:first] + b"A_ZZZ" + data[first + 5 :])
+    with pytest.raises(vnb.errors.UnsupportedMediaError, match=r"broken\.mkv: stream #1: unknown"):
+        probe(broken)

@@ -159,8 +159,11 @@ def open_input(
         if isinstance(exc, av.error.ArgumentError):  # what a whitelist refusal looks like
             reason += " (format not allowed or not recognised)"
         _refuse(resolved, f"cannot open as media: {reason}")
+    except _DAMAGE as exc:
+        _refuse(resolved, f"cannot open as media: {type(exc).__name__}: {exc}")
     try:
-        _check_container(resolved, container, claimed_size(head))
+        with media_errors(resolved, "open it as media"):
+            _check_container(resolved, container, claimed_size(head))
     except BaseException:
         container.close()
         raise
@@ -292,10 +295,13 @@ def _check_container(
     """Refuse a demuxer outside the allowlist or a frame larger than the bound."""
     if not _ALLOWED_NAMES.intersection(container.format.name.split(",")):
         _refuse(path, f"format {container.format.name!r} is not allowed")
-    for stream in (*container.streams.video, *container.streams.audio):
+    used = (*container.streams.video[:1], *container.streams.audio[:1])  # what vnb reads
+    for stream in used:
         if stream.codec_context is None:
             _refuse(path, f"stream #{stream.index}: unknown codec (a damaged file?)")
     for stream in container.streams.video:
+        if stream.codec_context is None:  # not the one vnb reads (refused above if it were)
+            continue
         width, height = stream.codec_context.width or 0, stream.codec_context.height or 0
         if width > MAX_FRAME_SIZE or height > MAX_FRAME_SIZE or claimed is not None:
             _check_size(path, width, height, claimed)
