@@ -157,3 +157,12 @@ def test_a_symlink_loop_as_a_source_is_a_media_error(loop) -> None:
     p.add_track("video").add_clip(str(source), duration=1)
     err = within(10, lambda: p.frame_at(0.5))
     assert isinstance(err, VnbError) and "clip.mp4" in str(err) and "symlink loop" in str(err)
+
+
+def test_a_model_path_that_is_a_fifo_or_folder_is_named_so(tmp_path, fifo) -> None:
+    from vnb.detect import load_model  # onnxruntime is imported on use
+
+    for path, kind in [(fifo("m.onnx"), "a FIFO"), (tmp_path, "a folder")]:
+        err = within(10, lambda path=path: load_model(path))
+        assert isinstance(err, vnb.errors.DetectionError), err
+        assert str(path) in str(err) and kind in str(err)

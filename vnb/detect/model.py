@@ -191,7 +191,7 @@ def _resolve(model: str | os.PathLike[str] | None) -> tuple[str, Path, bytes, st
     else:
         path = Path(model).expanduser()
         name, pinned = path.stem, ""
-        if not path.is_file():
+        if not os.path.lexists(path):  # a FIFO or folder is named as such by _read
             msg = f"{model}: no such model file, and no registered model of that name"
             raise DetectionError(msg)
     data = _read(path)
