@@ -14,6 +14,7 @@ __all__ = [
     "DetectionError",
     "EffectError",
     "FFmpegNotFoundError",
+    "FileAccessError",
     "MediaError",
     "MediaNotFoundError",
     "PluginError",
@@ -132,3 +133,16 @@ class CacheError(VnbError, OSError):
     The message names the folder and why. vnb then caches in memory; only ``vnb cache`` and
     `vnb.cache.check` raise this.
     """
+
+
+class FileAccessError(VnbError):
+    """A user's file cannot be read or written: missing, not a regular file, too large, no space.
+
+    ``path`` is the file's name as given, ``reason`` the short explanation (without the
+    name), so callers can re-raise it as their own error class.
+    """
+
+    def __init__(self, what: str, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{what} {path}: {reason}")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -449,7 +452,7 @@ def test_a_save_failing_half_way_leaves_the_old_file(
         monkeypatch.setattr(project_module.os, "fdopen", fdopen)
     else:
         monkeypatch.setattr(project_module.os, step, _boom)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(ProjectError, match=r"p\.vnb\.json: cannot save: No space left on device"):
         p.save()
     monkeypatch.undo()
     assert path.read_bytes() == before
@@ -460,14 +463,20 @@ def test_a_save_failing_half_way_leaves_the_old_file(
 
 def test_stale_temp_files_are_swept(tmp_path: Path) -> None:
     path = tmp_path / "p.vnb.json"
-    stale = [tmp_path / ".p.vnb.json.abc123.tmp", tmp_path / ".p.vnb.json.zzz.tmp"]
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    stale = [tmp_path / f".p.vnb.json.{dead}.abc123.tmp", tmp_path / ".p.vnb.json.zzz.tmp"]
     for s in stale:
         s.write_text("{torn")
+    os.utime(stale[1], (time.time() - 7200,) * 2)  # no pid (older vnb): swept when old
+    live = tmp_path / f".p.vnb.json.{os.getppid()}.abc.tmp"  # a live process's save
+    live.write_text("{")
     unrelated = tmp_path / ".other.vnb.json.abc.tmp"
     unrelated.write_text("{")
     design_example().save(path)
     assert not any(s.exists() for s in stale)
     assert unrelated.exists()  # only this file's temp files are swept
+    assert live.exists()  # and never those of a live process
     assert vnb.load(path) == design_example()
 
 

@@ -32,7 +32,8 @@ import numpy as np
 
 from vnb.detect.onnxcheck import OnnxFormatError, check_model_bytes
 from vnb.detect.postprocess import COCO_NAMES
-from vnb.errors import DetectionCancelledError, DetectionError
+from vnb.errors import DetectionCancelledError, DetectionError, FileAccessError
+from vnb.fileio import read_regular_file
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -248,15 +249,10 @@ def list_models() -> dict[str, dict[str, str]]:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > _MAX_BYTES:
-            msg = f"{path}: {size} bytes is more than a model may have ({_MAX_BYTES})"
-            raise DetectionError(msg)
-        return path.read_bytes()
-    except OSError as err:
-        msg = f"{path}: cannot read the model file: {err.strerror or err}"
-        raise DetectionError(msg) from err
+    try:  # a regular file only, with a cap: a FIFO or /dev/zero must not hang or fill memory
+        return read_regular_file(path, max_bytes=_MAX_BYTES, what="model file")
+    except FileAccessError as err:
+        raise DetectionError(str(err)) from None
 
 
 def _resolve(model: str | os.PathLike[str] | None) -> tuple[str, Path, bytes, str]:
@@ -270,7 +266,7 @@ def _resolve(model: str | os.PathLike[str] | None) -> tuple[str, Path, bytes, st
     else:
         path = Path(model).expanduser()
         name, pinned = path.stem, ""
-        if not path.is_file():
+        if not os.path.lexists(path):  # a FIFO or folder is named as such by _read
             msg = f"{model}: no such model file, and no registered model of that name"
             raise DetectionError(msg)
     data = _read(path)

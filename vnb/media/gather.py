@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
+from vnb.errors import (
+    FileAccessError,
+    MediaError,
+    MediaNotFoundError,
+    ProjectError,
+    UnsupportedMediaError,
+)
+from vnb.fileio import check_regular_file
 from vnb.media.probing import MediaInfo, probe
 
 if TYPE_CHECKING:
@@ -48,15 +55,37 @@ def gather(project: Project) -> tuple[dict[str, MediaInfo], dict[str, list[Cue]]
         for subs in track.subtitles:
             if subs.file is not None and subs.file not in cues:
                 path = base / subs.file
-                if not path.is_file():
-                    missing.append(f"subtitles {subs.id!r}: {path}: no such file")
+                try:
+                    check_regular_file(path, what="subtitle file")
+                except FileAccessError as err:
+                    gone = not path.exists() and not path.is_symlink()
+                    (missing if gone else unusable).append(f"subtitles {subs.id!r}: {err}")
                     continue
                 cues[subs.file] = load_subtitles(path)
+    _check_fonts(project)
     if missing:
         raise MediaNotFoundError(_listing("missing media", missing))
     if unusable:
         raise UnsupportedMediaError(_listing("unusable media", unusable))
     return media, cues
+
+
+def _check_fonts(project: Project) -> None:
+    """Refuse font files that are missing or not fonts, naming the title or subtitles."""
+    from vnb.text.fonts import check_font, font_in_folder, looks_like_font_file  # noqa: PLC0415
+
+    problems = []
+    for track in project.tracks:
+        for item in (*track.titles, *track.subtitles):
+            if item.font and looks_like_font_file(item.font):
+                kind = "title" if hasattr(item, "text") else "subtitles"
+                font = font_in_folder(item.font, project.base_dir)
+                try:
+                    check_font(font, bold=bool(getattr(item, "bold", False)))
+                except ProjectError as err:
+                    problems.append(f"{kind} {item.id!r}: {err}")
+    if problems:
+        raise ProjectError(problems)
 
 
 def _listing(what: str, lines: Sequence[str]) -> str:

@@ -7,11 +7,15 @@ playlists or concat lists, a demuxer allowlist, and a bound on the frame size.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import itertools
 import os
 import re
 import stat
+import struct
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -21,7 +25,8 @@ import av
 import av.container
 import av.error
 
-from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
+from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError, VnbError
+from vnb.fileio import file_kind
 
 _AV_FORMATS = ("mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi", "mpegts", "gif")
 _AUDIO_FORMATS = ("wav", "mp3", "flac", "ogg", "aac")
@@ -41,6 +46,10 @@ _OPEN_OPTIONS = {
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _SNIFF_BYTES = 4096
+_HEAD_BYTES = 65536 + 4096  # a JPEG's frame header may follow ~64 KiB of EXIF
+_JPEG_SOF = frozenset(
+    {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+)
 #: HLS/M3U, ffconcat, PLS and SMIL playlists, whatever the file is called.
 _TEXT_LIST = re.compile(
     rb"(?:\xef\xbb\xbf)?\s*(#EXTM3U|ffconcat|\[playlist]|<smil|<\?xml.*?<smil)", re.I | re.S
@@ -115,7 +124,11 @@ def resolve_media_path(
         _refuse(repr(name), "empty media file name or NUL in it")
     if _SCHEME.match(name) and not _DRIVE.match(name):
         _refuse(repr(name), "URLs and protocols are not accepted, only local files")
-    resolved = ((Path.cwd() if base_dir is None else Path(base_dir)) / name).resolve()
+    joined = (Path.cwd() if base_dir is None else Path(base_dir)) / name
+    try:
+        resolved = joined.resolve()
+    except (OSError, RuntimeError):  # Python 3.11 raises RuntimeError on a loop, 3.13 OSError
+        _refuse(joined, "a symlink loop (too many levels of symbolic links)")
     _read_head(resolved, 0)
     return resolved
 
@@ -135,7 +148,8 @@ def open_input(
         MediaNotFoundError: The file does not exist or is not readable.
     """
     resolved = resolve_media_path(path, base_dir)
-    listing = _TEXT_LIST.match(_read_head(resolved, _SNIFF_BYTES))
+    head = _read_head(resolved, _HEAD_BYTES)
+    listing = _TEXT_LIST.match(head[:_SNIFF_BYTES])
     if listing:  # the allowlist refuses these too; this says why, and without FFmpeg
         _refuse(resolved, f"a playlist or list file ({listing[1][:10]!r}), not a media file")
     try:
@@ -145,8 +159,11 @@ def open_input(
         if isinstance(exc, av.error.ArgumentError):  # what a whitelist refusal looks like
             reason += " (format not allowed or not recognised)"
         _refuse(resolved, f"cannot open as media: {reason}")
+    except _DAMAGE as exc:
+        _refuse(resolved, f"cannot open as media: {type(exc).__name__}: {exc}")
     try:
-        _check_container(resolved, container)
+        with media_errors(resolved, "open it as media"):
+            _check_container(resolved, container, claimed_size(head))
     except BaseException:
         container.close()
         raise
@@ -173,6 +190,35 @@ def probe(
     return _probe_cached(str(resolved), st.st_size, st.st_mtime_ns)
 
 
+_DAMAGE = (
+    av.error.FFmpegError,
+    ArithmeticError,
+    AttributeError,
+    EOFError,
+    IndexError,
+    struct.error,
+    TypeError,
+    ValueError,
+)
+
+
+@contextlib.contextmanager
+def media_errors(path: object, doing: str) -> Iterator[None]:
+    """Turn what damaged media makes PyAV raise into a `MediaError` naming the file.
+
+    ``av.error.*``, and the ``ZeroDivisionError``, ``IndexError``, ``ValueError``... that
+    impossible values in a damaged file cause, become ``MediaError("{path}: cannot {doing}:
+    ...")``; vnb's own errors pass through unchanged.
+    """
+    try:
+        yield
+    except VnbError:
+        raise
+    except _DAMAGE as err:
+        msg = f"{path}: cannot {doing}: {type(err).__name__}: {err} (damaged or unsupported file?)"
+        raise MediaError(msg) from err
+
+
 def _refuse(what: object, why: str, error: type[MediaError] = UnsupportedMediaError) -> NoReturn:
     """Raise ``error`` with a message naming the file and the reason."""
     msg = f"{what}: {why}"
@@ -184,10 +230,12 @@ def _read_head(path: Path, size: int) -> bytes:
     try:
         st = path.stat()
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            _refuse(path, "a symlink loop (too many levels of symbolic links)")
         why = "media file not found" if isinstance(exc, FileNotFoundError) else exc.strerror
         _refuse(path, why or "cannot access", MediaNotFoundError)
     if not stat.S_ISREG(st.st_mode):
-        _refuse(path, "not a regular file (a directory, device, FIFO or socket)")
+        _refuse(path, f"{file_kind(st.st_mode)}, not a regular file")
     try:  # O_NONBLOCK: should it have become a FIFO meanwhile, the open must not hang
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
@@ -200,20 +248,69 @@ def _read_head(path: Path, size: int) -> bytes:
         os.close(fd)
 
 
-def _check_container(path: Path, container: av.container.InputContainer) -> None:
+def claimed_size(head: bytes) -> tuple[int, int] | None:
+    """The picture size a PNG, GIF or JPEG header claims, or None (another format, or unsure).
+
+    FFmpeg reports an image whose header claims more than it accepts as 0×0; this says what
+    the file claims, so the refusal can name it.
+    """
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR" and len(head) >= 24:
+        width, height = struct.unpack(">II", head[16:24])
+        return width, height
+    if head[:6] in (b"GIF87a", b"GIF89a") and len(head) >= 10:
+        width, height = struct.unpack("<HH", head[6:10])
+        return width, height
+    if head.startswith(b"\xff\xd8"):
+        pos = 2
+        while pos + 9 <= len(head) and head[pos] == 0xFF:
+            marker = head[pos + 1]
+            if marker == 0xFF:  # fill byte
+                pos += 1
+                continue
+            if marker in _JPEG_SOF:
+                height, width = struct.unpack(">HH", head[pos + 5 : pos + 9])
+                return width, height
+            if 0xD0 <= marker <= 0xD9 or marker == 0x01:  # markers without a length
+                pos += 2
+                continue
+            pos += 2 + struct.unpack(">H", head[pos + 2 : pos + 4])[0]
+    return None
+
+
+def _check_size(path: Path, width: int, height: int, claimed: tuple[int, int] | None) -> None:
+    """Refuse a frame over the bound, or one whose size is unknown (0×0), naming the size."""
+    bound = f"{MAX_FRAME_SIZE}x{MAX_FRAME_SIZE}"
+    if width > MAX_FRAME_SIZE or height > MAX_FRAME_SIZE:
+        _refuse(path, f"frame size {width}x{height} exceeds {bound}")
+    if claimed and (claimed[0] > MAX_FRAME_SIZE or claimed[1] > MAX_FRAME_SIZE):
+        _refuse(path, f"the image claims {claimed[0]}x{claimed[1]} pixels, more than {bound}")
+    if width <= 0 or height <= 0:
+        said = f" (its header claims {claimed[0]}x{claimed[1]})" if claimed else ""
+        _refuse(path, f"frame size unknown (reported as {width}x{height}){said}: damaged?")
+
+
+def _check_container(
+    path: Path, container: av.container.InputContainer, claimed: tuple[int, int] | None = None
+) -> None:
     """Refuse a demuxer outside the allowlist or a frame larger than the bound."""
     if not _ALLOWED_NAMES.intersection(container.format.name.split(",")):
         _refuse(path, f"format {container.format.name!r} is not allowed")
+    used = (*container.streams.video[:1], *container.streams.audio[:1])  # what vnb reads
+    for stream in used:
+        if stream.codec_context is None:
+            _refuse(path, f"stream #{stream.index}: unknown codec (a damaged file?)")
     for stream in container.streams.video:
+        if stream.codec_context is None:  # not the one vnb reads (refused above if it were)
+            continue
         width, height = stream.codec_context.width or 0, stream.codec_context.height or 0
-        if width > MAX_FRAME_SIZE or height > MAX_FRAME_SIZE:
-            _refuse(path, f"frame size {width}x{height} exceeds {MAX_FRAME_SIZE}x{MAX_FRAME_SIZE}")
+        if width > MAX_FRAME_SIZE or height > MAX_FRAME_SIZE or claimed is not None:
+            _check_size(path, width, height, claimed)
 
 
 @functools.lru_cache(maxsize=1024)
 def _probe_cached(path: str, size: int, mtime_ns: int) -> MediaInfo:
     """Probe ``path``; ``size`` and ``mtime_ns`` are part of the cache key only."""
-    with open_input(path) as container:
+    with media_errors(path, "read it"), open_input(path) as container:
         fmt, streams = container.format.name, container.streams
         vstream = streams.video[0] if streams.video else None
         still = vstream is not None and (
@@ -273,6 +370,7 @@ def _video_info(
         variable = bool(avg and base and abs(avg - base) > avg / 100)
     rate = avg or stream.guessed_rate
     cc = stream.codec_context
+    _check_size(Path(container.name), cc.width or 0, cc.height or 0, None)
     return VideoStreamInfo(
         width=cc.width,
         height=cc.height,

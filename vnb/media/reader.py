@@ -24,11 +24,11 @@ import av
 import av.error
 import numpy as np
 
-from vnb.errors import MediaError, UnsupportedMediaError
+from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
 from vnb.ffmpeg.graph import Filter, make_filter
-from vnb.media.probing import open_input, probe
+from vnb.media.probing import media_errors, open_input, probe
 
-__all__ = ["UPRIGHT_FILTERS", "SourceReader", "reader_for", "upright"]
+__all__ = ["UPRIGHT_FILTERS", "SourceReader", "decode_still", "reader_for", "upright"]
 
 _FORWARD_LIMIT = 48
 """Decode forward instead of seeking when the wanted frame is at most this many frames ahead."""
@@ -78,16 +78,21 @@ class SourceReader:
         self._lock = threading.RLock()
         self._container = open_input(self.path)
         try:
-            self._stream = self._container.streams.video[0]
-        except IndexError:
+            with media_errors(self.path, "index its frames"):
+                self._setup()
+        except BaseException:
             self._container.close()
+            raise
+
+    def _setup(self) -> None:
+        if not self._container.streams.video:
             msg = f"{self.path}: has no video stream"
-            raise UnsupportedMediaError(msg) from None
+            raise UnsupportedMediaError(msg)
+        self._stream = self._container.streams.video[0]
         self.time_base: Fraction = self._stream.time_base or Fraction(1, 90_000)
         """Time base of ``pts``."""
         self.pts, self.keyframes = self._index()
         if not self.pts:
-            self.close()
             msg = f"{self.path}: no video frames"
             raise UnsupportedMediaError(msg)
         self.times = [float(p * self.time_base) for p in self.pts]
@@ -147,7 +152,7 @@ class SourceReader:
         Raises:
             MediaError: the source cannot be decoded there.
         """
-        with self._lock:
+        with self._lock, media_errors(self.path, f"decode frame {index}"):
             if self.rotation not in UPRIGHT_FILTERS:
                 return self._decoded(index)
             if index == self._last and self._turned is not None:
@@ -206,7 +211,23 @@ class SourceReader:
 
     def frame_array(self, index: int, fmt: str = "rgb24") -> np.ndarray:
         """The frame at ``index`` as an array in pixel format ``fmt``."""
-        return self.frame(index).to_ndarray(format=fmt)
+        frame = self.frame(index)
+        with media_errors(self.path, f"convert frame {index}"):
+            return frame.to_ndarray(format=fmt)
+
+
+def decode_still(path: str | Path) -> av.VideoFrame:
+    """The picture of a still image (its first frame).
+
+    Raises:
+        MediaError: naming the file, if it cannot be opened or decoded.
+    """
+    with open_input(path) as container, media_errors(path, "decode the image"):
+        frame = next(container.decode(video=0), None)
+    if frame is None:
+        msg = f"{path}: the image has no picture to decode"
+        raise UnsupportedMediaError(msg)
+    return frame
 
 
 _READERS: OrderedDict[tuple[str, int, int], SourceReader] = OrderedDict()
@@ -217,7 +238,11 @@ _MAX_OPEN = 16
 def reader_for(path: str | Path) -> SourceReader:
     """The shared reader of a source (kept open; reopened when the file changes)."""
     p = Path(path)
-    st = p.stat()
+    try:
+        st = p.stat()
+    except OSError as err:  # gone (or looping) since it was probed
+        msg = f"{p}: cannot open: {err.strerror or err}"
+        raise MediaNotFoundError(msg) from None
     key = (str(p), st.st_size, st.st_mtime_ns)
     with _READERS_LOCK:
         reader = _READERS.get(key)

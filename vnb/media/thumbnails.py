@@ -33,7 +33,7 @@ import numpy as np
 
 from vnb import cache
 from vnb.errors import FFmpegNotFoundError, MediaError, UnsupportedMediaError
-from vnb.media.probing import open_input, probe, resolve_media_path
+from vnb.media.probing import media_errors, open_input, probe, resolve_media_path
 from vnb.schema.color import parse_color
 
 if TYPE_CHECKING:
@@ -115,9 +115,10 @@ def thumbnails(
     stop = stop if stop > start else start + 1e-3
     times = start + (np.arange(count) + 0.5) * ((stop - start) / count)  # the slices' centres
     proxy = None if info.is_still else _proxy_of(resolved, height)
-    strip = _decode_strip(
-        proxy or resolved, times, height, info.video.rotation, still=info.is_still
-    )
+    with media_errors(proxy or resolved, "make thumbnails"):
+        strip = _decode_strip(
+            proxy or resolved, times, height, info.video.rotation, still=info.is_still
+        )
     cache.put_array(key, strip)
     return strip
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from vnb import cache
 from vnb.errors import MediaError, UnsupportedMediaError
-from vnb.media.probing import open_input, probe, resolve_media_path
+from vnb.media.probing import media_errors, open_input, probe, resolve_media_path
 
 if TYPE_CHECKING:
     from vnb.schema import Project
@@ -87,7 +87,8 @@ def peaks(
             msg = f"{resolved}: channel {channel} does not exist ({info.audio.channels} channels)"
             raise ValueError(msg)
         stop = end if end is not None else (info.audio.duration or info.duration)
-        result = _decode_peaks(resolved, columns, float(start), float(stop or start), channel)
+        with media_errors(resolved, "decode the audio"):
+            result = _decode_peaks(resolved, columns, float(start), float(stop or start), channel)
     cache.put_array(key, result)
     return result
 

@@ -309,12 +309,16 @@ def _audio_item(clip: Clip, project: Project, info: MediaInfo | None, silent: bo
 def _text_items(
     track: Track, project: Project, cues: Mapping[str, Sequence[CueLike]]
 ) -> tuple[TextItem, ...]:
+    from vnb.text.fonts import font_in_folder  # noqa: PLC0415 - Pillow only with text
+
     fps = project.fps
+    base = project.base_dir  # relative font files are the project folder's, not the cwd's
     out: list[TextItem] = []
     for t in track.titles:
         out.append(
             TextItem(
-                id=t.id, text=t.text, font=t.font, size=t.size, color=t.color, bold=t.bold,
+                id=t.id, text=t.text, font=font_in_folder(t.font, base), size=t.size,
+                color=t.color, bold=t.bold,
                 box=t.box, box_color=t.box_color, outline=t.outline, outline_color=t.outline_color,
                 position=t.position, margin=t.margin,
                 start=to_frame(t.start, fps), end=to_frame(t.end, fps),
@@ -332,7 +336,8 @@ def _text_items(
                 continue
             out.append(
                 TextItem(
-                    id=f"{s.id}.{n}", text=q.text, font=s.font, size=s.size, color=s.color,
+                    id=f"{s.id}.{n}", text=q.text, font=font_in_folder(s.font, base),
+                    size=s.size, color=s.color,
                     bold=False, box=s.box, box_color=s.box_color, outline=0,
                     outline_color="black", position="bottom", margin=s.margin,
                     start=start, end=end, fade_in=0, fade_out=0,

@@ -8,6 +8,7 @@ only the keys of the frames it touches, and nothing ever needs invalidating by h
 
 from __future__ import annotations
 
+import operator
 import os
 import threading
 import time
@@ -172,6 +173,29 @@ def _start_proxies(project: Project) -> None:
             continue
 
 
+def check_size(size: object) -> tuple[int, int] | None:
+    """Validate a requested frame size: ``(width, height)``, each 1 to the project's maximum.
+
+    Raises:
+        ProjectError: naming ``size``, if it is not two whole numbers in range.
+    """
+    if size is None:
+        return None
+    from vnb.schema import Project  # noqa: PLC0415 - vnb.schema imports the preview lazily
+
+    limit = next(m.le for m in Project.model_fields["width"].metadata if hasattr(m, "le"))
+    try:
+        width, height = (operator.index(v) for v in size)  # type: ignore[attr-defined]
+        if isinstance(size, str | bytes) or any(isinstance(v, bool) for v in size):  # type: ignore[attr-defined]
+            raise ValueError
+        if not (1 <= width <= limit and 1 <= height <= limit):
+            raise ValueError
+    except (TypeError, ValueError):
+        msg = f"size: expected (width, height), whole numbers of pixels 1 to {limit}; got {size!r}"
+        raise ProjectError(msg) from None
+    return width, height
+
+
 def _resize(frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
     if size is None or (frame.shape[1], frame.shape[0]) == tuple(size):
         return frame
@@ -202,11 +226,13 @@ def frame_at(
             one get it made in the background. False: always the originals.
 
     Raises:
-        ProjectError: ``t`` outside the project, or an invalid project.
+        ProjectError: ``t`` outside the project, ``size`` not two whole numbers from 1 to
+            8192 (the project's own bound), or an invalid project.
         MediaError: a source is missing or cannot be decoded (the message names it).
     """
     from vnb import cache as store  # noqa: PLC0415
 
+    size = check_size(size)
     plan = plan_of(project)
     k = frame_index(plan, t)
     if proxies and size is not None and size[1] <= PROXY_HEIGHT < plan.height:

@@ -107,10 +107,9 @@ def _still(path: str) -> av.VideoFrame:
     with _LOCK:
         frame = _STILLS.get(path)
         if frame is None:
-            from vnb.media import open_input  # noqa: PLC0415
+            from vnb.media.reader import decode_still  # noqa: PLC0415
 
-            with open_input(path) as container:
-                frame = next(container.decode(video=0))
+            frame = decode_still(path)  # a damaged image is a MediaError naming it
             _STILLS[path] = frame
         return frame
 

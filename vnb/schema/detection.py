@@ -26,8 +26,11 @@ This module only checks sizes (pure, no numpy); `vnb.effects.detection` unpacks 
 
 from __future__ import annotations
 
+import array
 import base64
 import binascii
+import math
+import sys
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -66,6 +69,31 @@ def packed_count(value: str, itemsize: int, what: str) -> int:
         msg = f"{what}: {size} bytes is not a whole number of {itemsize}-byte items"
         raise ValueError(msg)
     return size // itemsize
+
+
+def check_finite(value: str, code: str, width: int, what: str) -> None:
+    """Refuse a packed array holding ``inf`` or ``nan``, naming the field and the item.
+
+    ``code`` is the `array` type code (``"f"`` for float32, ``"d"`` for float64) and
+    ``width`` how many values make one item (8 for an overlay row, 4 for a box).
+
+    Raises:
+        ValueError: a value is not finite (or the values overflow a sum: absurdly large).
+    """
+    values = array.array(code, base64.b64decode(value))
+    if sys.byteorder == "big":
+        values.byteswap()
+    try:
+        if math.isfinite(math.fsum(values)):  # fast: one C loop; inf or nan spoils the sum
+            return
+    except (OverflowError, ValueError):
+        pass
+    bad = next((i for i, v in enumerate(values) if not math.isfinite(v)), None)
+    if bad is None:
+        msg = f"{what}: values too large to be coordinates or times"
+    else:
+        msg = f"{what}: item {bad // width} holds {values[bad]}; every value must be finite"
+    raise ValueError(msg)
 
 
 class _Packed(Model):
@@ -113,6 +141,8 @@ class Overlay(_Packed):
         if rows and not frames:
             msg = "rows: boxes without analysed frames (times is empty)"
             raise ValueError(msg)
+        check_finite(self.times, "d", 1, "times")
+        check_finite(self.rows, "f", 8, "rows")
         return self
 
     @property
@@ -154,4 +184,6 @@ class Redaction(_Packed):
         if n > MAX_ROWS:
             msg = f"boxes: {n} boxes, more than the limit of {MAX_ROWS}"
             raise ValueError(msg)
+        check_finite(self.times, "d", 1, "times")
+        check_finite(self.boxes, "f", 4, "boxes")
         return self

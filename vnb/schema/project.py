@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -24,7 +21,8 @@ from pydantic import (
     model_validator,
 )
 
-from vnb.errors import ProjectError
+from vnb.errors import FileAccessError, ProjectError
+from vnb.fileio import atomic_write, read_regular_file
 from vnb.schema.base import Model, format_validation_error
 from vnb.schema.detection import Overlay, Redaction
 from vnb.schema.export import ExportSettings
@@ -404,38 +402,10 @@ def _rebase_sources(project: Project, old: Path, new: Path) -> None:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    folder = target.parent
-    if not folder.is_dir():
-        msg = f"save: folder {folder} does not exist"
-        raise ProjectError(msg)
-    for stale in folder.glob(f".{target.name}.*.tmp"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if target.exists():
-            backup = target.with_name(target.name + ".bak")
-            with contextlib.suppress(OSError):
-                backup.unlink()
-            try:
-                os.link(target, backup)
-            except OSError:
-                shutil.copy2(target, backup)
-        Path(tmp).replace(target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
-        raise
-    if hasattr(os, "O_DIRECTORY"):
-        dfd = os.open(folder, os.O_DIRECTORY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+        atomic_write(target, data, what="project file")
+    except FileAccessError as err:
+        raise ProjectError(err.reason, file=str(target)) from None
 
 
 def load(path: str | os.PathLike[str]) -> Project:
@@ -448,14 +418,9 @@ def load(path: str | os.PathLike[str]) -> Project:
     p = Path(path)
     name = str(p)
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            msg = f"the file is {size} bytes, more than the limit of {MAX_FILE_BYTES}"
-            raise ProjectError(msg, file=name)
-        raw = p.read_bytes()
-    except OSError as err:
-        msg = f"cannot read: {err.strerror or err}"
-        raise ProjectError(msg, file=name) from None
+        raw = read_regular_file(p, max_bytes=MAX_FILE_BYTES, what="project file")
+    except FileAccessError as err:
+        raise ProjectError(err.reason, file=name) from None
     try:
         doc = pydantic_core.from_json(raw, allow_inf_nan=False)
     except ValueError as err:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
-from vnb.errors import ProjectError
+from vnb.errors import FileAccessError, ProjectError
+from vnb.fileio import check_regular_file
 
-__all__ = ["SHIPPED_FONT_DIR", "find_font"]
+__all__ = [
+    "SHIPPED_FONT_DIR",
+    "check_font",
+    "find_font",
+    "font_in_folder",
+    "looks_like_font_file",
+]
 
 SHIPPED_FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 """Folder of the fonts vnb ships (DejaVu Sans regular and bold)."""
@@ -78,10 +86,46 @@ def find_font(font: str | None = None, *, bold: bool = False) -> Path:
     if font is None or font.strip().lower() in _DEFAULT_NAMES:
         return _shipped(bold)
     path = Path(font).expanduser()
-    looks_like_file = path.suffix.lower() in _FONT_SUFFIXES or "/" in font or "\\" in font
-    if looks_like_file:
-        if path.is_file():
-            return path.resolve()
-        msg = f"font file {font!r} not found"
-        raise ProjectError(msg)
+    if looks_like_font_file(font):
+        try:
+            check_regular_file(path, what="font file")
+        except FileAccessError as err:
+            msg = f"font file {font!r} not found" if not os.path.lexists(path) else str(err)
+            raise ProjectError(msg) from None
+        return path.resolve()
     return _fc_match(font, bold) or _shipped(bold)
+
+
+def looks_like_font_file(font: str) -> bool:
+    """Whether ``font`` names a file (a font suffix or a path separator), not a family."""
+    return Path(font).suffix.lower() in _FONT_SUFFIXES or "/" in font or "\\" in font
+
+
+def font_in_folder(font: str | None, folder: str | os.PathLike[str]) -> str | None:
+    """A font as a project names it, with a relative font *file* made absolute in ``folder``.
+
+    Family names (``"DejaVu Serif"``), None and absolute or ``~`` paths are returned as they
+    are. Pure: the file system is not touched.
+    """
+    if font is None or not looks_like_font_file(font) or font.startswith("~"):
+        return font
+    return font if Path(font).is_absolute() else str(Path(folder) / font)
+
+
+@functools.lru_cache(maxsize=128)
+def check_font(font: str | None, *, bold: bool = False) -> Path:
+    """Resolve ``font`` (see `find_font`) and check Pillow can open it as a font.
+
+    Raises:
+        ProjectError: the file is missing, not a regular file, or not a font (the message
+            names the font).
+    """
+    from PIL import ImageFont  # noqa: PLC0415 - Pillow on use
+
+    path = find_font(font, bold=bold)
+    try:
+        ImageFont.truetype(str(path), 12)
+    except (OSError, ValueError) as exc:
+        msg = f"font file {font!r} is not a font Pillow can open ({exc})"
+        raise ProjectError(msg) from None
+    return path

@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
+from vnb.errors import ProjectError
 from vnb.text.fonts import find_font
 
 __all__ = ["MAX_TEXT_CHARS", "TextStyle", "rasterize_text"]
@@ -97,9 +98,9 @@ def _load_font(font: str | None, bold: bool, size: int) -> ImageFont.FreeTypeFon
     path = find_font(font, bold=bold)
     try:
         return ImageFont.truetype(str(path), size)
-    except OSError as exc:
-        msg = f"cannot open font {str(path)!r}: {exc}"
-        raise ValueError(msg) from exc
+    except (OSError, ValueError) as exc:
+        msg = f"font file {font!r} is not a font Pillow can open ({exc})"
+        raise ProjectError(msg) from None
 
 
 def _break_word(word: str, fits: Callable[[str], bool]) -> list[str]:

@@ -16,7 +16,8 @@ from pathlib import Path
 import pysubs2
 from pysubs2.formats import autodetect_format
 
-from vnb.errors import ProjectError
+from vnb.errors import FileAccessError, ProjectError
+from vnb.fileio import read_regular_file
 
 __all__ = ["Cue", "load_subtitles", "parse_subtitles"]
 
@@ -177,11 +178,8 @@ def load_subtitles(path: str | os.PathLike[str]) -> list[Cue]:
     p = Path(path)
     name = str(p)
     try:
-        if p.stat().st_size > _MAX_BYTES:
-            msg = f"subtitle file is larger than {_MAX_BYTES // (1024 * 1024)} MB"
-            raise ProjectError(msg, file=name)
-        data = p.read_bytes()
-    except OSError as exc:
-        msg = f"cannot read subtitle file: {exc.strerror or exc}"
-        raise ProjectError(msg, file=name) from exc
+        data = read_regular_file(p, max_bytes=_MAX_BYTES, what="subtitle file")
+    except FileAccessError as exc:
+        msg = f"subtitle file: {exc.reason}"
+        raise ProjectError(msg, file=name) from None
     return _parse(_decode(data, name), _EXTENSIONS.get(p.suffix.lower()), name)

@@ -26,7 +26,8 @@ from vnb.effects.registry import PLUGINS, normalize_params
 from vnb.effects.wasm import host
 from vnb.effects.wasm.binary import MAX_TABLE, WasmFormatError, outline
 from vnb.effects.wasm.meta import PluginInfo, parse_meta
-from vnb.errors import PluginError
+from vnb.errors import FileAccessError, PluginError
+from vnb.fileio import read_regular_file
 
 if TYPE_CHECKING:
     import numpy as np
@@ -136,14 +137,10 @@ class WasmEffect:
 
 
 def _read(path: Path, who: str) -> bytes:
-    try:
-        with path.open("rb") as f:
-            data = f.read(MAX_MODULE_BYTES + 1)
-    except OSError as err:
-        raise PluginError(who, f"cannot read {path}: {err.strerror or err}") from None
-    if len(data) > MAX_MODULE_BYTES:
-        raise PluginError(who, f"{path} is larger than {MAX_MODULE_BYTES >> 20} MiB")
-    return data
+    try:  # never blocks (a FIFO) nor reads without end (/dev/zero)
+        return read_regular_file(path, max_bytes=MAX_MODULE_BYTES, what="WASM module")
+    except FileAccessError as err:
+        raise PluginError(who, f"{path}: {err.reason}") from None
 
 
 def _refuse_outline(wasm: bytes, who: str, limits: host.Limits) -> bytes | None:
