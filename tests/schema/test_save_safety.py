@@ -143,3 +143,24 @@ def test_odd_temp_names_do_not_break_a_save(tmp_path: Path) -> None:
     odd.write_text("{")
     vnb.Project(width=64, height=48).save(tmp_path / "p.vnb.json")
     assert not odd.exists()
+
+
+def test_a_project_is_never_saved_over_its_own_media(tmp_path: Path) -> None:
+    """``p.save(source)`` used to write JSON over the clip's media (leaving it only as .bak)."""
+    media = tmp_path / "a.mp4"
+    media.write_bytes(b"pretend video bytes")
+    subs = tmp_path / "subs.srt"
+    subs.write_text("1\n00:00:00,000 --> 00:00:01,000\nhi\n", encoding="utf-8")
+    p = vnb.Project(name="own", width=64, height=48, fps=30)
+    p._base_dir = tmp_path
+    p.add_track("video").add_clip("a.mp4", start=0, duration=1, id="shot")
+    p.add_track("text").add_subtitles("subs.srt")
+    for target, what in ((media, "clip 'shot'"), (tmp_path / "." / "subs.srt", "subtitles")):
+        with pytest.raises(ProjectError, match=f"is the .*{what}"):
+            p.save(target)
+    (tmp_path / "link.json").symlink_to(media)
+    with pytest.raises(ProjectError, match="clip 'shot'"):
+        p.save(tmp_path / "link.json")
+    assert media.read_bytes() == b"pretend video bytes"
+    assert not (tmp_path / "a.mp4.bak").exists()
+    assert p.save(tmp_path / "own.vnb.json").exists()  # any other name is fine

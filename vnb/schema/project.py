@@ -356,7 +356,8 @@ class Project(Model):
 
         Raises:
             ProjectError: the timeline is invalid (e.g. clips overlapping without a
-                transition), or no path was given for a new project.
+                transition), no path was given for a new project, or the path is one of the
+                files the project reads (a clip's source, a subtitle file).
         """
         from vnb.plan import check_timeline  # noqa: PLC0415 - avoid a cycle
 
@@ -369,6 +370,7 @@ class Project(Model):
         problems = check_timeline(self)
         if problems:
             raise ProjectError(problems, file=target.name)
+        _refuse_own_media(self, target)
         old_base, new_base = self.base_dir, target.parent
         doc = self
         if old_base != new_base:
@@ -385,6 +387,36 @@ class Project(Model):
 
 def _name(path: Path | None) -> str | None:
     return str(path) if path is not None else None
+
+
+def _refuse_own_media(project: Project, target: Path) -> None:
+    """Refuse to save over a file the project reads (compared as files, not names).
+
+    Raises:
+        ProjectError: ``target`` is the source of a clip, a subtitle file, or the media of
+            an overlay or redaction.
+    """
+    try:
+        mine = target.stat()
+    except OSError:
+        return  # a new file: nothing to lose
+    base = project.base_dir
+    used = [(f"the source of clip {c.id!r}", c.source) for t in project.tracks for c in t.clips]
+    used += [
+        (f"the file of subtitles {s.id!r}", s.file) for t in project.tracks for s in t.subtitles
+    ]
+    used += [("the media of a detection overlay", d.source) for d in project.overlays]
+    used += [("the media of a redaction", d.source) for d in project.redactions]
+    for what, name in used:
+        if not name:
+            continue
+        try:
+            other = (base / name).stat()
+        except (OSError, ValueError):
+            continue
+        if (other.st_dev, other.st_ino) == (mine.st_dev, mine.st_ino):
+            msg = f"save: {target} is {what}; a project is never saved over its own media"
+            raise ProjectError(msg, file=target.name)
 
 
 def _rebase_sources(project: Project, old: Path, new: Path) -> None:
