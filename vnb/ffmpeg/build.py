@@ -2,8 +2,10 @@
 
 Shape (chosen for speed, see ``ffmpeg-notes.md``):
 
-- every piece of a track (a clip's body, a transition, a gap) is its own input, cut by input
-  seeking (``-ss``/``-t`` before ``-i``), so no decoder works on frames nobody shows;
+- every piece of a track (a clip's body, a transition's sides) is a *cut* of its source; the
+  cuts are laid out on a few inputs per source (``vnb.ffmpeg.sources``: input seeking to the
+  earliest frame, then ``split`` + ``trim`` inside the graph), so one process holds a bounded
+  number of decoders however many clips there are;
 - each piece is normalised to the project's frame rate, pixel format and sample rate, with an
   exact number of frames and samples, so concatenation keeps picture and sound in step;
 - ``xfade`` runs only over a transition's overlap, in 4:4:4, and everything else stays 4:2:0;
@@ -18,9 +20,11 @@ from fractions import Fraction
 
 from vnb.effects.registry import spec_of
 from vnb.ffmpeg.chains import (
+    GUARD,
     TextImage,
     clip_origin,
     picture_filters,
+    placing_filters,
     resample_setpts,
     resampled,
     rotated_box,
@@ -30,6 +34,7 @@ from vnb.ffmpeg.chains import (
     text_origin,
 )
 from vnb.ffmpeg.graph import Chain, Filter, Graph, Input, make_filter
+from vnb.ffmpeg.sources import Cut, lay_out
 from vnb.plan.model import (
     AudioItem,
     AudioTrackPlan,
@@ -73,7 +78,9 @@ class _Builder:
         self.inputs: list[Input] = []
         self.chains: list[Chain] = []
         self._count = 0
-        self._sources: dict[tuple[object, ...], tuple[int, float]] = {}
+        self.cuts: list[Cut] = []
+        self.group: tuple[object, ...] = ()
+        """The consumer that reads the cuts made now (see `vnb.ffmpeg.sources.Cut.group`)."""
         self.canvas = (plan.width, plan.height)
         self.bg = to_ffmpeg_color(plan.background)
 
@@ -86,24 +93,34 @@ class _Builder:
         self.chains.append(Chain(tuple(inputs), tuple(filters), (out,)))
         return out
 
-    def source(
-        self, key: tuple[object, ...], path: str, t0: float, needed: float, guard: float
-    ) -> tuple[int, float]:
-        """The input for one piece of a source (shared by its picture and its sound).
+    def source(  # noqa: PLR0917 - one cut's facts
+        self,
+        kind: str,
+        item: VideoItem | AudioItem,
+        frames: tuple[int, int],
+        t0: float,
+        needed: float,
+        lead: float,
+    ) -> str:
+        """The label of a source's frames (or samples) from ``t0 - lead`` to ``t0 + needed``.
 
-        Returns the input index and the lead: how many seconds the input starts before ``t0``.
+        The frames keep their timestamps; the caller's chain starts them at zero.
         """
-        key = (*key, path)  # a pre-rendered picture reads another file than the clip's sound
-        if key not in self._sources:
-            ss = max(0.0, t0 - guard)
-            opts = (
-                ("-ss", seconds(ss), "-t", seconds(needed + (t0 - ss)))
-                if ss > 0
-                else ("-t", seconds(needed))
-            )
-            self.inputs.append(Input(path, opts))
-            self._sources[key] = (len(self.inputs) - 1, t0 - ss)
-        return self._sources[key]
+        assert item.source is not None  # noqa: S101 - callers check
+        label = self.label("c")
+        start = max(0.0, t0 - lead)
+        prepare = tuple(placing_filters(item)) if isinstance(item, VideoItem) else ()
+        cut = Cut(
+            label, kind, item.source, self.group, item.clip_id, frames, start, t0 + needed, prepare
+        )
+        self.cuts.append(cut)
+        return label
+
+    def finish_sources(self) -> None:
+        """Lay the collected cuts out on inputs (after every other input)."""
+        inputs, chains = lay_out(self.cuts, len(self.inputs))
+        self.inputs += inputs
+        self.chains += chains
 
     def image(self, path: str, frames: int) -> int:
         fps = self.plan.fps
@@ -148,15 +165,23 @@ class _Builder:
         if item.source is None:
             inputs = [self.color(to_ffmpeg_color(item.color or "black"), (p.width, p.height), n)]
         else:
+            pad = item.still
             if item.still:
-                index = self.image(item.source, n)
+                stream = f"{self.image(item.source, n)}:v"
                 filters.append(make_filter("fps", {"fps": fps}))
             else:
                 src_fps = item.source_fps or fps
                 t0 = item.source_time(k0, fps)
-                needed = float(n / fps) * item.speed + float(2 / src_fps)
+                # The cut ends a guard before the source frame of the instant after the last,
+                # so no frame is decoded that the piece does not show: a filter that saw a
+                # frame holds it until the whole render ends (2,000 cuts held 6 GB). Only
+                # near the end of the source, whose picture may stop a frame short, is there
+                # slack and a padding ``tpad`` (which holds its last frame).
+                span = float(n / fps) * item.speed
+                pad = t0 + span + float(1 / src_fps) > item.source_duration
+                needed = span + float((2 if pad else -GUARD) / src_fps)
                 lead = float(seek_lead(item, fps) / src_fps)
-                index, _ = self.source((item.clip_id, role), item.source, t0, needed, lead)
+                stream = self.source("v", item, (k0, k1), t0, needed, lead)
                 # One for one: the first frame the seek keeps is the one shown at k0 (STARTPTS
                 # absorbs the lead). Resampled: frame j shows the last source frame that starts
                 # at or before instant j (see `hold_offset`).
@@ -167,12 +192,14 @@ class _Builder:
                     make_filter("setpts", {"expr": resample_setpts(item, fps, t0)}),
                     make_filter("fps", rate),
                 ]
-            filters += [
-                make_filter("tpad", {"stop_mode": "clone", "stop": -1}),
-                make_filter("trim", {"end_frame": n}),
-            ]
-            inputs = [f"{index}:v"]
-        filters += picture_filters(item, (k0, k1), fps, alpha=alpha, background=self.bg)
+            if pad:
+                filters.append(make_filter("tpad", {"stop_mode": "clone", "stop": -1}))
+            filters.append(make_filter("trim", {"end_frame": n}))
+            inputs = [stream]
+        placed = item.source is not None and not item.still  # cut from a placed input
+        filters += picture_filters(
+            item, (k0, k1), fps, alpha=alpha, background=self.bg, placed=placed
+        )
         return self.chain(inputs, filters)
 
     def on_canvas(self, item: VideoItem, k0: int, k1: int, role: str, *, base: bool) -> str:
@@ -255,6 +282,7 @@ class _Builder:
         return self.cross(pa, pb, piece.transition, n, alpha=not base)
 
     def base_track(self, track: VideoTrackPlan) -> str:
+        self.group = ("picture", track.index)
         pieces = list(track.pieces)
         last = pieces[-1].end if pieces else 0
         if last < self.plan.frames:
@@ -270,7 +298,8 @@ class _Builder:
                 runs[-1].append(piece)
             else:
                 runs.append([piece])
-        for run in filter(None, runs):
+        for number, run in enumerate(filter(None, runs)):
+            self.group = ("picture", track.index, number)  # each run is overlaid on its own
             start = run[0].start
             if len(run) == 1 and run[0].kind == "clip" and run[0].item is not None:
                 item = track.item(run[0].item)
@@ -344,7 +373,7 @@ class _Builder:
         if t0 >= item.source_end - 0.01:  # the source's sound ended before this piece
             return self.silence(n)
         needed = n / sr * item.speed + 0.1
-        index, lead = self.source((item.clip_id, role), item.source, t0, needed, 0.0)
+        cut = self.source("a", item, (k0, k1), t0, needed, 0.0)
         filters = [
             make_filter("asetpts", {"expr": "PTS-STARTPTS"}),
             make_filter("aresample", {"osr": sr}),
@@ -353,11 +382,6 @@ class _Builder:
             filters.append(make_filter("pan", {"args": "stereo|c0=c0|c1=c0"}))
         stereo = {"sample_fmts": "fltp", "channel_layouts": "stereo"}
         filters.append(make_filter("aformat", stereo))
-        if lead > 0:
-            filters += [
-                make_filter("atrim", {"start_sample": round(lead * sr)}),
-                make_filter("asetpts", {"expr": "PTS-STARTPTS"}),
-            ]
         speed = item.speed
         while speed > 2.0 + 1e-9:
             filters.append(make_filter("atempo", {"tempo": 2.0}))
@@ -376,10 +400,11 @@ class _Builder:
                 make_filter("afade", {"t": "out", "ss": n - item.fade_out, "ns": item.fade_out})
             )
         filters += [make_filter("apad"), make_filter("atrim", {"end_sample": n})]
-        return self.chain([f"{index}:a"], filters, "a")
+        return self.chain([cut], filters, "a")
 
     def audio_track(self, track: AudioTrackPlan) -> str:
         fps, sr = self.plan.fps, self.plan.sample_rate
+        self.group = ("sound", track.index)
         parts = []
         for piece in track.pieces:
             s0, s1 = frame_to_sample(piece.start, fps, sr), frame_to_sample(piece.end, fps, sr)
@@ -465,4 +490,5 @@ def build_graph(
     if export.video_codec != "none":
         video = _finish_video(b, b.video(texts or {}), export)
     audio = b.audio() if export.audio_codec != "none" else None
+    b.finish_sources()
     return Graph(inputs=tuple(b.inputs), chains=tuple(b.chains), video=video, audio=audio)

@@ -23,6 +23,7 @@ __all__ = [
     "fade_filters",
     "hold_offset",
     "picture_filters",
+    "placing_filters",
     "resample_setpts",
     "resampled",
     "rotated_box",
@@ -139,8 +140,26 @@ def seconds(x: float | Fraction) -> str:
     return f"{float(x):.6f}"
 
 
+def placing_filters(item: VideoItem) -> list[Filter]:
+    """Crop and scale a source picture to the clip's placed size (the start of its chain)."""
+    p = item.placement
+    if item.source is None:
+        return []
+    filters: list[Filter] = []
+    if p.crop is not None:
+        cx, cy, cw, ch = p.crop
+        filters.append(make_filter("crop", {"w": cw, "h": ch, "x": cx, "y": cy}))
+    return [*filters, make_filter("scale", {"w": p.width, "h": p.height})]
+
+
 def picture_filters(
-    item: VideoItem, piece: tuple[int, int], fps: Fraction, *, alpha: bool, background: str
+    item: VideoItem,
+    piece: tuple[int, int],
+    fps: Fraction,
+    *,
+    alpha: bool,
+    background: str,
+    placed: bool = False,
 ) -> list[Filter]:
     """The filters that turn a clip's source picture into its placed picture.
 
@@ -156,14 +175,11 @@ def picture_filters(
         alpha: make 4:2:0 with alpha (for blending) rather than plain 4:2:0; fades then fade
             to transparency, otherwise to ``background``.
         background: ffmpeg colour of the canvas (rotation corners and fades of opaque pictures).
+        placed: the frames were already cropped and scaled (`placing_filters`): the render
+            does that once for all the cuts of an input rather than once per cut.
     """
     p = item.placement
-    filters: list[Filter] = []
-    if item.source is not None:
-        if p.crop is not None:
-            cx, cy, cw, ch = p.crop
-            filters.append(make_filter("crop", {"w": cw, "h": ch, "x": cx, "y": cy}))
-        filters.append(make_filter("scale", {"w": p.width, "h": p.height}))
+    filters = [] if placed else placing_filters(item)
     filters += [
         make_filter("format", {"pix_fmts": "yuva420p" if alpha else "yuv420p"}),
         make_filter("setsar", {"sar": 1}),
