@@ -261,9 +261,15 @@ class _Builder:
     def concat(self, parts: list[str], *, video: bool) -> str:
         if len(parts) == 1:
             return parts[0]
-        return self.chain(
-            parts, [make_filter("concat", {"n": len(parts), "v": int(video), "a": int(not video)})]
-        )
+        filters = [make_filter("concat", {"n": len(parts), "v": int(video), "a": int(not video)})]
+        if video:
+            # Every part has exactly its frames, but a part of one frame carries no duration,
+            # and concat starts the next part at that frame's own timestamp: number the frames
+            # again so that a run of one-frame clips does not stack at one instant.
+            fps = self.plan.fps
+            expr = f"N*{fps.denominator}/{fps.numerator}/TB"
+            filters.append(make_filter("setpts", {"expr": expr}))
+        return self.chain(parts, filters)
 
     # -- tracks ------------------------------------------------------------------------
 
