@@ -1,8 +1,8 @@
 """Many cuts of one source: ffmpeg's peak memory and the render's time, old code against new.
 
 Three edits, each rendered by the checkout under test and, when ``--old`` names another
-checkout (default: ``/work/main`` if it exists), by that one too, in child processes (so each
-child's ``RUSAGE_CHILDREN`` is ffmpeg's alone):
+checkout (default: ``/work/main`` if it exists), by that one too, in child processes (so ffmpeg
+runs under a small wrapper that reports its own peak RSS and CPU time):
 
 - ``rss``: ``--cuts`` (2,000) cuts of two frames from one 1920×1080 30 fps H.264 source (GOP
   60), in source order with one frame left out between cuts; canvas 640×360. Reported: ffmpeg's
@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -60,6 +59,39 @@ def make_source(width: int, height: int, seconds: float, folder: Path) -> Path:
     return path
 
 
+# -- measuring ffmpeg alone ---------------------------------------------------------------
+
+WRAPPER = """#!{python}
+import os, subprocess, sys
+p = subprocess.Popen([{real!r}, *sys.argv[1:]])
+_, status, usage = os.wait4(p.pid, 0)
+with open({log!r}, "a") as f:
+    f.write(f"{{usage.ru_maxrss}} {{usage.ru_utime + usage.ru_stime}}\\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def measuring_ffmpeg(folder: Path, real: str) -> tuple[Path, Path]:
+    """An executable that runs ``real`` ffmpeg and logs its own peak RSS (KB) and CPU seconds.
+
+    ``RUSAGE_CHILDREN`` of the Python process that starts ffmpeg is not ffmpeg's alone: a
+    child started by ``vfork`` reports its parent's resident memory until it execs. Point
+    ``VNB_FFMPEG`` at the returned script; read the log afterwards.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    script, log = folder / "ffmpeg-measured", folder / "ffmpeg-usage.log"
+    script.write_text(WRAPPER.format(python=sys.executable, real=real, log=str(log)))
+    script.chmod(0o755)
+    log.write_text("")
+    return script, log
+
+
+def peak(log: Path) -> tuple[float, float]:
+    """The largest peak RSS (MB) and the total CPU seconds of the ffmpeg runs logged."""
+    rows = [line.split() for line in log.read_text().splitlines() if line.strip()]
+    return max(int(r[0]) for r in rows) / 1024, sum(float(r[1]) for r in rows)
+
+
 # -- the child: builds one edit with the vnb on its PYTHONPATH, renders, reports -------------
 
 
@@ -87,24 +119,26 @@ def child(spec: dict) -> dict:
         start += spec["length"] - overlap
     out = Path(spec["out"])
     p.frame_at(0.0)  # probe once before timing
+    log = Path(spec["log"])
+    log.write_text("")
     t0 = time.perf_counter()
     p.render(out, speed="ultrafast", crf=30, progress_bar=False)
     wall = time.perf_counter() - t0
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rss, cpu = peak(log)
     with av.open(str(out)) as c:
         frames = c.streams.video[0].frames
     return {
         "wall": wall,
-        "cpu": kids.ru_utime + kids.ru_stime,
-        "rss_mb": kids.ru_maxrss / 1024,
+        "cpu": cpu,
+        "rss_mb": rss,
         "frames": frames,
         "expected": round(p.duration * FPS),
     }
 
 
-def run(tree: Path, spec: dict) -> dict:
-    """``child(spec)`` with the vnb of checkout ``tree``."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+def run(tree: Path, spec: dict, ffmpeg: Path) -> dict:
+    """``child(spec)`` with the vnb of checkout ``tree`` and the measuring ``ffmpeg``."""
+    env = {**os.environ, "PYTHONPATH": str(tree), "VNB_FFMPEG": str(ffmpeg)}
     code = "import json,sys; sys.path.insert(0, sys.argv[1]); import cuts_bench as b; "
     code += "print(json.dumps(b.child(json.loads(sys.argv[2]))))"
     here = str(Path(__file__).resolve().parent)
@@ -149,8 +183,9 @@ def main() -> int:
     speed_cuts, xfades = (20, 6) if q else (500, 40)
     folder = args.out / ("cuts-quick" if q else "cuts")
     folder.mkdir(parents=True, exist_ok=True)
-    big = make_source(1920, 1080, cuts * 0.1 + 1, args.out / "media")
+    big = make_source(1920, 1080, max(cuts * 0.1, xfades * 2.0) + 1, args.out / "media")
     small = make_source(640, 360, speed_cuts * 1.5 + 1, args.out / "media")
+    wrapper, log = measuring_ffmpeg(folder, ffmpeg_exe())
     trees = [("new", ROOT)] + ([("old", Path(args.old))] if args.old != "none" else [])
     ok = True
     results: dict[tuple[str, str], dict] = {}
@@ -159,7 +194,8 @@ def main() -> int:
         nonlocal ok
         spec = {"width": 640, "height": 360, "xfade": 0.0, **spec}
         spec["out"] = str(folder / f"{name}-{label}.mp4")
-        results[name, label] = r = run(tree, spec)
+        spec["log"] = str(log)
+        results[name, label] = r = run(tree, spec, wrapper)
         ok &= show(name, label, r)
 
     print(f"rss: cuts of two frames from {big.name} (canvas 640x360)")

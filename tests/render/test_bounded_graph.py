@@ -6,6 +6,9 @@ frame says which source frame it shows.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,8 +17,10 @@ import pytest
 
 import vnb
 from tests.render.test_smart import BITS, barcode, frame_numbers
+from vnb.errors import VnbError
 from vnb.ffmpeg import build_graph
 from vnb.media import plan_project
+from vnb.render.binary import find_ffmpeg
 from vnb.schema.export import resolve_export
 
 FPS = 30
@@ -70,3 +75,62 @@ def test_many_cuts_open_the_source_once_and_stay_exact(numbered: Path, tmp_path:
     out = tmp_path / "many.mp4"
     p.render(out, **OPTIONS)
     assert frame_numbers(out) == [f + k for f, n in spans for k in range(n)]
+
+
+def _ffmpeg_peak_mb(code: str, tmp_path: Path) -> float:
+    """Run ``code`` (it renders) in a fresh interpreter; the peak RSS of its ffmpeg, in MB.
+
+    ffmpeg runs under a small wrapper that reads its own child's usage: the renderer's
+    ``RUSAGE_CHILDREN`` would count the Python process's memory (``vfork``) as ffmpeg's.
+    """
+    log = tmp_path / "usage.log"
+    wrapper = tmp_path / "ffmpeg"
+    wrapper.write_text(
+        f"#!{sys.executable}\n"
+        "import os, subprocess, sys\n"
+        f"p = subprocess.Popen([{find_ffmpeg()!r}, *sys.argv[1:]])\n"
+        "_, status, usage = os.wait4(p.pid, 0)\n"
+        f"open({str(log)!r}, 'a').write(f'{{usage.ru_maxrss}}\\n')\n"
+        "sys.exit(os.waitstatus_to_exitcode(status))\n"
+    )
+    wrapper.chmod(0o755)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+        env={**os.environ, "VNB_FFMPEG": str(wrapper)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return max(int(line) for line in log.read_text().split()) / 1024
+
+
+TITLES = """
+import vnb
+p = vnb.Project(name="titles", width=1920, height=1080, fps=30)
+for i in range(40):
+    p.add_title(("word%d " % i) * 150, start=0, duration=1 + (i % 2) / 30,
+                size=200, box=True)
+p.render("titles.mp4", progress_bar=False, speed="ultrafast")
+f = p.frame_at(0.5)
+import av, numpy as np
+with av.open("titles.mp4") as c:
+    r = next(fr for i, fr in enumerate(c.decode(video=0)) if i == 15).to_ndarray(format="rgb24")
+mse = float(((r.astype(float) - f.astype(float)) ** 2).mean())
+assert mse < 40, mse
+"""
+
+
+def test_forty_large_titles_stay_bounded(tmp_path: Path):
+    # Each title is within the schema's bounds (50 lines of size 200: 12,000 px tall); the
+    # render shows only what falls on the canvas, and ffmpeg held them all whole (13 GB).
+    assert _ffmpeg_peak_mb(TITLES, tmp_path) < 1500
+
+
+def test_title_too_large_to_rasterise_names_the_title(tmp_path: Path):
+    p = vnb.Project(name="big", width=320, height=240, fps=30)
+    p.add_title("W" * 10_000, start=0, duration=1, size=1000)
+    with pytest.raises(VnbError, match="'title1'"):
+        p.render(tmp_path / "big.mp4", **OPTIONS)

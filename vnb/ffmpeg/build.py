@@ -329,15 +329,20 @@ class _Builder:
         for t in track.items:
             img = images[t.id]
             n = t.end - t.start
-            index = self.image(img.path, n)
+            # Decoded once and repeated by reference (``loop``): an image input looped by
+            # its demuxer decodes the picture again for every frame, and holds several.
+            opts = ("-f", "image2", "-pattern_type", "none", "-framerate", str(fps))
+            self.inputs.append(Input(img.path, opts))
             filters = [
-                make_filter("fps", {"fps": fps}),
+                make_filter("format", {"pix_fmts": "yuva420p"}),
+                make_filter("loop", {"loop": -1, "size": 1, "start": 0}),
+                make_filter("setpts", {"expr": f"N*{fps.denominator}/{fps.numerator}/TB"}),
                 make_filter("trim", {"end_frame": n}),
                 *text_filters(t, fps),
                 make_filter("setpts", {"expr": _shift(t.start, fps)}),
             ]
-            pic = self.chain([f"{index}:v"], filters)
-            x, y = text_origin(t.position, t.margin, (img.width, img.height), self.canvas)
+            pic = self.chain([f"{len(self.inputs) - 1}:v"], filters)
+            x, y = img.at or text_origin(t.position, t.margin, (img.width, img.height), self.canvas)
             under = self.chain(
                 [under, pic], [make_filter("overlay", {"x": x, "y": y, "eof_action": "pass"})]
             )

@@ -18,6 +18,7 @@ from vnb.plan.model import TextItem, VideoItem
 __all__ = [
     "GUARD",
     "HOLD_TOLERANCE",
+    "TEXT_PIXEL_BUDGET",
     "TextImage",
     "clip_origin",
     "fade_filters",
@@ -31,6 +32,7 @@ __all__ = [
     "seek_lead",
     "text_filters",
     "text_origin",
+    "visible_text",
 ]
 
 
@@ -92,6 +94,33 @@ class TextImage:
     path: str
     width: int
     height: int
+    at: tuple[int, int] | None = None
+    """Top-left on the canvas when the image is only the part of the title that shows
+    (`visible_text`); None: place the whole image with `text_origin`."""
+
+
+TEXT_PIXEL_BUDGET = 160_000_000
+"""Pixels of title and subtitle images (as shown on the canvas) one render may hold: about
+77 full 1080p canvases. ffmpeg keeps one decoded copy of each, 2.5 bytes a pixel."""
+
+
+def visible_text(
+    position: str, margin: int, size: tuple[int, int], canvas: tuple[int, int]
+) -> tuple[tuple[int, int, int, int], tuple[int, int]]:
+    """The part of a text image that falls on the canvas, and where that part goes.
+
+    Returns ``((x0, y0, x1, y1), (x, y))``: the box to keep, in image pixels (even offsets,
+    so 4:2:0 chroma lines up as for the whole image), and its top-left on the canvas. An
+    image entirely off the canvas keeps a 2×2 corner. The pixels shown are those the whole
+    image shows (the preview overlays the whole image; the canvas clips it).
+    """
+    w, h = size
+    cw, ch = canvas
+    x, y = text_origin(position, margin, size, canvas)
+    x0, y0 = min(max(0, -x), max(0, w - 2)), min(max(0, -y), max(0, h - 2))
+    x0, y0 = x0 - x0 % 2, y0 - y0 % 2
+    x1, y1 = max(x0 + 1, min(w, cw - x)), max(y0 + 1, min(h, ch - y))
+    return (x0, y0, x1, y1), (x + x0, y + y0)
 
 
 def text_origin(
