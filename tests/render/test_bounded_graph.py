@@ -12,10 +12,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
 import vnb
+from tests.render.avcheck import mad, psnr
 from tests.render.test_smart import BITS, barcode, frame_numbers
 from vnb.errors import VnbError
 from vnb.ffmpeg import build_graph
@@ -134,3 +136,64 @@ def test_title_too_large_to_rasterise_names_the_title(tmp_path: Path):
     p.add_title("W" * 10_000, start=0, duration=1, size=1000)
     with pytest.raises(VnbError, match="'title1'"):
         p.render(tmp_path / "big.mp4", **OPTIONS)
+
+
+def _srt_time(frame: int, fps: int) -> str:
+    ms = frame * 1000 // fps
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+
+
+def test_twenty_thousand_cues_render_with_few_inputs(tmp_path: Path):
+    # 20,000 one-frame cues (a number each, at 100 fps: 200 s) used to be 20,000 `-i`
+    # arguments: the command line was too long (E2BIG) and was reported as "ffmpeg not found".
+    fps, cues = 100, 20_000
+    srt = tmp_path / "many.srt"
+    lines = []
+    for k in range(cues):
+        lines += [str(k + 1), f"{_srt_time(k, fps)} --> {_srt_time(k + 1, fps)}", str(k % 10), ""]
+    srt.write_text("\n".join(lines), encoding="utf-8")
+    p = vnb.Project(name="subs", width=160, height=90, fps=fps)
+    p.add_track("video").add_clip(color="#203040", start=0, duration=cues / fps)
+    p.add_track("text").add_subtitles(srt, size=40)
+    graph = build_graph(plan_project(p), resolve_export(p.export), texts_for(p, tmp_path))
+    assert len(graph.inputs) <= 4
+    out = tmp_path / "subs.mp4"
+    result = p.render(out, **OPTIONS)
+    assert result.frames == cues
+    # A few frames: the digit drawn is the preview's (same pixels), and it changes every frame.
+    with av.open(str(out)) as container:
+        frames = {
+            i: f.to_ndarray(format="rgb24")
+            for i, f in enumerate(container.decode(video=0))
+            if i in (0, 1, 7, 12_345, cues - 1)
+        }
+    for i, frame in frames.items():
+        assert psnr(frame, p.frame_at(i / fps)) > 35, i
+    assert mad(frames[0], frames[1]) > 1
+
+
+def texts_for(p: vnb.Project, folder: Path) -> dict:
+    """The rasterised texts of ``p`` as the render makes them."""
+    from vnb.render.export import text_images
+
+    return text_images(plan_project(p), folder)
+
+
+def test_a_strip_of_cues_shows_what_the_preview_shows(tmp_path: Path):
+    # Cues with gaps, of several sizes and lines, one after the other: one strip input.
+    fps = 30
+    p = vnb.Project(name="subs", width=320, height=240, fps=fps)
+    p.add_track("video").add_clip(color="#405060", start=0, duration=3)
+    cues = [
+        {"start": k * 0.2, "end": k * 0.2 + 0.1 + (k % 2) * 0.1, "text": t}
+        for k, t in enumerate(["a", "Bb", "two\nlines", "C", "ddd ddd", "É", "f", "g\nh", "i", "j"])
+    ]
+    p.add_track("text").add_subtitles(cues=cues, size=28)
+    texts = texts_for(p, tmp_path)
+    assert len({t.path for t in texts.values()}) == 1  # one strip
+    out = tmp_path / "strip.mp4"
+    p.render(out, **OPTIONS)
+    with av.open(str(out)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    for k in range(66):
+        assert psnr(frames[k], p.frame_at(k / fps)) > 35, k

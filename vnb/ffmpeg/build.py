@@ -326,9 +326,15 @@ class _Builder:
 
     def text_track(self, under: str, track: TextTrackPlan, images: Mapping[str, TextImage]) -> str:
         fps = self.plan.fps
+        strips: set[str] = set()
         for t in track.items:
             img = images[t.id]
             n = t.end - t.start
+            if img.strip:
+                if img.path not in strips:
+                    strips.add(img.path)
+                    under = self.strip(under, img)
+                continue
             # Decoded once and repeated by reference (``loop``): an image input looped by
             # its demuxer decodes the picture again for every frame, and holds several.
             opts = ("-f", "image2", "-pattern_type", "none", "-framerate", str(fps))
@@ -347,6 +353,20 @@ class _Builder:
                 [under, pic], [make_filter("overlay", {"x": x, "y": y, "eof_action": "pass"})]
             )
         return under
+
+    def strip(self, under: str, img: TextImage) -> str:
+        """Overlay a strip of cues (one ``ffconcat`` input) over the whole edit."""
+        opts = ("-f", "concat", "-safe", "0")  # the list and its file names are vnb's own
+        self.inputs.append(Input(img.path, opts, formats=("concat",)))
+        filters = [
+            make_filter("format", {"pix_fmts": "yuva420p"}),
+            make_filter("fps", {"fps": self.plan.fps}),
+            make_filter("trim", {"end_frame": self.plan.frames}),
+        ]
+        pic = self.chain([f"{len(self.inputs) - 1}:v"], filters)
+        x, y = img.at or (0, 0)
+        overlay = {"x": x, "y": y, "eof_action": "pass"}
+        return self.chain([under, pic], [make_filter("overlay", overlay)])
 
     def video(self, images: Mapping[str, TextImage]) -> str:
         layers = list(self.plan.layers)

@@ -97,6 +97,9 @@ class TextImage:
     at: tuple[int, int] | None = None
     """Top-left on the canvas when the image is only the part of the title that shows
     (`visible_text`); None: place the whole image with `text_origin`."""
+    strip: bool = False
+    """``path`` is an ``ffconcat`` list of box-sized pictures, each shown at its item's
+    frames (nothing between): one input for a whole run of cues (`vnb.text.layers`)."""
 
 
 TEXT_PIXEL_BUDGET = 160_000_000

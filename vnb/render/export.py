@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vnb import telemetry
-from vnb.errors import ProjectError, RenderCancelledError, RenderError
+from vnb.errors import RenderCancelledError, RenderError
 from vnb.ffmpeg import TextImage, build_command, build_graph
-from vnb.ffmpeg.chains import TEXT_PIXEL_BUDGET, visible_text
 from vnb.render.binary import ffmpeg_has, find_ffmpeg
 from vnb.render.encoders import EncoderChoice, choose_encoder
 from vnb.render.run import Progress, run_ffmpeg
@@ -82,45 +81,15 @@ def text_style(item: TextItem, canvas_width: int) -> Any:
 
 
 def text_images(plan: Plan, folder: Path) -> dict[str, TextImage]:
-    """Rasterise every title and cue of ``plan`` into PNG files in ``folder``.
+    """Rasterise every title and cue of ``plan`` into ``folder`` (see `vnb.text.layers`).
 
     Raises:
         ProjectError: a text cannot be rasterised (named), or all of them together would
             take more than `TEXT_PIXEL_BUDGET` pixels on the canvas.
     """
-    import numpy as np  # noqa: PLC0415
-    from PIL import Image  # noqa: PLC0415
+    from vnb.text.layers import text_images as write  # noqa: PLC0415 - Pillow on use
 
-    from vnb.plan import TextTrackPlan  # noqa: PLC0415
-    from vnb.text import rasterize_text  # noqa: PLC0415
-
-    out: dict[str, TextImage] = {}
-    canvas, total = (plan.width, plan.height), 0
-    for layer in plan.layers:
-        if not isinstance(layer, TextTrackPlan):
-            continue
-        for n, item in enumerate(layer.items):
-            try:
-                rgba = rasterize_text(item.text, text_style(item, plan.width))
-            except ValueError as exc:
-                msg = f"title or subtitle {item.id!r} (text track {layer.index}): {exc}"
-                raise ProjectError(msg) from exc
-            # Only what shows on the canvas is kept: ffmpeg holds each image decoded.
-            size = (rgba.shape[1], rgba.shape[0])
-            (x0, y0, x1, y1), at = visible_text(item.position, item.margin, size, canvas)
-            shown = rgba[y0:y1, x0:x1]
-            total += shown.shape[0] * shown.shape[1]
-            if total > TEXT_PIXEL_BUDGET:
-                msg = (
-                    f"title or subtitle {item.id!r}: the text images of this project would "
-                    f"cover more than {TEXT_PIXEL_BUDGET:,} pixels (the limit of one render); "
-                    "use fewer or smaller titles"
-                )
-                raise ProjectError(msg)
-            path = folder / f"text{layer.index}_{n}.png"
-            Image.fromarray(np.ascontiguousarray(shown)).save(path)  # H×W×4 uint8 is RGBA
-            out[item.id] = TextImage(str(path), shown.shape[1], shown.shape[0], at)
-    return out
+    return write(plan, folder, text_style)
 
 
 def _expected_frames(plan: Plan, export: ExportSettings) -> int:
