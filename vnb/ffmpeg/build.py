@@ -109,7 +109,9 @@ class _Builder:
         assert item.source is not None  # noqa: S101 - callers check
         label = self.label("c")
         start = max(0.0, t0 - lead)
-        prepare = tuple(placing_filters(item)) if isinstance(item, VideoItem) else ()
+        prepare = tuple(
+            placing_filters(item) if isinstance(item, VideoItem) else self.sound_format(item)
+        )
         cut = Cut(
             label, kind, item.source, self.group, item.clip_id, frames, start, t0 + needed, prepare
         )
@@ -219,6 +221,8 @@ class _Builder:
         blended = _keyed(item) or item.opacity < 1 or bool(p.rotation)
         if p.covers and base and not blended:
             pic = self.picture(item, k0, k1, role, alpha=False)
+            if not item.effects:  # ends in 4:2:0 already (an effect may change the format)
+                return pic
         elif not blended:
             pic = self.pad(
                 self.picture(item, k0, k1, role, alpha=not base), x, y, p.width, p.height, fill=fill
@@ -393,6 +397,14 @@ class _Builder:
             "a",
         )
 
+    def sound_format(self, item: AudioItem) -> list[Filter]:
+        """The project's rate and stereo float: run once per input, before its cuts."""
+        filters = [make_filter("aresample", {"osr": self.plan.sample_rate})]
+        if item.channels == 1:  # both sides at full level, not ffmpeg's -3 dB upmix
+            filters.append(make_filter("pan", {"args": "stereo|c0=c0|c1=c0"}))
+        stereo = {"sample_fmts": "fltp", "channel_layouts": "stereo"}
+        return [*filters, make_filter("aformat", stereo)]
+
     def sound(self, item: AudioItem, k0: int, k1: int, role: str) -> str:
         """A clip's sound for frames ``[k0, k1)``, exactly as many samples long."""
         fps, sr = self.plan.fps, self.plan.sample_rate
@@ -405,14 +417,7 @@ class _Builder:
             return self.silence(n)
         needed = n / sr * item.speed + 0.1
         cut = self.source("a", item, (k0, k1), t0, needed, 0.0)
-        filters = [
-            make_filter("asetpts", {"expr": "PTS-STARTPTS"}),
-            make_filter("aresample", {"osr": sr}),
-        ]
-        if item.channels == 1:  # both sides at full level, not ffmpeg's -3 dB upmix
-            filters.append(make_filter("pan", {"args": "stereo|c0=c0|c1=c0"}))
-        stereo = {"sample_fmts": "fltp", "channel_layouts": "stereo"}
-        filters.append(make_filter("aformat", stereo))
+        filters = [make_filter("asetpts", {"expr": "PTS-STARTPTS"})]
         speed = item.speed
         while speed > 2.0 + 1e-9:
             filters.append(make_filter("atempo", {"tempo": 2.0}))
