@@ -19,8 +19,9 @@ import pytest
 import vnb
 from tests.render.avcheck import mad, psnr
 from tests.render.test_smart import BITS, barcode, frame_numbers
-from vnb.errors import VnbError
+from vnb.errors import ProjectError, VnbError
 from vnb.ffmpeg import build_graph
+from vnb.ffmpeg.sources import MAX_LANES
 from vnb.media import plan_project
 from vnb.render.binary import find_ffmpeg
 from vnb.schema.export import resolve_export
@@ -197,3 +198,12 @@ def test_a_strip_of_cues_shows_what_the_preview_shows(tmp_path: Path):
         frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
     for k in range(66):
         assert psnr(frames[k], p.frame_at(k / fps)) > 35, k
+
+
+def test_too_many_backward_cuts_are_refused_naming_a_clip(numbered: Path):
+    # Every clip goes back in the source: each needs its own input; past the bound, refuse.
+    p = _cuts(numbered, [(350 - 10 * i, 2) for i in range(MAX_LANES + 1)])
+    with pytest.raises(ProjectError, match=f"more than {MAX_LANES} times"):
+        build_graph(plan_project(p), resolve_export(p.export))
+    fits = _cuts(numbered, [(350 - 10 * i, 2) for i in range(MAX_LANES)])
+    assert len(build_graph(plan_project(fits), resolve_export(p.export)).inputs) == 2 * MAX_LANES

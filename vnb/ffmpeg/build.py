@@ -15,6 +15,7 @@ Shape (chosen for speed, see ``ffmpeg-notes.md``):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from fractions import Fraction
 
@@ -34,7 +35,7 @@ from vnb.ffmpeg.chains import (
     text_origin,
 )
 from vnb.ffmpeg.graph import Chain, Filter, Graph, Input, make_filter
-from vnb.ffmpeg.sources import Cut, lay_out
+from vnb.ffmpeg.sources import SHARED, Cut, lay_out
 from vnb.plan.model import (
     AudioItem,
     AudioTrackPlan,
@@ -120,7 +121,8 @@ class _Builder:
 
     def finish_sources(self) -> None:
         """Lay the collected cuts out on inputs (after every other input)."""
-        inputs, chains = lay_out(self.cuts, len(self.inputs))
+        shared = math.floor(SHARED * self.plan.fps)
+        inputs, chains = lay_out(self.cuts, len(self.inputs), shared)
         self.inputs += inputs
         self.chains += chains
 

@@ -11,7 +11,9 @@ A lane only takes cuts that its consumer reads one after the other (one *group*:
 track's concatenation, one run of an upper track, one track's sound) and whose source times
 only move forwards, so a decoded frame waits in the graph only while the cuts it belongs to
 overlap (at most `OVERLAP` seconds). A clip that goes back in its source, or that plays at
-the same time as the lane's last clip (a transition's two sides), starts another lane. Lanes
+the same time as the lane's last clip for longer than `SHARED` seconds (a transition's two
+sides), starts another lane; within that, the first clip's frames wait in the graph for the
+second's (a transition's length of placed pictures). Lanes
 are bounded: at most `MAX_LANES` per source and kind of stream, or the build is refused.
 
 A frame a filter has seen stays in memory until the whole graph ends when that filter's output
@@ -26,7 +28,10 @@ from dataclasses import dataclass
 from vnb.errors import ProjectError
 from vnb.ffmpeg.graph import Chain, Filter, Input, make_filter
 
-__all__ = ["MAX_LANES", "OVERLAP", "SEEK_GAP", "Cut", "lay_out"]
+__all__ = ["MAX_LANES", "OVERLAP", "SEEK_GAP", "SHARED", "Cut", "lay_out"]
+
+SHARED = 1.0
+"""Timeline seconds two clips of one lane may play at once (a transition)."""
 
 MAX_LANES = 32
 """Inputs one source may open for one kind of stream (pictures or sound). Each costs about
@@ -82,14 +87,14 @@ def _clips(cuts: list[Cut]) -> list[list[Cut]]:
     return sorted(by_clip.values(), key=lambda cs: (min(c.frames[0] for c in cs), cs[0].clip))
 
 
-def _assign(cuts: list[Cut], lanes: list[_Lane], opened: list[int]) -> None:
+def _assign(cuts: list[Cut], lanes: list[_Lane], opened: list[int], shared: int) -> None:
     """Put one group's cuts on lanes (new ones appended to ``lanes``)."""
     mine: list[_Lane] = []
     for clip in _clips(cuts):
         clip.sort(key=lambda c: (c.frames[0], c.start))
         k0 = min(c.frames[0] for c in clip)
         t0 = min(c.start for c in clip)
-        fits = [ln for ln in mine if ln.frame_end <= k0 and ln.source_end - OVERLAP <= t0]
+        fits = [ln for ln in mine if ln.frame_end - shared <= k0 and ln.source_end - OVERLAP <= t0]
         lane = max(fits, key=lambda ln: ln.source_end, default=None)
         if lane is not None and t0 - lane.source_end > SEEK_GAP and opened[0] < SPARE_LANES:
             lane = None  # seeking is cheaper than decoding the gap
@@ -150,8 +155,13 @@ def _tree(root: str, cuts: list[Cut], origin: float, kind: str, fresh: list[int]
     return chains
 
 
-def lay_out(cuts: list[Cut], first_input: int) -> tuple[list[Input], list[Chain]]:
-    """The inputs (numbered from ``first_input``) and chains that make every cut's label."""
+def lay_out(cuts: list[Cut], first_input: int, shared: int = 0) -> tuple[list[Input], list[Chain]]:
+    """The inputs (numbered from ``first_input``) and chains that make every cut's label.
+
+    ``shared``: timeline frames two clips of one lane may play at once (a transition whose
+    second clip starts later in the source: the first clip's frames wait for it, at most
+    this many).
+    """
     lanes: list[_Lane] = []
     by_source: dict[tuple[object, ...], dict[tuple[object, ...], list[Cut]]] = {}
     for c in cuts:
@@ -160,7 +170,7 @@ def lay_out(cuts: list[Cut], first_input: int) -> tuple[list[Input], list[Chain]
     for groups in by_source.values():
         opened = [0]
         for group_cuts in groups.values():
-            _assign(group_cuts, lanes, opened)
+            _assign(group_cuts, lanes, opened, shared)
     inputs: list[Input] = []
     chains: list[Chain] = []
     fresh = [0]
