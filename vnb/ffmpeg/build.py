@@ -127,25 +127,11 @@ class _Builder:
         self.chains += chains
 
     def image(self, path: str, frames: int) -> int:
+        """A still image input looped for ``frames`` frames (and one more)."""
         fps = self.plan.fps
-        length = seconds((frames + 1) / fps)
-        self.inputs.append(
-            Input(
-                path,
-                (
-                    "-f",
-                    "image2",
-                    "-pattern_type",
-                    "none",
-                    "-loop",
-                    "1",
-                    "-framerate",
-                    str(fps),
-                    "-t",
-                    length,
-                ),
-            )
-        )
+        opts = ["-f", "image2", "-pattern_type", "none", "-loop", "1", "-framerate"]
+        opts += [str(fps), "-t", seconds((frames + 1) / fps)]
+        self.inputs.append(Input(path, tuple(opts)))
         return len(self.inputs) - 1
 
     # -- pictures ----------------------------------------------------------------------
