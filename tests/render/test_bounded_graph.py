@@ -207,3 +207,13 @@ def test_too_many_backward_cuts_are_refused_naming_a_clip(numbered: Path):
         build_graph(plan_project(p), resolve_export(p.export))
     fits = _cuts(numbered, [(350 - 10 * i, 2) for i in range(MAX_LANES)])
     assert len(build_graph(plan_project(fits), resolve_export(p.export)).inputs) == 2 * MAX_LANES
+
+
+def test_rasterised_texts_kept_for_reuse_are_bounded_in_bytes(monkeypatch: pytest.MonkeyPatch):
+    from vnb.text import TextStyle, raster, rasterize_text
+
+    monkeypatch.setattr(raster, "CACHE_BYTES", 2_000_000)
+    for k in range(12):
+        rasterize_text(f"big {k}\n" * 20, TextStyle(size=60))  # each about 0.5 MB
+    assert sum(a.nbytes for a in raster._CACHE.values()) <= 2_000_000
+    assert raster._CACHE  # the latest stay
