@@ -2,8 +2,10 @@
 
 Shape (chosen for speed, see ``ffmpeg-notes.md``):
 
-- every piece of a track (a clip's body, a transition, a gap) is its own input, cut by input
-  seeking (``-ss``/``-t`` before ``-i``), so no decoder works on frames nobody shows;
+- every piece of a track (a clip's body, a transition's sides) is a *cut* of its source; the
+  cuts are laid out on a few inputs per source (``vnb.ffmpeg.sources``: input seeking to the
+  earliest frame, then ``split`` + ``trim`` inside the graph), so one process holds a bounded
+  number of decoders however many clips there are;
 - each piece is normalised to the project's frame rate, pixel format and sample rate, with an
   exact number of frames and samples, so concatenation keeps picture and sound in step;
 - ``xfade`` runs only over a transition's overlap, in 4:4:4, and everything else stays 4:2:0;
@@ -13,15 +15,18 @@ Shape (chosen for speed, see ``ffmpeg-notes.md``):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from fractions import Fraction
 
 from vnb.effects.registry import spec_of
 from vnb.ffmpeg.chains import (
+    GUARD,
     TextImage,
     clip_origin,
     fitted_size,
     picture_filters,
+    placing_filters,
     resample_setpts,
     resampled,
     rotated_box,
@@ -31,6 +36,7 @@ from vnb.ffmpeg.chains import (
     text_origin,
 )
 from vnb.ffmpeg.graph import Chain, Filter, Graph, Input, make_filter
+from vnb.ffmpeg.sources import SHARED, Cut, lay_out
 from vnb.plan.model import (
     AudioItem,
     AudioTrackPlan,
@@ -74,7 +80,9 @@ class _Builder:
         self.inputs: list[Input] = []
         self.chains: list[Chain] = []
         self._count = 0
-        self._sources: dict[tuple[object, ...], tuple[int, float]] = {}
+        self.cuts: list[Cut] = []
+        self.group: tuple[object, ...] = ()
+        """The consumer that reads the cuts made now (see `vnb.ffmpeg.sources.Cut.group`)."""
         self.canvas = (plan.width, plan.height)
         self.bg = to_ffmpeg_color(plan.background)
 
@@ -87,45 +95,44 @@ class _Builder:
         self.chains.append(Chain(tuple(inputs), tuple(filters), (out,)))
         return out
 
-    def source(
-        self, key: tuple[object, ...], path: str, t0: float, needed: float, guard: float
-    ) -> tuple[int, float]:
-        """The input for one piece of a source (shared by its picture and its sound).
+    def source(  # noqa: PLR0917 - one cut's facts
+        self,
+        kind: str,
+        item: VideoItem | AudioItem,
+        frames: tuple[int, int],
+        t0: float,
+        needed: float,
+        lead: float,
+    ) -> str:
+        """The label of a source's frames (or samples) from ``t0 - lead`` to ``t0 + needed``.
 
-        Returns the input index and the lead: how many seconds the input starts before ``t0``.
+        The frames keep their timestamps; the caller's chain starts them at zero.
         """
-        key = (*key, path)  # a pre-rendered picture reads another file than the clip's sound
-        if key not in self._sources:
-            ss = max(0.0, t0 - guard)
-            opts = (
-                ("-ss", seconds(ss), "-t", seconds(needed + (t0 - ss)))
-                if ss > 0
-                else ("-t", seconds(needed))
-            )
-            self.inputs.append(Input(path, opts))
-            self._sources[key] = (len(self.inputs) - 1, t0 - ss)
-        return self._sources[key]
+        assert item.source is not None  # noqa: S101 - callers check
+        label = self.label("c")
+        start = max(0.0, t0 - lead)
+        prepare = tuple(
+            placing_filters(item) if isinstance(item, VideoItem) else self.sound_format(item)
+        )
+        cut = Cut(
+            label, kind, item.source, self.group, item.clip_id, frames, start, t0 + needed, prepare
+        )
+        self.cuts.append(cut)
+        return label
+
+    def finish_sources(self) -> None:
+        """Lay the collected cuts out on inputs (after every other input)."""
+        shared = math.floor(SHARED * self.plan.fps)
+        inputs, chains = lay_out(self.cuts, len(self.inputs), shared)
+        self.inputs += inputs
+        self.chains += chains
 
     def image(self, path: str, frames: int) -> int:
+        """A still image input looped for ``frames`` frames (and one more)."""
         fps = self.plan.fps
-        length = seconds((frames + 1) / fps)
-        self.inputs.append(
-            Input(
-                path,
-                (
-                    "-f",
-                    "image2",
-                    "-pattern_type",
-                    "none",
-                    "-loop",
-                    "1",
-                    "-framerate",
-                    str(fps),
-                    "-t",
-                    length,
-                ),
-            )
-        )
+        opts = ["-f", "image2", "-pattern_type", "none", "-loop", "1", "-framerate"]
+        opts += [str(fps), "-t", seconds((frames + 1) / fps)]
+        self.inputs.append(Input(path, tuple(opts)))
         return len(self.inputs) - 1
 
     # -- pictures ----------------------------------------------------------------------
@@ -149,15 +156,23 @@ class _Builder:
         if item.source is None:
             inputs = [self.color(to_ffmpeg_color(item.color or "black"), (p.width, p.height), n)]
         else:
+            pad = item.still
             if item.still:
-                index = self.image(item.source, n)
+                stream = f"{self.image(item.source, n)}:v"
                 filters.append(make_filter("fps", {"fps": fps}))
             else:
                 src_fps = item.source_fps or fps
                 t0 = item.source_time(k0, fps)
-                needed = float(n / fps) * item.speed + float(2 / src_fps)
+                # The cut ends a guard before the source frame of the instant after the last,
+                # so no frame is decoded that the piece does not show: a filter that saw a
+                # frame holds it until the whole render ends (2,000 cuts held 6 GB). Only
+                # near the end of the source, whose picture may stop a frame short, is there
+                # slack and a padding ``tpad`` (which holds its last frame).
+                span = float(n / fps) * item.speed
+                pad = t0 + span + float(1 / src_fps) > item.source_duration
+                needed = span + float((2 if pad else -GUARD) / src_fps)
                 lead = float(seek_lead(item, fps) / src_fps)
-                index, _ = self.source((item.clip_id, role), item.source, t0, needed, lead)
+                stream = self.source("v", item, (k0, k1), t0, needed, lead)
                 # One for one: the first frame the seek keeps is the one shown at k0 (STARTPTS
                 # absorbs the lead). Resampled: frame j shows the last source frame that starts
                 # at or before instant j (see `hold_offset`).
@@ -168,12 +183,14 @@ class _Builder:
                     make_filter("setpts", {"expr": resample_setpts(item, fps, t0)}),
                     make_filter("fps", rate),
                 ]
-            filters += [
-                make_filter("tpad", {"stop_mode": "clone", "stop": -1}),
-                make_filter("trim", {"end_frame": n}),
-            ]
-            inputs = [f"{index}:v"]
-        filters += picture_filters(item, (k0, k1), fps, alpha=alpha, background=self.bg)
+            if pad:
+                filters.append(make_filter("tpad", {"stop_mode": "clone", "stop": -1}))
+            filters.append(make_filter("trim", {"end_frame": n}))
+            inputs = [stream]
+        placed = item.source is not None and not item.still  # cut from a placed input
+        filters += picture_filters(
+            item, (k0, k1), fps, alpha=alpha, background=self.bg, placed=placed
+        )
         return self.chain(inputs, filters)
 
     def on_canvas(self, item: VideoItem, k0: int, k1: int, role: str, *, base: bool) -> str:
@@ -193,6 +210,8 @@ class _Builder:
         blended = _keyed(item) or item.opacity < 1 or bool(p.rotation)
         if p.covers and base and not blended:
             pic = self.picture(item, k0, k1, role, alpha=False)
+            if not item.effects:  # ends in 4:2:0 already (an effect may change the format)
+                return pic
         elif not blended:
             pic = self.pad(
                 self.picture(item, k0, k1, role, alpha=not base), x, y, p.width, p.height, fill=fill
@@ -235,9 +254,15 @@ class _Builder:
     def concat(self, parts: list[str], *, video: bool) -> str:
         if len(parts) == 1:
             return parts[0]
-        return self.chain(
-            parts, [make_filter("concat", {"n": len(parts), "v": int(video), "a": int(not video)})]
-        )
+        filters = [make_filter("concat", {"n": len(parts), "v": int(video), "a": int(not video)})]
+        if video:
+            # Every part has exactly its frames, but a part of one frame carries no duration,
+            # and concat starts the next part at that frame's own timestamp: number the frames
+            # again so that a run of one-frame clips does not stack at one instant.
+            fps = self.plan.fps
+            expr = f"N*{fps.denominator}/{fps.numerator}/TB"
+            filters.append(make_filter("setpts", {"expr": expr}))
+        return self.chain(parts, filters)
 
     # -- tracks ------------------------------------------------------------------------
 
@@ -256,6 +281,7 @@ class _Builder:
         return self.cross(pa, pb, piece.transition, n, alpha=not base)
 
     def base_track(self, track: VideoTrackPlan) -> str:
+        self.group = ("picture", track.index)
         pieces = list(track.pieces)
         last = pieces[-1].end if pieces else 0
         if last < self.plan.frames:
@@ -271,7 +297,8 @@ class _Builder:
                 runs[-1].append(piece)
             else:
                 runs.append([piece])
-        for run in filter(None, runs):
+        for number, run in enumerate(filter(None, runs)):
+            self.group = ("picture", track.index, number)  # each run is overlaid on its own
             start = run[0].start
             if len(run) == 1 and run[0].kind == "clip" and run[0].item is not None:
                 item = track.item(run[0].item)
@@ -292,22 +319,47 @@ class _Builder:
 
     def text_track(self, under: str, track: TextTrackPlan, images: Mapping[str, TextImage]) -> str:
         fps = self.plan.fps
+        strips: set[str] = set()
         for t in track.items:
             img = images[t.id]
             n = t.end - t.start
-            index = self.image(img.path, n)
+            if img.strip:
+                if img.path not in strips:
+                    strips.add(img.path)
+                    under = self.strip(under, img)
+                continue
+            # Decoded once and repeated by reference (``loop``): an image input looped by
+            # its demuxer decodes the picture again for every frame, and holds several.
+            opts = ("-f", "image2", "-pattern_type", "none", "-framerate", str(fps))
+            self.inputs.append(Input(img.path, opts))
             filters = [
-                make_filter("fps", {"fps": fps}),
+                make_filter("format", {"pix_fmts": "yuva420p"}),
+                make_filter("loop", {"loop": -1, "size": 1, "start": 0}),
+                make_filter("setpts", {"expr": f"N*{fps.denominator}/{fps.numerator}/TB"}),
                 make_filter("trim", {"end_frame": n}),
                 *text_filters(t, fps),
                 make_filter("setpts", {"expr": _shift(t.start, fps)}),
             ]
-            pic = self.chain([f"{index}:v"], filters)
-            x, y = text_origin(t.position, t.margin, (img.width, img.height), self.canvas)
+            pic = self.chain([f"{len(self.inputs) - 1}:v"], filters)
+            x, y = img.at or text_origin(t.position, t.margin, (img.width, img.height), self.canvas)
             under = self.chain(
                 [under, pic], [make_filter("overlay", {"x": x, "y": y, "eof_action": "pass"})]
             )
         return under
+
+    def strip(self, under: str, img: TextImage) -> str:
+        """Overlay a strip of cues (one ``ffconcat`` input) over the whole edit."""
+        opts = ("-f", "concat", "-safe", "0")  # the list and its file names are vnb's own
+        self.inputs.append(Input(img.path, opts, formats=("concat",)))
+        filters = [
+            make_filter("format", {"pix_fmts": "yuva420p"}),
+            make_filter("fps", {"fps": self.plan.fps}),
+            make_filter("trim", {"end_frame": self.plan.frames}),
+        ]
+        pic = self.chain([f"{len(self.inputs) - 1}:v"], filters)
+        x, y = img.at or (0, 0)
+        overlay = {"x": x, "y": y, "eof_action": "pass"}
+        return self.chain([under, pic], [make_filter("overlay", overlay)])
 
     def video(self, images: Mapping[str, TextImage]) -> str:
         layers = list(self.plan.layers)
@@ -334,6 +386,14 @@ class _Builder:
             "a",
         )
 
+    def sound_format(self, item: AudioItem) -> list[Filter]:
+        """The project's rate and stereo float: run once per input, before its cuts."""
+        filters = [make_filter("aresample", {"osr": self.plan.sample_rate})]
+        if item.channels == 1:  # both sides at full level, not ffmpeg's -3 dB upmix
+            filters.append(make_filter("pan", {"args": "stereo|c0=c0|c1=c0"}))
+        stereo = {"sample_fmts": "fltp", "channel_layouts": "stereo"}
+        return [*filters, make_filter("aformat", stereo)]
+
     def sound(self, item: AudioItem, k0: int, k1: int, role: str) -> str:
         """A clip's sound for frames ``[k0, k1)``, exactly as many samples long."""
         fps, sr = self.plan.fps, self.plan.sample_rate
@@ -345,20 +405,8 @@ class _Builder:
         if t0 >= item.source_end - 0.01:  # the source's sound ended before this piece
             return self.silence(n)
         needed = n / sr * item.speed + 0.1
-        index, lead = self.source((item.clip_id, role), item.source, t0, needed, 0.0)
-        filters = [
-            make_filter("asetpts", {"expr": "PTS-STARTPTS"}),
-            make_filter("aresample", {"osr": sr}),
-        ]
-        if item.channels == 1:  # both sides at full level, not ffmpeg's -3 dB upmix
-            filters.append(make_filter("pan", {"args": "stereo|c0=c0|c1=c0"}))
-        stereo = {"sample_fmts": "fltp", "channel_layouts": "stereo"}
-        filters.append(make_filter("aformat", stereo))
-        if lead > 0:
-            filters += [
-                make_filter("atrim", {"start_sample": round(lead * sr)}),
-                make_filter("asetpts", {"expr": "PTS-STARTPTS"}),
-            ]
+        cut = self.source("a", item, (k0, k1), t0, needed, 0.0)
+        filters = [make_filter("asetpts", {"expr": "PTS-STARTPTS"})]
         speed = item.speed
         while speed > 2.0 + 1e-9:
             filters.append(make_filter("atempo", {"tempo": 2.0}))
@@ -377,10 +425,11 @@ class _Builder:
                 make_filter("afade", {"t": "out", "ss": n - item.fade_out, "ns": item.fade_out})
             )
         filters += [make_filter("apad"), make_filter("atrim", {"end_sample": n})]
-        return self.chain([f"{index}:a"], filters, "a")
+        return self.chain([cut], filters, "a")
 
     def audio_track(self, track: AudioTrackPlan) -> str:
         fps, sr = self.plan.fps, self.plan.sample_rate
+        self.group = ("sound", track.index)
         parts = []
         for piece in track.pieces:
             s0, s1 = frame_to_sample(piece.start, fps, sr), frame_to_sample(piece.end, fps, sr)
@@ -496,4 +545,5 @@ def build_graph(
     if export.video_codec != "none":
         video = _finish_video(b, b.video(texts or {}), export)
     audio = b.audio() if export.audio_codec != "none" else None
+    b.finish_sources()
     return Graph(inputs=tuple(b.inputs), chains=tuple(b.chains), video=video, audio=audio)

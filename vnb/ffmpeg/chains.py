@@ -18,12 +18,14 @@ from vnb.plan.model import TextItem, VideoItem
 __all__ = [
     "GUARD",
     "HOLD_TOLERANCE",
+    "TEXT_PIXEL_BUDGET",
     "TextImage",
     "clip_origin",
     "fade_filters",
     "fitted_size",
     "hold_offset",
     "picture_filters",
+    "placing_filters",
     "resample_setpts",
     "resampled",
     "rotated_box",
@@ -31,6 +33,7 @@ __all__ = [
     "seek_lead",
     "text_filters",
     "text_origin",
+    "visible_text",
 ]
 
 
@@ -92,6 +95,36 @@ class TextImage:
     path: str
     width: int
     height: int
+    at: tuple[int, int] | None = None
+    """Top-left on the canvas when the image is only the part of the title that shows
+    (`visible_text`); None: place the whole image with `text_origin`."""
+    strip: bool = False
+    """``path`` is an ``ffconcat`` list of box-sized pictures, each shown at its item's
+    frames (nothing between): one input for a whole run of cues (`vnb.text.layers`)."""
+
+
+TEXT_PIXEL_BUDGET = 160_000_000
+"""Pixels of title and subtitle images (as shown on the canvas) one render may hold: about
+77 full 1080p canvases. ffmpeg keeps one decoded copy of each, 2.5 bytes a pixel."""
+
+
+def visible_text(
+    position: str, margin: int, size: tuple[int, int], canvas: tuple[int, int]
+) -> tuple[tuple[int, int, int, int], tuple[int, int]]:
+    """The part of a text image that falls on the canvas, and where that part goes.
+
+    Returns ``((x0, y0, x1, y1), (x, y))``: the box to keep, in image pixels (even offsets,
+    so 4:2:0 chroma lines up as for the whole image), and its top-left on the canvas. An
+    image entirely off the canvas keeps a 2×2 corner. The pixels shown are those the whole
+    image shows (the preview overlays the whole image; the canvas clips it).
+    """
+    w, h = size
+    cw, ch = canvas
+    x, y = text_origin(position, margin, size, canvas)
+    x0, y0 = min(max(0, -x), max(0, w - 2)), min(max(0, -y), max(0, h - 2))
+    x0, y0 = x0 - x0 % 2, y0 - y0 % 2
+    x1, y1 = max(x0 + 1, min(w, cw - x)), max(y0 + 1, min(h, ch - y))
+    return (x0, y0, x1, y1), (x + x0, y + y0)
 
 
 def text_origin(
@@ -150,8 +183,26 @@ def seconds(x: float | Fraction) -> str:
     return f"{float(x):.6f}"
 
 
+def placing_filters(item: VideoItem) -> list[Filter]:
+    """Crop and scale a source picture to the clip's placed size (the start of its chain)."""
+    p = item.placement
+    if item.source is None:
+        return []
+    filters: list[Filter] = []
+    if p.crop is not None:
+        cx, cy, cw, ch = p.crop
+        filters.append(make_filter("crop", {"w": cw, "h": ch, "x": cx, "y": cy}))
+    return [*filters, make_filter("scale", {"w": p.width, "h": p.height})]
+
+
 def picture_filters(
-    item: VideoItem, piece: tuple[int, int], fps: Fraction, *, alpha: bool, background: str
+    item: VideoItem,
+    piece: tuple[int, int],
+    fps: Fraction,
+    *,
+    alpha: bool,
+    background: str,
+    placed: bool = False,
 ) -> list[Filter]:
     """The filters that turn a clip's source picture into its placed picture.
 
@@ -167,14 +218,11 @@ def picture_filters(
         alpha: make 4:2:0 with alpha (for blending) rather than plain 4:2:0; fades then fade
             to transparency, otherwise to ``background``.
         background: ffmpeg colour of the canvas (rotation corners and fades of opaque pictures).
+        placed: the frames were already cropped and scaled (`placing_filters`): the render
+            does that once for all the cuts of an input rather than once per cut.
     """
     p = item.placement
-    filters: list[Filter] = []
-    if item.source is not None:
-        if p.crop is not None:
-            cx, cy, cw, ch = p.crop
-            filters.append(make_filter("crop", {"w": cw, "h": ch, "x": cx, "y": cy}))
-        filters.append(make_filter("scale", {"w": p.width, "h": p.height}))
+    filters = [] if placed else placing_filters(item)
     filters += [
         make_filter("format", {"pix_fmts": "yuva420p" if alpha else "yuv420p"}),
         make_filter("setsar", {"sar": 1}),

@@ -34,12 +34,15 @@ class Input:
 
     path: str
     options: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+    """Demuxers allowed beyond the media allowlist (``concat`` for a list vnb wrote)."""
 
     def argv(self) -> list[str]:
         """``[*options, "-i", "file:PATH"]``: the file protocol only, allowlisted demuxers."""
         from vnb.media.probing import ALLOWED_FORMATS  # noqa: PLC0415 - one allowlist for all
 
-        allow = ["-protocol_whitelist", "file", "-format_whitelist", ",".join(ALLOWED_FORMATS)]
+        formats = ",".join((*ALLOWED_FORMATS, *self.formats))
+        allow = ["-protocol_whitelist", "file", "-format_whitelist", formats]
         return [*allow, *self.options, "-i", "file:" + self.path]
 
 

@@ -7,6 +7,7 @@ project's rate.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -72,6 +73,8 @@ class VideoItem:
     fade_out: int
     alpha: bool
     """The item has transparency (opacity, fades on an upper track, keying, placement)."""
+    source_duration: float = math.inf
+    """Seconds the source lasts (its container's word: the picture may end a little sooner)."""
 
     def source_time(self, frame: int, fps: Fraction) -> float:
         """The source time shown at timeline ``frame``."""

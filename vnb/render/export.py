@@ -84,22 +84,15 @@ def text_style(item: TextItem, canvas_width: int) -> Any:
 
 
 def text_images(plan: Plan, folder: Path) -> dict[str, TextImage]:
-    """Rasterise every title and cue of ``plan`` into PNG files in ``folder``."""
-    from PIL import Image  # noqa: PLC0415
+    """Rasterise every title and cue of ``plan`` into ``folder`` (see `vnb.text.layers`).
 
-    from vnb.plan import TextTrackPlan  # noqa: PLC0415
-    from vnb.text import rasterize_text  # noqa: PLC0415
+    Raises:
+        ProjectError: a text cannot be rasterised (named), or all of them together would
+            take more than `TEXT_PIXEL_BUDGET` pixels on the canvas.
+    """
+    from vnb.text.layers import text_images as write  # noqa: PLC0415 - Pillow on use
 
-    out: dict[str, TextImage] = {}
-    for layer in plan.layers:
-        if not isinstance(layer, TextTrackPlan):
-            continue
-        for n, item in enumerate(layer.items):
-            rgba = rasterize_text(item.text, text_style(item, plan.width))
-            path = folder / f"text{layer.index}_{n}.png"
-            Image.fromarray(rgba).save(path)  # H×W×4 uint8 is RGBA
-            out[item.id] = TextImage(str(path), rgba.shape[1], rgba.shape[0])
-    return out
+    return write(plan, folder, text_style)
 
 
 def _check_encoders(export: ExportSettings, exe: str) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -204,13 +206,33 @@ def _render(text: str, style: TextStyle) -> np.ndarray:
     return np.asarray(canvas, dtype=np.uint8)
 
 
-@functools.lru_cache(maxsize=128)
+CACHE_BYTES = 256 * 1024 * 1024
+"""Rasterised images kept for reuse, in bytes (the least recently used go first)."""
+
+_CACHE: OrderedDict[tuple[str, TextStyle], np.ndarray] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
 def _cached(text: str, style: TextStyle) -> np.ndarray:
+    """The image of ``text``, from the cache when it is there.
+
+    At most `CACHE_BYTES` of images are kept: a count (128) kept large titles whole, gigabytes.
+    """
+    key = (text, style)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
     if not text:
         out = np.zeros((1, 1, 4), dtype=np.uint8)
     else:
         out = np.array(_render(text, style), dtype=np.uint8, copy=True)
     out.setflags(write=False)
+    with _CACHE_LOCK:
+        _CACHE[key] = out
+        total = sum(a.nbytes for a in _CACHE.values())
+        while total > CACHE_BYTES and len(_CACHE) > 1:
+            total -= _CACHE.popitem(last=False)[1].nbytes
     return out
 
 
