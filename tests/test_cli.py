@@ -1,0 +1,193 @@
+"""The ``vnb`` command line, run for real in a subprocess: user errors are one line, not a
+traceback (exit 2 for a wrong command line, 1 for failed work); `vnb frame`'s sizes, `vnb
+--version`, `vnb effects` listing the shipped WASM examples, and `vnb lab`'s options."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import vnb
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _vnb(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "vnb", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        **kwargs,
+    )
+
+
+def _user_error(out: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
+    """One message on stderr naming ``words``, exit ``code``, no traceback."""
+    assert out.returncode == code, (out.returncode, out.stderr)
+    assert "Traceback" not in out.stderr, out.stderr
+    message = out.stderr.strip().splitlines()[-1]
+    assert "error" in message
+    for word in words:
+        assert word in message, (word, message)
+
+
+@pytest.fixture(scope="module")
+def video(color_media) -> Path:
+    return color_media("red", 440, seconds=1)
+
+
+@pytest.fixture(scope="module")
+def project_file(tmp_path_factory, video) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "cli.vnb.json"
+    p = vnb.Project(name="cli", width=320, height=240, fps=30)
+    p.add_track("video").add_clip(video, start=0, duration=1)
+    p.save(path)
+    return path
+
+
+def test_batch_refuses_two_inputs_that_would_write_one_output(project_file, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder in (a, b):
+        folder.mkdir()
+        (folder / "cli.vnb.json").write_bytes(project_file.read_bytes())
+    out_dir = tmp_path / "out"
+    out = _vnb("batch", a / "cli.vnb.json", b / "cli.vnb.json", "--out-dir", out_dir, "-q")
+    _user_error(out, 2, str(a / "cli.vnb.json"), str(b / "cli.vnb.json"), "cli.mp4")
+    assert not out_dir.exists()  # refused before anything was made
+
+
+def test_frame_refuses_a_missing_folder_and_an_unknown_suffix(project_file, tmp_path):
+    missing = tmp_path / "nowhere" / "f.png"
+    _user_error(_vnb("frame", project_file, "0.5", missing), 2, str(tmp_path / "nowhere"))
+    assert not missing.parent.exists()
+    _user_error(_vnb("frame", project_file, "0.5", tmp_path / "f.xyz"), 2, ".xyz", ".png")
+    assert not (tmp_path / "f.xyz").exists()
+    for bad in ("0", "-3", "60000", "wide"):
+        out = _vnb("frame", project_file, "0.5", tmp_path / "f.png", "--width", bad)
+        _user_error(out, 2, "--width", "8192")
+    assert not (tmp_path / "f.png").exists()
+
+
+def test_frame_width_alone_keeps_the_projects_aspect(project_file, tmp_path):
+    from PIL import Image
+
+    for args, size in (
+        (("--width", "160"), (160, 120)),
+        (("--height", "60"), (80, 60)),
+        (("--width", "100"), (100, 75)),
+        (("--width", "64", "--height", "64"), (64, 64)),
+        ((), (320, 240)),
+    ):
+        png = tmp_path / f"f{'-'.join(args)}.png"
+        out = _vnb("frame", project_file, "0.5", png, *args)
+        assert out.returncode == 0, out.stderr
+        assert Image.open(png).size == size, args
+        assert f"({size[0]}x{size[1]})" in out.stdout
+
+
+def test_detect_refuses_a_score_that_is_not_between_0_and_1(video):
+    for bad in ("nan", "inf", "-0.1", "1.5", "high"):
+        _user_error(_vnb("detect", video, "--conf", bad, "-q"), 2, "--conf", "0 to 1")
+
+
+def test_unknown_options_are_refused_except_by_lab(project_file, tmp_path):
+    out = _vnb("frame", project_file, "0.5", tmp_path / "f.png", "--colour", "red")
+    _user_error(out, 2, "--colour")
+
+
+def test_version():
+    out = _vnb("--version")
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"vnb {vnb.__version__}"
+
+
+def test_effects_lists_the_shipped_wasm_examples():
+    from vnb.effects.wasm import EXAMPLES
+
+    out = _vnb("effects")
+    assert out.returncode == 0, out.stderr
+    names = sorted(p.stem for p in EXAMPLES.glob("*.wat"))
+    assert len(names) >= 6
+    examples = out.stdout.split("WASM examples shipped with vnb", 1)[1]
+    assert all(name in examples for name in names)
+    assert "load_wasm" in examples and "vnb effects check" in examples
+
+
+def test_a_bug_still_shows_its_traceback(tmp_path):
+    code = (
+        "import sys, vnb.cli\n"
+        "def boom(args): raise RuntimeError('a bug')\n"
+        "vnb.cli._doctor = boom\n"
+        "sys.exit(vnb.cli.main(['doctor']))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 1
+    assert "Traceback" in out.stderr and "RuntimeError: a bug" in out.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get_json(url: str, token: str) -> dict:
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as reply:  # noqa: S310 (loopback)
+        return json.loads(reply.read())
+
+
+def test_lab_port_ip_no_browser_and_jupyterlab_options(tmp_path):
+    """`vnb lab --port --ip --no-browser -- --IdentityProvider.token=…` serves there, with the
+    news notification off, and stops on one Ctrl+C (no terminal: JupyterLab does not ask)."""
+    port, token = _free_port(), "vnb-test-token"
+    log = tmp_path / "lab.log"
+    opened = tmp_path / "browser-opened"
+    browser = f"sh -c 'touch {opened}'"  # what JupyterLab would run to open a browser
+    env = {**os.environ, "BROWSER": browser, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    env.pop("VNB_LAB_CHECK", None)
+    argv = [sys.executable, "-m", "vnb", "lab", "--port", str(port), "--ip", "127.0.0.1"]
+    argv += ["--no-browser", "--", f"--IdentityProvider.token={token}"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()
+            with contextlib.suppress(OSError, ValueError):
+                api = _get_json(f"http://127.0.0.1:{port}/api", token)
+                break
+            time.sleep(0.25)
+        else:
+            pytest.fail(f"vnb lab did not answer on port {port}:\n{log.read_text()}")
+        assert api["version"]
+        plugin = "@jupyterlab/apputils-extension:notification"
+        settings = _get_json(f"http://127.0.0.1:{port}/lab/api/settings/{plugin}", token)
+        assert settings["schema"]["properties"]["fetchNews"]["default"] == "false"
+        text = log.read_text()
+        assert f"http://127.0.0.1:{port}/lab" in text
+        time.sleep(1)
+        assert not opened.exists()  # --no-browser
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(30) == 130
+        time.sleep(1)
+        with pytest.raises(ProcessLookupError):  # JupyterLab itself is gone, not orphaned
+            os.killpg(proc.pid, 0)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
