@@ -191,3 +191,20 @@ def test_lab_port_ip_no_browser_and_jupyterlab_options(tmp_path):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def test_progress_bars_show_no_inverted_rate_and_100_percent_once(project_file, video, tmp_path):
+    """The render bar counts seconds of video with ffmpeg's speed (no tqdm "s/s" rate, which
+    inverts itself below 1); every bar prints its 100 % line once (tqdm's close shows it)."""
+    out = _vnb("render", project_file, tmp_path / "o.mp4", "--no-smart")
+    assert out.returncode == 0, out.stderr
+    lines = out.stderr.replace("\r", "\n").splitlines()
+    bar = [line for line in lines if "o.mp4" in line and "%|" in line]
+    assert bar, out.stderr
+    assert not any("s/s" in line for line in bar), bar
+    assert sum("100%|" in line for line in bar) == 1, bar
+    assert "1.0/1.0 s" in bar[-1]
+    out = _vnb("detect", video, "--every", "10", "--out", tmp_path / "d.json")
+    assert out.returncode == 0, out.stderr
+    lines = out.stderr.replace("\r", "\n").splitlines()
+    assert sum("100%|" in line for line in lines) == 1, lines

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from vnb import cache
+from vnb._bars import advance
 from vnb.detect.detections import Detections
 from vnb.detect.model import Model, load_model
 from vnb.detect.postprocess import DARKNET_ALIASES, Letterbox, decode
@@ -281,7 +282,7 @@ def _run(
                 pending.append(item)
                 if len(pending) == batch:
                     parts.append(_infer(model, pending, meta, threshold))
-                    bar.update(len(pending))
+                    advance(bar, len(pending))
                     pending = []
                 continue
             if item is not _END:
@@ -289,7 +290,7 @@ def _run(
             break
         if pending and not isinstance(failure, DetectionCancelledError):
             parts.append(_infer(model, pending, meta, threshold))
-            bar.update(len(pending))
+            advance(bar, len(pending))
     finally:
         stop.set()
         bar.close()
