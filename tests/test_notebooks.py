@@ -1,4 +1,8 @@
-"""The tutorials run top to bottom in a fresh kernel, and are committed without outputs."""
+"""The tutorials run top to bottom in a fresh kernel, write only into their git-ignored
+``scratch/`` folder, and are committed without outputs.
+
+(`tests/test_fresh_venvs.py` runs them again in the environment the README's first command
+makes; this module runs them in the test environment, for a quick answer.)"""
 
 from __future__ import annotations
 
@@ -22,6 +26,14 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
     NotebookClient(
         nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(work)}}
     ).execute()
+    assert sorted(p.name for p in work.iterdir()) == sorted([path.name, "scratch"])
+    assert any((work / "scratch").iterdir())
+
+
+def test_the_scratch_folder_is_git_ignored():
+    root = Path(__file__).resolve().parent.parent
+    lines = (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "notebooks/scratch/" in lines
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
