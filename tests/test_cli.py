@@ -1,6 +1,7 @@
 """The ``vnb`` command line, run for real in a subprocess: user errors are one line, not a
-traceback (exit 2 for a wrong command line, 1 for failed work); `vnb frame`'s sizes, `vnb
---version`, `vnb effects` listing the shipped WASM examples, and `vnb lab`'s options."""
+traceback (exit 2 when argparse refuses the command line, 1 when the work is refused);
+`vnb frame`'s sizes, `vnb --version`, `vnb effects` listing the shipped WASM examples,
+progress bars, and `vnb lab`'s options."""
 
 from __future__ import annotations
 
@@ -64,15 +65,15 @@ def test_batch_refuses_two_inputs_that_would_write_one_output(project_file, tmp_
         (folder / "cli.vnb.json").write_bytes(project_file.read_bytes())
     out_dir = tmp_path / "out"
     out = _vnb("batch", a / "cli.vnb.json", b / "cli.vnb.json", "--out-dir", out_dir, "-q")
-    _user_error(out, 2, str(a / "cli.vnb.json"), str(b / "cli.vnb.json"), "cli.mp4")
+    _user_error(out, 1, str(a / "cli.vnb.json"), str(b / "cli.vnb.json"), "cli.mp4")
     assert not out_dir.exists()  # refused before anything was made
 
 
 def test_frame_refuses_a_missing_folder_and_an_unknown_suffix(project_file, tmp_path):
     missing = tmp_path / "nowhere" / "f.png"
-    _user_error(_vnb("frame", project_file, "0.5", missing), 2, str(tmp_path / "nowhere"))
+    _user_error(_vnb("frame", project_file, "0.5", missing), 1, str(tmp_path / "nowhere"))
     assert not missing.parent.exists()
-    _user_error(_vnb("frame", project_file, "0.5", tmp_path / "f.xyz"), 2, ".xyz", ".png")
+    _user_error(_vnb("frame", project_file, "0.5", tmp_path / "f.xyz"), 1, ".xyz", ".png")
     assert not (tmp_path / "f.xyz").exists()
     for bad in ("0", "-3", "60000", "wide"):
         out = _vnb("frame", project_file, "0.5", tmp_path / "f.png", "--width", bad)

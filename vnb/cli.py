@@ -1,9 +1,9 @@
 """The ``vnb`` command line: render, batch, frame, probe, doctor, demo, effects, cache, lab.
 
-Exit codes: 0 done; 1 the work failed (a `VnbError`: a bad project, a missing file, a failed
-render — one line on stderr, no traceback); 2 the command line itself is wrong (argparse's
-usage errors and `UsageError`: an option out of range, outputs that would collide); 130
-Ctrl+C. Anything else is a bug in vnb and shows its traceback.
+Exit codes: 0 done; 1 the work was refused or failed (a `VnbError`: a bad project, a missing
+file or folder, outputs that would collide, a failed render — one line on stderr, no
+traceback); 2 the command line does not parse (argparse: an unknown option, a value out of its
+range such as ``--conf nan``); 130 Ctrl+C. Anything else is a bug in vnb: its traceback shows.
 """
 
 from __future__ import annotations
@@ -17,15 +17,11 @@ from pathlib import Path
 
 from vnb.errors import VnbError
 
-__all__ = ["UsageError", "main"]
+__all__ = ["main"]
 
 HARDWARE_CHOICES = ["none", "auto", "nvenc", "qsv", "vaapi", "amf", "videotoolbox"]
 MAX_SIDE = 8192
 """The largest ``--width``/``--height`` of `vnb frame`: the project's own bound."""
-
-
-class UsageError(VnbError):
-    """The command line asks for something impossible; ``vnb`` exits with code 2."""
 
 
 def _side(text: str) -> int:
@@ -90,12 +86,12 @@ def _batch(args: argparse.Namespace) -> int:
                 f"{other} and {file} would both be written to {output}: "
                 "rename one, or render them into different --out-dir folders"
             )
-            raise UsageError(msg)
+            raise VnbError(msg)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         msg = f"cannot make the output folder {out_dir}: {err.strerror}"
-        raise UsageError(msg) from None
+        raise VnbError(msg) from None
     options = {
         k: getattr(args, k) for k in ("crf", "speed", "hardware") if getattr(args, k) is not None
     }
@@ -128,10 +124,10 @@ def _frame(args: argparse.Namespace) -> int:
     if suffix not in Image.registered_extensions():
         known = ", ".join(sorted({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}))
         msg = f"{output}: unknown image suffix {suffix or '(none)'!r}; use one of {known}"
-        raise UsageError(msg)
+        raise VnbError(msg)
     if not output.parent.is_dir():
         msg = f"{output}: the folder {output.parent} does not exist"
-        raise UsageError(msg)
+        raise VnbError(msg)
     project = vnb.load(args.project)
     size = _frame_size(project.width, project.height, args.width, args.height)
     frame = project.frame_at(args.time, size=size)
@@ -407,8 +403,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (errors are messages, not tracebacks).
 
-    `UsageError` exits 2, any other `VnbError` 1, Ctrl+C 130; an ``OSError`` naming a file
-    (permission denied, disk full) is a message too. Other exceptions are bugs: traceback.
+    A `VnbError` exits 1, and so does an ``OSError`` naming a file (permission denied, disk
+    full); argparse's errors exit 2, Ctrl+C 130. Other exceptions are bugs: traceback.
     """
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
@@ -418,9 +414,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(args.run(args))
-    except UsageError as err:
-        print(f"vnb {args.command}: error: {err}", file=sys.stderr)
-        return 2
     except VnbError as err:
         print(f"vnb: error: {err}", file=sys.stderr)
         return 1
