@@ -209,3 +209,56 @@ def test_progress_bars_show_no_inverted_rate_and_100_percent_once(project_file, 
     assert out.returncode == 0, out.stderr
     lines = out.stderr.replace("\r", "\n").splitlines()
     assert sum("100%|" in line for line in lines) == 1, lines
+
+
+def test_lab_stop_is_bounded_when_jupyterlab_does_not_exit(tmp_path):
+    """A JupyterLab that does not exit after the Ctrl+C that stops it (as one did, waiting in
+    Python's exit for a start-up scan) is terminated after `STOP_GRACE`, then killed."""
+    stubborn = tmp_path / "stubborn.py"
+    stubborn.write_text(
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "print('http://127.0.0.1:1/lab', flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    code = (
+        "import sys, vnb.notebook.lab as lab\n"
+        "lab.STOP_GRACE = 1.0\n"
+        "lab._require_jupyterlab = lambda: None\n"
+        f"lab.lab_command = lambda folder, *o: [sys.executable, {str(stubborn)!r}]\n"
+        f"sys.exit(lab.run_lab(lab.Path({str(tmp_path)!r})))\n"
+    )
+    log = tmp_path / "log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code], stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while "http://" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        started = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(30) == 130, log.read_text()
+        assert time.monotonic() - started < 1.0 + 5.0 + 3.0  # grace, then terminate → kill
+        time.sleep(0.5)
+        with pytest.raises(ProcessLookupError):  # the stubborn server was killed
+            os.killpg(proc.pid, 0)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def test_lab_grace_starts_when_jupyterlab_is_told_to_stop():
+    from vnb.notebook.lab import STOP_GRACE, _grace_left
+
+    now = time.monotonic()
+    assert _grace_left([], asks_first=False) is None
+    assert _grace_left([now], asks_first=True) is None  # in a terminal it only asks
+    assert _grace_left([now - 10, now], asks_first=True) is None  # a 2nd Ctrl+C much later
+    assert abs(_grace_left([now - 1, now], asks_first=True) - STOP_GRACE) < 0.1
+    assert abs(_grace_left([now - 1], asks_first=False) - (STOP_GRACE - 1)) < 0.1
+    assert _grace_left([now - 100], asks_first=False) == 0.0
