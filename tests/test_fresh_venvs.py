@@ -125,7 +125,9 @@ def test_binder_environment_runs_the_quickstart(clone, tmp_path):
         ["bash", "binder/postBuild"],
     ]
     for argv in steps:
+        started = time.monotonic()
         out = _run(argv, cwd=clone, env=env)
+        print(f"binder: {' '.join(argv[-2:])}: {time.monotonic() - started:.0f} s")
         assert out.returncode == 0, f"{argv} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
     where = _run(
         [str(venv / "bin" / "python"), "-c", "import vnb; print(vnb.__file__)"],
@@ -134,11 +136,13 @@ def test_binder_environment_runs_the_quickstart(clone, tmp_path):
     )
     assert where.stdout.strip() == str(clone / "vnb" / "__init__.py")  # postBuild installed it
     notebook = clone / "notebooks" / "01-quickstart.ipynb"
+    started = time.monotonic()
     out = _run(
         [str(venv / "bin" / "jupyter"), "execute", "--inplace", "--timeout=300", str(notebook)],
         cwd=notebook.parent,
         env=env,
     )
+    print(f"binder: {notebook.name}: {time.monotonic() - started:.0f} s")
     assert out.returncode == 0, f"01-quickstart failed in the binder venv:\n{out.stderr[-5000:]}"
     import nbformat
 
