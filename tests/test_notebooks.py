@@ -1,4 +1,10 @@
-"""The tutorials run top to bottom in a fresh kernel, and are committed without outputs."""
+"""The tutorials run top to bottom in a fresh kernel, write only into their git-ignored
+``scratch/`` folder, and are committed without outputs.
+
+`tests/test_fresh_venvs.py` runs them in the environment the README's first command makes; a
+session that runs that test (the full suite) skips the execution here, which runs them in the
+test environment for a quicker answer (``pytest tests/test_notebooks.py``, or with
+``-m "not fresh_venv"``)."""
 
 from __future__ import annotations
 
@@ -12,8 +18,20 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 
+FRESH = "test_every_tutorial_runs_in_the_first_commands_venv"
+
+
+@pytest.fixture
+def once(request):
+    """Skip when this session also runs the tutorials in the fresh ``[lab]`` venv (a full run):
+    there they run in the environment users get, so running them here too only costs time."""
+    if any(item.name == FRESH for item in request.session.items):
+        pytest.skip(f"executed in the [lab] venv by tests/test_fresh_venvs.py::{FRESH}")
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
+def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch, once):
     monkeypatch.setenv("VNB_CACHE_DIR", str(tmp_path / "cache"))
     work = tmp_path / "work"
     work.mkdir()
@@ -22,6 +40,14 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
     NotebookClient(
         nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(work)}}
     ).execute()
+    assert sorted(p.name for p in work.iterdir()) == sorted([path.name, "scratch"])
+    assert any((work / "scratch").iterdir())
+
+
+def test_the_scratch_folder_is_git_ignored():
+    root = Path(__file__).resolve().parent.parent
+    lines = (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "notebooks/scratch/" in lines
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

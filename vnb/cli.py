@@ -1,9 +1,16 @@
-"""The ``vnb`` command line: render, batch, frame, probe, doctor, demo, effects, cache, lab."""
+"""The ``vnb`` command line: render, batch, frame, probe, doctor, demo, effects, cache, lab.
+
+Exit codes: 0 done; 1 the work was refused or failed (a `VnbError`: a bad project, a missing
+file or folder, outputs that would collide, a failed render — one line on stderr, no
+traceback); 2 the command line does not parse (argparse: an unknown option, a value out of its
+range such as ``--conf nan``); 130 Ctrl+C. Anything else is a bug in vnb: its traceback shows.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +20,32 @@ from vnb.errors import VnbError
 __all__ = ["main"]
 
 HARDWARE_CHOICES = ["none", "auto", "nvenc", "qsv", "vaapi", "amf", "videotoolbox"]
+MAX_SIDE = 8192
+"""The largest ``--width``/``--height`` of `vnb frame`: the project's own bound."""
+
+
+def _side(text: str) -> int:
+    """An argparse type: a frame side in pixels, 1..`MAX_SIDE`."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_SIDE:
+        msg = f"must be a whole number of pixels from 1 to {MAX_SIDE}, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _score(text: str) -> float:
+    """An argparse type: a confidence score, a finite number from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        msg = f"must be a number from 0 to 1, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -46,8 +79,21 @@ def _batch(args: argparse.Namespace) -> int:
     from vnb.render.batch import output_paths, render_many  # noqa: PLC0415
 
     out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     outputs = output_paths(args.files, out_dir, args.preset)
+    first: dict[Path, str] = {}
+    for file, output in zip(args.files, outputs, strict=True):
+        other = first.setdefault(output.resolve(), file)
+        if other != file:
+            msg = (
+                f"{other} and {file} would both be written to {output}: "
+                "rename one, or render them into different --out-dir folders"
+            )
+            raise VnbError(msg)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        msg = f"cannot make the output folder {out_dir}: {err.strerror}"
+        raise VnbError(msg) from None
     options = {
         k: getattr(args, k) for k in ("crf", "speed", "hardware") if getattr(args, k) is not None
     }
@@ -74,12 +120,39 @@ def _frame(args: argparse.Namespace) -> int:
 
     import vnb  # noqa: PLC0415
 
+    output = Path(args.output)
+    Image.init()
+    suffix = output.suffix.lower()
+    if suffix not in Image.registered_extensions():
+        known = ", ".join(sorted({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}))
+        msg = f"{output}: unknown image suffix {suffix or '(none)'!r}; use one of {known}"
+        raise VnbError(msg)
+    if not output.parent.is_dir():
+        msg = f"{output}: the folder {output.parent} does not exist"
+        raise VnbError(msg)
     project = vnb.load(args.project)
-    size = (args.width, args.height) if args.width and args.height else None
+    size = _frame_size(project.width, project.height, args.width, args.height)
     frame = project.frame_at(args.time, size=size)
-    Image.fromarray(frame).save(args.output)
+    try:
+        Image.fromarray(frame).save(output)
+    except (OSError, ValueError) as err:
+        msg = f"cannot write {output}: {err}"
+        raise VnbError(msg) from None
     print(f"wrote {args.output} ({frame.shape[1]}x{frame.shape[0]})")
     return 0
+
+
+def _frame_size(
+    width: int, height: int, want_width: int | None, want_height: int | None
+) -> tuple[int, int] | None:
+    """The size `vnb frame` draws at: as asked; one side alone keeps the project's aspect."""
+    if want_width and want_height:
+        return (want_width, want_height)
+    if want_width:
+        return (want_width, max(1, round(want_width * height / width)))
+    if want_height:
+        return (max(1, round(want_height * width / height)), want_height)
+    return None
 
 
 def _probe(args: argparse.Namespace) -> int:
@@ -121,8 +194,23 @@ def _effects(args: argparse.Namespace) -> int:
             return 2
         print("\n".join(check_lines(args.file)))
         return 0
-    print("\n".join(list_lines()))
+    print("\n".join([*list_lines(), *_example_lines()]))
     return 0
+
+
+def _example_lines() -> list[str]:
+    """The WASM effects shipped with vnb (``vnb/effects/wasm/examples``) and how to use one."""
+    from vnb.effects.wasm import EXAMPLES  # noqa: PLC0415
+
+    names = sorted(p.stem for p in EXAMPLES.glob("*.wat"))
+    if not names:
+        return []
+    return [
+        f"WASM examples shipped with vnb ({EXAMPLES}):",
+        f"    {', '.join(names)}",
+        "    use one: vnb.effects.load_wasm(vnb.effects.wasm.EXAMPLES / 'sepia.wat')(),"
+        " or copy it into a plugin folder; check one: vnb effects check PATH",
+    ]
 
 
 def _cache(args: argparse.Namespace) -> int:
@@ -200,11 +288,21 @@ def _lab(args: argparse.Namespace) -> int:
             print(line)
         print("vnb lab --check: ok")
         return 0
-    return run_lab(folder)
+    options = []
+    if args.port is not None:
+        options.append(f"--ServerApp.port={args.port}")
+    if args.ip is not None:
+        options.append(f"--ServerApp.ip={args.ip}")
+    if args.no_browser:
+        options.append("--ServerApp.open_browser=False")
+    return run_lab(folder, *options, *args.jupyter_options)
 
 
 def _parser() -> argparse.ArgumentParser:
+    from vnb import __version__  # noqa: PLC0415
+
     parser = argparse.ArgumentParser(prog="vnb", description="vnb: a Jupyter-native video editor.")
+    parser.add_argument("--version", action="version", version=f"vnb {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("render", help="render a project file to a video file")
@@ -252,8 +350,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("project")
     p.add_argument("time", type=float, help="seconds on the timeline")
     p.add_argument("output", help="the PNG to write")
-    p.add_argument("--width", type=int)
-    p.add_argument("--height", type=int)
+    p.add_argument("--width", type=_side, help="pixels; alone, the height keeps the aspect")
+    p.add_argument("--height", type=_side, help="pixels; alone, the width keeps the aspect")
     p.set_defaults(run=_frame)
 
     p = sub.add_parser("probe", help="describe a media file as JSON")
@@ -287,7 +385,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--classes", help="comma-separated class names, e.g. person,car")
     p.add_argument("--model", help="a registered model's name or an ONNX file")
     p.add_argument("--size", type=int, help="model input side, a multiple of 32 (default 320)")
-    p.add_argument("--conf", type=float, default=0.25, help="lowest score kept")
+    p.add_argument("--conf", type=_score, default=0.25, help="lowest score kept, 0..1")
     p.add_argument("--timeout", type=float, help="seconds one model call may take (default 60)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_detect)
@@ -298,8 +396,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="for add: the name to register it under")
     p.set_defaults(run=_models)
 
-    p = sub.add_parser("lab", help="open JupyterLab on the tutorials (notebooks/ of the checkout)")
+    p = sub.add_parser(
+        "lab",
+        help="open JupyterLab on the tutorials (notebooks/ of the checkout)",
+        description="Open JupyterLab on the tutorials. Options it does not know go to "
+        "JupyterLab, e.g. `vnb lab --ServerApp.token=x` or `vnb lab -- --collaborative`.",
+    )
     p.add_argument("--folder", help="another folder of notebooks (default: notebooks/)")
+    p.add_argument("--port", type=int, help="the port to serve on (default: JupyterLab's, 8888)")
+    p.add_argument("--ip", help="the address to listen on (default: JupyterLab's, localhost)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument(
         "--check",
         action="store_true",
@@ -313,12 +419,26 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (errors are messages, not tracebacks)."""
-    args = _parser().parse_args(argv)
+    """Run the command line; returns the exit code (errors are messages, not tracebacks).
+
+    A `VnbError` exits 1, and so does an ``OSError`` naming a file (permission denied, disk
+    full); argparse's errors exit 2, Ctrl+C 130. Other exceptions are bugs: traceback.
+    """
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "lab":
+        args.jupyter_options = extra[1:] if extra[:1] == ["--"] else extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(args.run(args))
     except VnbError as err:
         print(f"vnb: error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        if err.filename is None:
+            raise
+        print(f"vnb: error: {err.filename}: {err.strerror or err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("vnb: interrupted", file=sys.stderr)

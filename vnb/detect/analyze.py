@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from vnb import cache
+from vnb._bars import advance
 from vnb.detect.detections import Detections
 from vnb.detect.model import Model, check_timeout, load_model
 from vnb.detect.postprocess import DARKNET_ALIASES, Letterbox, decode
@@ -295,7 +296,7 @@ def _run(
                     except DetectionError as err:  # stopped, or the model failed
                         failure, pending = err, []
                         break
-                    bar.update(len(pending))
+                    advance(bar, len(pending))
                     pending = []
                 continue
             if item is not _END:
@@ -304,7 +305,7 @@ def _run(
         if pending and not isinstance(failure, DetectionCancelledError):
             try:
                 parts.append(infer(pending))
-                bar.update(len(pending))
+                advance(bar, len(pending))
             except DetectionError as err:
                 failure = failure or err
     finally:

@@ -28,6 +28,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vnb._bars import advance
 from vnb.effects.custom import Stop, chain_identity, has_custom
 from vnb.effects.intermediate import prerender_item
 from vnb.effects.registry import is_custom
@@ -226,7 +227,7 @@ def _run_jobs(
     def tick() -> None:
         made[0] += 1
         if bar is not None:
-            bar.update(1)
+            advance(bar)
         if on_progress is not None and (made[0] % 5 == 0 or made[0] == todo):
             elapsed = time.monotonic() - start
             rate = made[0] / elapsed if elapsed > 0 else None

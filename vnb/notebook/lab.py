@@ -11,14 +11,31 @@ for line in check_lab(folder):  # headless: start, check over HTTP, stop
 
 The check starts ``jupyter lab`` on a free loopback port with a random token (nothing opens a
 browser), asks its contents API for the folder's listing and every tutorial, asks for the
-kernel specs and ``/lab``, and stops the server again. It is what the README's first command
-runs when ``VNB_LAB_CHECK=1`` is set (CI does that), so that command is tested as written.
+kernel specs, the news setting and ``/lab``, and stops the server again. It is what the
+README's first command runs when ``VNB_LAB_CHECK=1`` is set (CI does that), so that command is
+tested as written.
+
+The JupyterLab it starts differs from a bare ``jupyter lab`` in three settings, none written
+to the user's home:
+
+- JupyterLab's "Would you like to receive official Jupyter news?" notification, which covers
+  the editor on first open, is off: ``jupyter-config/labconfig/default_setting_overrides.json``
+  beside this module sets the default of ``fetchNews`` to ``"false"``; the folder is put on
+  ``JUPYTER_CONFIG_PATH`` for that server only (after any folders the user put there). It is a
+  default, so a choice made in JupyterLab's settings still wins.
+- jupyter-lsp's start-up scan for language servers is off (``autodetect``): it imports and
+  probes for ~20 servers in a worker thread, taking 10 s and more on a loaded machine, and
+  Python's exit waits for that thread, so a Ctrl+C in that window hung. JupyterLab 4's LSP
+  features are off by default anyway; ``vnb lab --LanguageServerManager.autodetect=True``
+  brings the scan back.
+- The kernel websockets get ``TCP_NODELAY`` (`vnb.notebook.labserver`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
+import itertools
 import json
 import os
 import secrets
@@ -35,12 +52,25 @@ from typing import Any
 
 from vnb.errors import VnbError
 
-__all__ = ["CHECK_ENV", "LabError", "check_lab", "lab_command", "notebooks_folder", "run_lab"]
+__all__ = [
+    "CHECK_ENV",
+    "LabError",
+    "check_lab",
+    "lab_command",
+    "lab_env",
+    "notebooks_folder",
+    "run_lab",
+]
 
 CHECK_ENV = "VNB_LAB_CHECK"
 """The environment variable that turns ``vnb lab`` into ``vnb lab --check`` when it is ``1``."""
 
 INSTALL_HINT = "pip install -e '.[lab]'"
+CONFIG_DIR = Path(__file__).resolve().parent / "jupyter-config"
+"""The Jupyter config folder `vnb lab` adds to ``JUPYTER_CONFIG_PATH`` (settings defaults)."""
+NEWS_PLUGIN = "@jupyterlab/apputils-extension:notification"
+STOP_GRACE = 10.0
+"""Seconds JupyterLab gets to stop after a Ctrl+C that stops it, before it is terminated."""
 
 
 class LabError(VnbError):
@@ -97,33 +127,66 @@ def lab_command(folder: Path, *options: str) -> list[str]:
         f"--ServerApp.root_dir={folder}",
         # TCP_NODELAY on the kernel websocket: the editor's round trips halve (`labserver`).
         f"--ServerApp.kernel_websocket_connection_class={LOW_LATENCY}",
+        # No start-up scan for language servers: Python's exit waits for it (module docstring).
+        "--LanguageServerManager.autodetect=False",
         *root,
         *options,
     ]
 
 
-def run_lab(folder: Path) -> int:
+def lab_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the JupyterLab `vnb lab` starts: ``base`` plus vnb's settings defaults.
+
+    `CONFIG_DIR` goes on ``JUPYTER_CONFIG_PATH`` after the folders already there.
+    """
+    env = dict(os.environ if base is None else base)
+    paths = [p for p in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join([*paths, str(CONFIG_DIR)])
+    return env
+
+
+def run_lab(folder: Path, *options: str) -> int:
     """Run JupyterLab on ``folder`` in the foreground (it opens a browser); its exit code.
 
-    The exit code is 130 after Ctrl+C.
+    ``options`` go to ``jupyter lab`` after vnb's own. The exit code is 130 after Ctrl+C.
 
     Ctrl+C reaches JupyterLab too (one process group) and it shuts down the way it always does
-    (asking first; twice: at once), stopping its kernels; this waits for that rather than
-    killing it.
+    (in a terminal it asks first, and a second Ctrl+C stops it at once; without a terminal the
+    first one stops it); this waits for that. Once JupyterLab has been told to stop, it gets
+    `STOP_GRACE` seconds; after that it is terminated, then killed (its kernels exit when
+    their parent does), so ``vnb lab`` never hangs on the way out.
 
     Raises:
         LabError: JupyterLab is not installed.
     """
     _require_jupyterlab()
-    proc = subprocess.Popen(lab_command(folder), cwd=folder)
-    interrupted = False
+    proc = subprocess.Popen(lab_command(folder, *options), cwd=folder, env=lab_env())
+    asks_first = sys.stdin is not None and sys.stdin.isatty()
+    interrupts: list[float] = []
     while True:
         try:
-            code = proc.wait()
+            code = proc.wait(_grace_left(interrupts, asks_first))
         except KeyboardInterrupt:
-            interrupted = True
+            interrupts.append(time.monotonic())
+        except subprocess.TimeoutExpired:
+            _stop(proc, patience=5.0)
+            return 130
         else:
-            return 130 if interrupted else code
+            return 130 if interrupts else code
+
+
+def _grace_left(interrupts: list[float], asks_first: bool) -> float | None:
+    """Seconds left before a stopping JupyterLab is terminated; None while it is not stopping.
+
+    It is stopping after one Ctrl+C without a terminal, or two within 5 s in one (the first
+    only asks, and a "no" keeps it serving).
+    """
+    stops = [b for a, b in itertools.pairwise(interrupts) if b - a <= 5.0]
+    if interrupts and not asks_first:
+        stops.append(interrupts[0])
+    if not stops:
+        return None
+    return max(0.0, min(stops) + STOP_GRACE - time.monotonic())
 
 
 def _free_port() -> int:
@@ -171,7 +234,7 @@ def check_lab(folder: Path, timeout: float = 120.0) -> list[str]:
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="vnb-lab-") as tmp:
         log_path = Path(tmp) / "server.log"
-        env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(Path(tmp) / "runtime")}
+        env = lab_env({**os.environ, "JUPYTER_RUNTIME_DIR": str(Path(tmp) / "runtime")})
         argv = lab_command(
             folder,
             "--no-browser",
@@ -239,6 +302,12 @@ def _checks(
         msg = "no Python kernel spec (pip install ipykernel)"
         raise LabError(msg)
     lines.append(f"kernels: {', '.join(sorted(python))} (default {specs['default']})")
+    news = _get_json(f"{url}/lab/api/settings/{NEWS_PLUGIN}", token)
+    fetch_news = news["schema"]["properties"]["fetchNews"].get("default")
+    if fetch_news != "false":
+        msg = f"JupyterLab's news notification is not off (fetchNews default {fetch_news!r})"
+        raise LabError(msg)
+    lines.append("JupyterLab's news notification is off (fetchNews default 'false')")
     try:
         status, body = _get(f"{url}/lab", token)
     except urllib.error.HTTPError as err:
@@ -251,11 +320,12 @@ def _checks(
     return lines
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def _stop(proc: subprocess.Popen[bytes], patience: float = 15.0) -> None:
+    """Terminate ``proc``, then kill it after ``patience`` seconds; wait for it."""
     if proc.poll() is None:
         proc.terminate()
         try:
-            proc.wait(15)
+            proc.wait(patience)
         except subprocess.TimeoutExpired:
             proc.kill()
             with contextlib.suppress(subprocess.TimeoutExpired):

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vnb._bars import advance
 from vnb.errors import RenderError
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ def _follow(futures: list[cf.Future[dict[str, Any]]], progress_bar: bool | None)
     try:
         for _ in cf.as_completed(futures):
             if bar is not None:
-                bar.update(1)
+                advance(bar)
     finally:
         if bar is not None:
             bar.close()

@@ -237,7 +237,14 @@ def run_ffmpeg(
             if _want_bar(progress_bar):
                 from tqdm.auto import tqdm  # noqa: PLC0415 - only when a bar is shown
 
-                bar = tqdm(total=round(total_seconds, 2), desc=description, unit="s")
+                # Seconds of video rendered, and ffmpeg's speed (×) rather than tqdm's rate,
+                # which reads "s/s" and inverts itself below 1 unit per second.
+                bar = tqdm(
+                    total=round(total_seconds, 2),
+                    desc=description,
+                    bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s "
+                    "[{elapsed}<{remaining}{postfix}]",
+                )
             start = time.monotonic()
             deadline = None if timeout is None else start + timeout
             done, fps, speed, eof = 0.0, None, None, False
@@ -264,8 +271,11 @@ def run_ffmpeg(
                 elapsed = time.monotonic() - start
                 eta = elapsed * (1.0 - done) / done if done > 0 else None
                 fps, speed = _number(block.get("fps")), _number(block.get("speed"))
-                if bar is not None:
-                    bar.update(round(done * total_seconds, 2) - bar.n)
+                if bar is not None and done < 1.0:  # 100 % is shown once, by close()
+                    bar.n = round(done * total_seconds, 2)
+                    if speed:
+                        bar.set_postfix_str(f"{speed:.2g}× real time", refresh=False)
+                    bar.refresh()
                 if on_progress is not None:
                     on_progress(Progress(done, seconds, total_seconds, fps, speed, eta))
 
@@ -284,7 +294,7 @@ def run_ffmpeg(
             tmp.replace(target)
             _fsync_path(target.parent, directory=True)
             if bar is not None:
-                bar.update(bar.total - bar.n)
+                bar.n = bar.total  # displayed once, by close() below
             if on_progress is not None:
                 on_progress(Progress(1.0, total_seconds, total_seconds, fps, speed, 0.0))
         except BaseException:
