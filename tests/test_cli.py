@@ -262,3 +262,27 @@ def test_lab_grace_starts_when_jupyterlab_is_told_to_stop():
     assert abs(_grace_left([now - 1, now], asks_first=True) - STOP_GRACE) < 0.1
     assert abs(_grace_left([now - 1], asks_first=False) - (STOP_GRACE - 1)) < 0.1
     assert _grace_left([now - 100], asks_first=False) == 0.0
+
+
+def test_frame_and_detect_never_write_over_what_they_read(tmp_path, still_png, video):
+    """``vnb frame p.json 0 logo.png`` where logo.png is the project's still, and
+    ``vnb detect v.mp4 --out v.mp4``, used to replace the input."""
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(still_png.read_bytes())
+    p = vnb.Project(name="still", width=64, height=48, fps=30)
+    p.add_track("video").add_clip(logo, start=0, duration=1)
+    project = p.save(tmp_path / "still.vnb.json")
+    before = logo.read_bytes()
+    _user_error(_vnb("frame", project, "0", logo), 1, "cannot render to", "clip")
+    assert logo.read_bytes() == before
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    _user_error(_vnb("frame", project, "0", fifo), 1, "FIFO")
+    assert fifo.is_fifo()
+    copy = tmp_path / "v.mp4"
+    copy.write_bytes(video.read_bytes())
+    _user_error(_vnb("detect", copy, "--out", copy, "-q"), 1, "the video being analysed")
+    assert copy.read_bytes() == video.read_bytes()
+    out = _vnb("frame", project, "0", tmp_path / "frame.png")
+    assert out.returncode == 0, out.stderr
+    assert not list(tmp_path.glob(".*.tmp"))  # written whole, nothing left beside it

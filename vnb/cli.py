@@ -9,6 +9,8 @@ range such as ``--conf nan``); 130 Ctrl+C. Anything else is a bug in vnb: its tr
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import math
 import sys
@@ -119,6 +121,8 @@ def _frame(args: argparse.Namespace) -> int:
     from PIL import Image  # noqa: PLC0415
 
     import vnb  # noqa: PLC0415
+    from vnb.fileio import atomic_write  # noqa: PLC0415
+    from vnb.render.outputs import check_output  # noqa: PLC0415
 
     output = Path(args.output)
     Image.init()
@@ -131,13 +135,16 @@ def _frame(args: argparse.Namespace) -> int:
         msg = f"{output}: the folder {output.parent} does not exist"
         raise VnbError(msg)
     project = vnb.load(args.project)
+    check_output(project, output)  # never over a still the project uses, nor a device
     size = _frame_size(project.width, project.height, args.width, args.height)
     frame = project.frame_at(args.time, size=size)
+    image = io.BytesIO()
     try:
-        Image.fromarray(frame).save(output)
+        Image.fromarray(frame).save(image, format=Image.registered_extensions()[suffix])
     except (OSError, ValueError) as err:
         msg = f"cannot write {output}: {err}"
         raise VnbError(msg) from None
+    atomic_write(output.absolute(), image.getvalue(), what="image", backup=False)
     print(f"wrote {args.output} ({frame.shape[1]}x{frame.shape[0]})")
     return 0
 
@@ -254,6 +261,10 @@ def _detect(args: argparse.Namespace) -> int:
     if args.out in (None, "-"):
         sys.stdout.write(dets.dumps(format=args.format))
         return 0
+    with contextlib.suppress(OSError):
+        if Path(args.out).samefile(args.video):
+            msg = f"{args.out}: that is the video being analysed; give another --out"
+            raise VnbError(msg)
     dets.save(args.out, format=args.format)
     tracks = len(dets.track_ids)
     print(f"wrote {args.out}: {len(dets)} detections in {len(dets.analyzed_frames)} frames,"

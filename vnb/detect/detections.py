@@ -13,7 +13,8 @@ import numpy as np
 
 from vnb.detect.formats import to_coco
 from vnb.detect.postprocess import COCO_NAMES, DARKNET_ALIASES
-from vnb.errors import DetectionError
+from vnb.errors import DetectionError, FileAccessError
+from vnb.fileio import atomic_write
 from vnb.schema.timeline import TimeRange
 
 __all__ = ["Detections"]
@@ -352,12 +353,18 @@ class Detections:
     def save(self, path: str | os.PathLike[str], *, format: str = "json") -> Path:
         """Write the detections to ``path``: ``json`` (:meth:`to_json`) or ``coco``.
 
+        The file is written whole or not at all, and only ever replaces a regular file.
+
         Raises:
-            DetectionError: An unknown format.
+            DetectionError: An unknown format, or the file cannot be written (a folder, a
+                device, no space left).
         """
         text = self.dumps(format=format)
-        target = Path(path)
-        target.write_text(text, encoding="utf-8")
+        target = Path(path).absolute()
+        try:
+            atomic_write(target, text.encode("utf-8"), what="detections file", backup=False)
+        except FileAccessError as err:
+            raise DetectionError(str(err)) from None
         return target
 
     def dumps(self, *, format: str = "json") -> str:
