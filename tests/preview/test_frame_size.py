@@ -52,7 +52,8 @@ def test_vnb_frame_refuses_a_huge_size_without_a_traceback(
         env=ENV,
         check=False,
     )
-    assert done.returncode == 1
-    assert "size: expected (width, height)" in done.stderr
+    assert done.returncode == 2  # refused by the command line's own bounds (1..8192)
+    assert "--width" in done.stderr
+    assert "8192" in done.stderr
     assert "Traceback" not in done.stderr
     assert not out.exists()
