@@ -160,3 +160,22 @@ def vnb_cache_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     else:
         os.environ["VNB_CACHE_DIR"] = saved
     cache.configure()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the fresh-venv work in the background when a ``fresh_venv`` test is selected.
+
+    It is three minutes of pip and notebooks that the rest of the suite runs beside
+    (`tests.freshvenv`); the tests of `tests/test_fresh_venvs.py` read its outcome.
+    """
+    if any(item.get_closest_marker("fresh_venv") for item in session.items):
+        from tests import freshvenv
+
+        freshvenv.start()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Let the background fresh-venv work end and delete its folder."""
+    from tests import freshvenv
+
+    freshvenv.finish()
