@@ -140,3 +140,10 @@ def test_output_names(tmp_path, color_media):
         "broken.mp4",
     ]
     assert output_paths(files[:1], tmp_path, "webm")[0].name == "red.webm"
+    frames = vnb.load(files[0])
+    frames.export.container, frames.export.video_codec, frames.export.audio_codec = (
+        "png", "png", "none"
+    )  # fmt: skip
+    frames.save(tmp_path / "frames.vnb.json")
+    named = output_paths([tmp_path / "frames.vnb.json"], tmp_path, None)
+    assert named[0].name == "frames_%05d.png"  # numbered frames, as a PNG render wants

@@ -138,6 +138,8 @@ def test_title_too_large_to_rasterise_names_the_title(tmp_path: Path):
     p.add_title("W" * 10_000, start=0, duration=1, size=1000)
     with pytest.raises(VnbError, match="'title1'"):
         p.render(tmp_path / "big.mp4", **OPTIONS)
+    with pytest.raises(VnbError, match="'title1'"):  # the preview names it too
+        p.frame_at(0.5)
 
 
 def _srt_time(frame: int, fps: int) -> str:

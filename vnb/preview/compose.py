@@ -20,6 +20,7 @@ import av
 import numpy as np
 
 from vnb.effects.custom import apply_custom, chain_identity, clock, has_custom
+from vnb.errors import ProjectError
 from vnb.ffmpeg.chains import (
     clip_origin,
     hold_offset,
@@ -173,7 +174,11 @@ def _text(item: TextItem, k: int, plan: Plan) -> tuple[av.VideoFrame, int, int]:
     from vnb.render.export import text_style  # noqa: PLC0415
     from vnb.text import rasterize_text  # noqa: PLC0415
 
-    rgba = rasterize_text(item.text, text_style(item, plan.width))
+    try:
+        rgba = rasterize_text(item.text, text_style(item, plan.width))
+    except ValueError as exc:  # too large to draw: name it, as the render does
+        msg = f"title or subtitle {item.id!r}: {exc}"
+        raise ProjectError(msg) from exc
     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgba), format="rgba")
     frame = filter_frame(frame, text_filters(item, plan.fps), pts=k - item.start, fps=plan.fps)
     x, y = text_origin(

@@ -226,6 +226,8 @@ def output_paths(
 ) -> list[Path]:
     """Where `vnb batch` writes each project: ``out_dir/<name>.<container>``.
 
+    A project exported as PNG frames writes ``out_dir/<name>_%05d.png`` (numbered files).
+
     The name is the file's without ``.vnb.json`` (or its last suffix); the container is the
     preset's, else the project's own export container (``mp4`` if the file cannot be read —
     its render will report why).
@@ -243,5 +245,6 @@ def output_paths(
             container = export.container
         except VnbError:
             container = resolve_export(None, preset).container if preset else "mp4"
-        out.append(Path(out_dir) / f"{stem}.{container}")
+        suffix = "_%05d.png" if container == "png" else f".{container}"  # frames: numbered
+        out.append(Path(out_dir) / f"{stem}{suffix}")
     return out
