@@ -127,8 +127,8 @@ def _remove_values(folder: Path) -> None:
         folder.rmdir()
 
 
-def _media_files(directory: Path) -> list[tuple[float, int, Path]]:
-    """``(last use, bytes, path)`` of every finished media file the cache keeps."""
+def _regular_files(directory: Path, pattern: re.Pattern[str]) -> list[tuple[Path, os.stat_result]]:
+    """The regular files of the media folders whose names match ``pattern``, with their stat."""
     found = []
     for name in SUBFOLDERS:
         try:
@@ -136,12 +136,20 @@ def _media_files(directory: Path) -> list[tuple[float, int, Path]]:
         except OSError:
             continue
         for entry in entries:
-            if _MEDIA_FILE.match(entry.name):
+            if pattern.match(entry.name):
                 with contextlib.suppress(OSError):
                     st = entry.stat(follow_symlinks=False)
                     if stat.S_ISREG(st.st_mode):
-                        found.append((max(st.st_mtime, st.st_atime), st.st_size, Path(entry)))
+                        found.append((Path(entry), st))
     return found
+
+
+def _media_files(directory: Path) -> list[tuple[float, int, Path]]:
+    """``(last use, bytes, path)`` of every finished media file the cache keeps."""
+    return [
+        (max(st.st_mtime, st.st_atime), st.st_size, path)
+        for path, st in _regular_files(directory, _MEDIA_FILE)
+    ]
 
 
 def file_figures(directory: Path) -> dict[str, dict[str, int]]:
@@ -188,14 +196,7 @@ def clear_files(directory: Path) -> int:
 
 def _remove_parts(directory: Path, before: float) -> None:
     """Delete the media folders' temporary files last written before ``before``."""
-    for name in SUBFOLDERS:
-        try:
-            entries = list(os.scandir(directory / name))
-        except OSError:
-            continue
-        for entry in entries:
-            if _PART_FILE.match(entry.name):
-                with contextlib.suppress(OSError):
-                    st = entry.stat(follow_symlinks=False)
-                    if stat.S_ISREG(st.st_mode) and st.st_mtime < before:
-                        Path(entry).unlink()
+    for path, st in _regular_files(directory, _PART_FILE):
+        if st.st_mtime < before:
+            with contextlib.suppress(OSError):
+                path.unlink()
