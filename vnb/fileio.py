@@ -26,6 +26,7 @@ __all__ = [
     "atomic_write",
     "check_regular_file",
     "file_kind",
+    "process_alive",
     "read_regular_file",
 ]
 
@@ -136,12 +137,20 @@ _OLD_TEMP_AGE = 3600.0  # temp names without a pid (older vnb): swept after an h
 _REUSED_PID_AGE = 86400.0  # no save takes a day: an older temp's pid was reused
 
 
-def _pid_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Tell whether process ``pid`` may still be running (this one counts as running).
+
+    Used to sweep only the temporary files of dead processes: another user's process (which
+    cannot be signalled) counts as running, and its file is kept; a number too large to be a
+    process id is no process.
+    """
+    if pid == os.getpid():
+        return True
     try:
         os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError, ValueError):  # gone, or no such pid at all
+    except (ProcessLookupError, OverflowError):
         return False
-    except OSError:  # EPERM: it exists, under another user
+    except OSError:
         return True
     return True
 
@@ -154,8 +163,7 @@ def _sweep_temp_files(folder: Path, name: str) -> None:
         with contextlib.suppress(OSError):
             age = time.time() - stale.lstat().st_mtime
             if pid.isdigit():
-                mine = int(pid) == os.getpid()
-                if (mine or _pid_alive(int(pid))) and age < _REUSED_PID_AGE:
+                if process_alive(int(pid)) and age < _REUSED_PID_AGE:
                     continue
             elif age < _OLD_TEMP_AGE:
                 continue

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vnb.errors import RenderError
+from vnb.fileio import process_alive
 
 if TYPE_CHECKING:
     from vnb.plan import Plan
@@ -168,18 +169,6 @@ def part_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.{os.getpid()}.{tag}.part")
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (OSError, OverflowError):  # another user's process, or cannot tell: keep its file
-        return True
-    return True
-
-
 def sweep_parts(folder: Path) -> list[Path]:
     """Delete the temporary files of renders in ``folder`` whose process is gone.
 
@@ -196,7 +185,7 @@ def sweep_parts(folder: Path) -> list[Path]:
         return swept
     for entry in entries:
         found = _PART.fullmatch(entry.name)
-        if found is None or found["host"] != _host_tag() or _alive(int(found["pid"])):
+        if found is None or found["host"] != _host_tag() or process_alive(int(found["pid"])):
             continue
         with contextlib.suppress(OSError):
             if entry.is_file(follow_symlinks=False):
