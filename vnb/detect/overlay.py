@@ -375,8 +375,8 @@ def overlay_boxes(project: Project, t: float) -> list[dict[str, Any]]:
     if not project.overlays:
         return []
     from vnb.plan import VideoTrackPlan  # noqa: PLC0415
+    from vnb.plan.compositing import piece_at  # noqa: PLC0415
     from vnb.preview import frame_index, plan_of  # noqa: PLC0415
-    from vnb.preview.compose import _piece_at  # noqa: PLC0415
 
     plan = plan_of(project)
     if not 0 <= t < plan.duration:
@@ -387,7 +387,7 @@ def overlay_boxes(project: Project, t: float) -> list[dict[str, Any]]:
     for layer in plan.layers:
         if not isinstance(layer, VideoTrackPlan):
             continue
-        piece = _piece_at(layer.pieces, k)
+        piece = piece_at(layer.pieces, k)
         if piece is None or piece.kind == "gap":
             continue
         for clip_id in (piece.item, piece.other):

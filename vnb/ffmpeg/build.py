@@ -19,7 +19,6 @@ import math
 from collections.abc import Mapping
 from fractions import Fraction
 
-from vnb.effects.registry import spec_of
 from vnb.ffmpeg.chains import (
     GUARD,
     TextImage,
@@ -37,6 +36,7 @@ from vnb.ffmpeg.chains import (
 )
 from vnb.ffmpeg.graph import Chain, Filter, Graph, Input, make_filter
 from vnb.ffmpeg.sources import SHARED, Cut, lay_out
+from vnb.plan.compositing import base_layer, blend_of, runs
 from vnb.plan.model import (
     AudioItem,
     AudioTrackPlan,
@@ -51,20 +51,6 @@ from vnb.schema.export import ExportSettings
 from vnb.schema.timebase import frame_to_sample
 
 __all__ = ["build_graph"]
-
-
-def _keyed(item: VideoItem) -> bool:
-    return any(spec_of(name).alpha for name, _ in item.effects)
-
-
-def _needs_alpha(item: VideoItem) -> bool:
-    """Whether a clip's picture must carry transparency when laid over another."""
-    return (
-        _keyed(item)
-        or item.opacity < 1
-        or bool(item.placement.rotation)
-        or bool(item.fade_in or item.fade_out)
-    )
 
 
 def _shift(start: int, fps: Fraction) -> str:
@@ -194,7 +180,7 @@ class _Builder:
         return self.chain(inputs, filters)
 
     def on_canvas(self, item: VideoItem, k0: int, k1: int, role: str, *, base: bool) -> str:
-        """The picture on a canvas-sized frame.
+        """The picture on a canvas-sized frame, as `vnb.plan.compositing.Blend.on_canvas` says.
 
         Over the background (``base``: opaque 4:2:0) or over transparency (the pieces of
         upper tracks: 4:2:0 with alpha).
@@ -207,18 +193,19 @@ class _Builder:
         rw, rh = rotated_box(p.width, p.height, p.rotation) if p.rotation else (p.width, p.height)
         if x >= cw or y >= ch or x + rw <= 0 or y + rh <= 0:  # nothing of it is visible
             return self.color(fill, self.canvas, n)
-        blended = _keyed(item) or item.opacity < 1 or bool(p.rotation)
-        if p.covers and base and not blended:
-            pic = self.picture(item, k0, k1, role, alpha=False)
+        blend = blend_of(item)
+        how, alpha = blend.on_canvas(base=base), blend.picture_alpha(base=base)
+        if how == "itself":
+            pic = self.picture(item, k0, k1, role, alpha=alpha)
             if not item.effects:  # ends in 4:2:0 already (an effect may change the format)
                 return pic
-        elif not blended:
+        elif how == "pad":
             pic = self.pad(
-                self.picture(item, k0, k1, role, alpha=not base), x, y, p.width, p.height, fill=fill
+                self.picture(item, k0, k1, role, alpha=alpha), x, y, p.width, p.height, fill=fill
             )
         else:
             under = self.color(fill, self.canvas, n)
-            top = self.picture(item, k0, k1, role, alpha=True)
+            top = self.picture(item, k0, k1, role, alpha=alpha)
             overlay = {"x": x, "y": y, "eof_action": "pass", "format": "yuv420" if base else "auto"}
             pic = self.chain([under, top], [make_filter("overlay", overlay)])
         pix = "yuv420p" if base else "yuva420p"
@@ -289,24 +276,19 @@ class _Builder:
         return self.concat([self.piece_picture(track, p, base=True) for p in pieces], video=True)
 
     def upper_track(self, under: str, track: VideoTrackPlan) -> str:
-        runs: list[list[Piece]] = []
-        for piece in track.pieces:
-            if piece.kind == "gap":
-                runs.append([])
-            elif runs and runs[-1]:
-                runs[-1].append(piece)
-            else:
-                runs.append([piece])
-        for number, run in enumerate(filter(None, runs)):
+        """Overlay each run of ``track`` (`vnb.plan.compositing.runs`) on ``under``."""
+        for number, run in enumerate(runs(track)):
             self.group = ("picture", track.index, number)  # each run is overlaid on its own
-            start = run[0].start
-            if len(run) == 1 and run[0].kind == "clip" and run[0].item is not None:
-                item = track.item(run[0].item)
-                pic = self.picture(item, run[0].start, run[0].end, "body", alpha=_needs_alpha(item))
+            start = run.start
+            first = run.pieces[0]
+            if run.alone and first.item is not None:
+                item = track.item(first.item)
+                alpha = blend_of(item).alpha
+                pic = self.picture(item, first.start, first.end, "body", alpha=alpha)
                 x, y = clip_origin(item)
             else:
                 pic = self.concat(
-                    [self.piece_picture(track, p, base=False) for p in run], video=True
+                    [self.piece_picture(track, p, base=False) for p in run.pieces], video=True
                 )
                 x, y = 0, 0
             pic = self.chain(
@@ -362,12 +344,14 @@ class _Builder:
         return self.chain([under, pic], [make_filter("overlay", overlay)])
 
     def video(self, images: Mapping[str, TextImage]) -> str:
-        layers = list(self.plan.layers)
-        if layers and isinstance(layers[0], VideoTrackPlan):
-            out = self.base_track(layers.pop(0))
+        base = base_layer(self.plan)
+        if base is not None:
+            out = self.base_track(base)
         else:
             out = self.color(self.bg, self.canvas, self.plan.frames)
-        for layer in layers:
+        for layer in self.plan.layers:
+            if layer is base:
+                continue
             if isinstance(layer, VideoTrackPlan):
                 out = self.upper_track(out, layer)
             else:

@@ -260,6 +260,7 @@ def _video_item(
         fade_in=fade_in,
         fade_out=fade_out,
         alpha=alpha,
+        keyed=keyed,
         source_duration=info.duration if info is not None and not still else math.inf,
     )
 

@@ -73,6 +73,9 @@ class VideoItem:
     fade_out: int
     alpha: bool
     """The item has transparency (opacity, fades on an upper track, keying, placement)."""
+    keyed: bool
+    """One of its effects makes transparency (the effect spec's ``alpha`` flag): see
+    `vnb.plan.compositing`, which decides from it how the clip is composited."""
     source_duration: float = math.inf
     """Seconds the source lasts (its container's word: the picture may end a little sooner)."""
 

@@ -9,10 +9,8 @@ images — all run by PyAV's libavfilter on single frames.
 
 from __future__ import annotations
 
-import bisect
 import math
 import threading
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
@@ -31,6 +29,7 @@ from vnb.ffmpeg.chains import (
     text_origin,
 )
 from vnb.media.reader import reader_for
+from vnb.plan.compositing import base_layer, blend_of, piece_at, run_at
 from vnb.plan.model import Piece, Plan, TextItem, TextTrackPlan, VideoItem, VideoTrackPlan
 from vnb.preview.filters import filter_frame, overlay, xfade
 from vnb.schema.color import parse_color, to_ffmpeg_color
@@ -41,13 +40,6 @@ _STILLS: dict[str, av.VideoFrame] = {}
 _LOCK = threading.Lock()
 _DECODERS = ThreadPoolExecutor(4, thread_name_prefix="vnb-decode")
 """Decodes the sources of several layers side by side (PyAV lets go of the GIL meanwhile)."""
-
-
-def _piece_at(pieces: Sequence[Piece], k: int) -> Piece | None:
-    i = bisect.bisect_right([p.start for p in pieces], k) - 1
-    if i >= 0 and pieces[i].start <= k < pieces[i].end:
-        return pieces[i]
-    return None
 
 
 def source_frame_index(item: VideoItem, piece_start: int, k: int, fps: Fraction) -> int:
@@ -138,19 +130,16 @@ def _picture(item: VideoItem, piece: Piece, k: int, plan: Plan, *, alpha: bool) 
     return filter_frame(frame, filters, pts=k - piece.start, fps=plan.fps)
 
 
-def _blended(item: VideoItem) -> bool:
-    """The picture is blended over what is below (as the render's ``on_canvas`` decides)."""
-    keyed = any(name == "chromakey" for name, _ in item.effects)
-    return keyed or item.opacity < 1 or bool(item.placement.rotation)
-
-
 def _on_canvas(item: VideoItem, piece: Piece, k: int, plan: Plan, *, base: bool) -> av.VideoFrame:
-    """The clip on a canvas-sized frame: over the background, or over transparency."""
+    """The clip on a canvas-sized frame: over the background, or over transparency.
+
+    As `vnb.plan.compositing.Blend.on_canvas` says (padding and overlaying on a frame of the
+    fill are the same here: one ``overlay`` at the clip's origin).
+    """
     size = (plan.width, plan.height)
-    p = item.placement
-    alpha = _blended(item) or not base
-    picture = _picture(item, piece, k, plan, alpha=alpha)
-    if base and p.covers and not alpha:
+    blend = blend_of(item)
+    picture = _picture(item, piece, k, plan, alpha=blend.picture_alpha(base=base))
+    if blend.on_canvas(base=base) == "itself":
         return picture
     under = (
         _solid(plan.background, size, "yuv420p") if base else _solid("#00000000", size, "yuva420p")
@@ -198,7 +187,7 @@ def _decode_ahead(plan: Plan, k: int) -> None:
     for layer in plan.layers:
         if isinstance(layer, TextTrackPlan):
             continue
-        piece = _piece_at(layer.pieces, k)
+        piece = piece_at(layer.pieces, k)
         if piece is None or piece.kind == "gap":
             continue
         for clip_id in (piece.item, piece.other):
@@ -216,34 +205,31 @@ def compose_frame(plan: Plan, k: int) -> av.VideoFrame:
     """The composed frame ``k`` of ``plan`` as a 4:2:0 `av.VideoFrame` (the render's format)."""
     _decode_ahead(plan, k)
     canvas = _solid(plan.background, (plan.width, plan.height), "yuv420p")
-    for n, layer in enumerate(plan.layers):
+    base = base_layer(plan)
+    for layer in plan.layers:
         if isinstance(layer, TextTrackPlan):
             for item in layer.items:
                 if item.start <= k < item.end:
                     canvas = overlay(canvas, *_text(item, k, plan))
             continue
-        piece = _piece_at(layer.pieces, k)
+        piece = piece_at(layer.pieces, k)
         if piece is None or piece.kind == "gap":
             continue
-        if n == 0:
+        if layer is base:
             canvas = _track_picture(layer, piece, k, plan, base=True)
-        elif piece.kind == "clip" and piece.item is not None and _alone(layer, piece):
-            item = layer.item(piece.item)
-            alpha = _blended(item) or bool(item.fade_in or item.fade_out)
-            canvas = overlay(
-                canvas, _picture(item, piece, k, plan, alpha=alpha), *clip_origin(item)
-            )
+        elif _alone(layer, k) and piece.item is not None:
+            clip = layer.item(piece.item)
+            picture = _picture(clip, piece, k, plan, alpha=blend_of(clip).alpha)
+            canvas = overlay(canvas, picture, *clip_origin(clip))
         else:
             canvas = overlay(canvas, _track_picture(layer, piece, k, plan, base=False), 0, 0)
     return canvas
 
 
-def _alone(track: VideoTrackPlan, piece: Piece) -> bool:
-    """A clip with gaps (or the ends) on both sides: the render overlays it by itself."""
-    i = track.pieces.index(piece)
-    before = i == 0 or track.pieces[i - 1].kind == "gap"
-    after = i == len(track.pieces) - 1 or track.pieces[i + 1].kind == "gap"
-    return before and after
+def _alone(track: VideoTrackPlan, k: int) -> bool:
+    """The piece at ``k`` is a clip the render overlays by itself (`vnb.plan.compositing.Run`)."""
+    run = run_at(track, k)
+    return run is not None and run.alone
 
 
 def compose(plan: Plan, k: int) -> np.ndarray:
@@ -260,13 +246,13 @@ def frame_key_parts(plan: Plan, k: int) -> tuple[object, ...]:
         if isinstance(layer, TextTrackPlan):
             parts += [(t, k - t.start) for t in layer.items if t.start <= k < t.end]
             continue
-        piece = _piece_at(layer.pieces, k)
+        piece = piece_at(layer.pieces, k)
         if piece is None or piece.kind == "gap":
             continue
         items = [layer.item(i) for i in (piece.item, piece.other) if i is not None]
         ids = [source_identity(i.source) for i in items if i.source is not None]
         ids += [chain_identity(i) for i in items if has_custom(i)]  # plugin hashes
         parts.append(
-            (layer.index, piece, k - piece.start, tuple(items), tuple(ids), _alone(layer, piece))
+            (layer.index, piece, k - piece.start, tuple(items), tuple(ids), _alone(layer, k))
         )
     return tuple(parts)
