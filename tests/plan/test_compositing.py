@@ -6,7 +6,7 @@ import dataclasses
 
 import vnb
 from vnb.effects.registry import REGISTRY, EffectSpec, Param
-from vnb.plan import Plan, VideoTrackPlan, compile_plan
+from vnb.plan import Plan, VideoItem, VideoTrackPlan, compile_plan
 from vnb.plan.compositing import Run, base_layer, blend_of, piece_at, run_at, runs
 from vnb.schema import Effect
 
@@ -15,7 +15,7 @@ def _plan(project: vnb.Project) -> Plan:
     return compile_plan(project)  # colour clips only: no media to probe
 
 
-def _items(plan: Plan, layer: int = 0) -> dict[str, object]:
+def _items(plan: Plan, layer: int = 0) -> dict[str, VideoItem]:
     track = plan.layers[layer]
     assert isinstance(track, VideoTrackPlan)
     return {i.clip_id: i for i in track.items}
