@@ -48,10 +48,6 @@ if TYPE_CHECKING:
     import diskcache
 
 __all__ = [
-    "DEFAULT_FILES_LIMIT",
-    "DEFAULT_SIZE_LIMIT",
-    "MemoryStore",
-    "cache_dir",
     "check",
     "clear",
     "configure",
@@ -64,7 +60,6 @@ __all__ = [
     "put_json",
     "source_identity",
     "stats",
-    "store",
     "sweep",
     "touch",
 ]

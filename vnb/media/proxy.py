@@ -42,9 +42,7 @@ __all__ = [
     "PROXY_HEIGHT",
     "ensure_proxy_async",
     "get_proxy",
-    "make_proxy",
     "needs_proxy",
-    "proxy_path",
 ]
 
 PROXY_HEIGHT = 360

@@ -39,7 +39,7 @@ from vnb.schema.color import parse_color
 if TYPE_CHECKING:
     from vnb.schema import Clip, Project
 
-__all__ = ["clip_thumbnails", "display_aspect", "even_width", "thumbnails"]
+__all__ = ["clip_thumbnails"]
 
 _log = logging.getLogger(__name__)
 _KEY = "vnb.media.thumbnails/1"

@@ -29,7 +29,7 @@ from vnb.media.probing import media_errors, open_input, probe, resolve_media_pat
 if TYPE_CHECKING:
     from vnb.schema import Project
 
-__all__ = ["clip_waveforms", "peaks"]
+__all__ = ["clip_waveforms"]
 
 _log = logging.getLogger(__name__)
 _KEY = "vnb.media.waveform/1"

@@ -54,10 +54,7 @@ from vnb.errors import VnbError
 
 __all__ = [
     "CHECK_ENV",
-    "LabError",
     "check_lab",
-    "lab_command",
-    "lab_env",
     "notebooks_folder",
     "run_lab",
 ]

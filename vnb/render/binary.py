@@ -16,7 +16,7 @@ from typing import Literal
 
 from vnb.errors import FFmpegNotFoundError
 
-__all__ = ["ENV_VAR", "ffmpeg_has", "ffmpeg_version", "ffmpeg_version_tuple", "find_ffmpeg"]
+__all__ = ["ffmpeg_has", "ffmpeg_version", "find_ffmpeg"]
 
 ENV_VAR = "VNB_FFMPEG"
 """Environment variable that names the ffmpeg binary to use; it wins over everything else."""

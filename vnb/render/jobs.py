@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from vnb.render.run import Progress
     from vnb.schema import Project
 
-__all__ = ["RenderJob", "cancel_all", "jobs", "set_workers", "submit"]
+__all__ = ["RenderJob", "set_workers", "submit"]
 
 State = Literal["queued", "running", "done", "failed", "cancelled"]
 _EXIT_WAIT = 10.0

@@ -20,7 +20,7 @@ from PIL import Image, ImageColor, ImageDraw, ImageFont
 from vnb.errors import ProjectError
 from vnb.text.fonts import find_font
 
-__all__ = ["MAX_TEXT_CHARS", "TextStyle", "rasterize_text"]
+__all__ = ["TextStyle", "rasterize_text"]
 
 MAX_TEXT_CHARS = 10_000
 """Longest text :func:`rasterize_text` accepts."""
