@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from vnb.errors import RenderCancelledError, RenderError
+from vnb.errors import ArgumentError, RenderCancelledError, RenderError
 from vnb.render.rendercache import cached_render, snapshot
 
 if TYPE_CHECKING:
@@ -258,7 +258,7 @@ def set_workers(n: int) -> None:
     global _wanted  # noqa: PLW0603
     if n < 1:
         msg = f"workers must be at least 1, not {n}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     with _lock:
         _wanted = n
         _workers[:] = [t for t in _workers if t.is_alive()]
