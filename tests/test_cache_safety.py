@@ -18,7 +18,7 @@ import pytest
 import vnb
 from vnb import cache
 from vnb.errors import CacheError, VnbError
-from vnb.media import get_proxy, make_proxy
+from vnb.media.proxy import get_proxy, make_proxy
 
 KEY = "0123456789abcdef" * 4  # a content key, as the cache names its media files
 

@@ -21,8 +21,10 @@ import vnb
 from tests.media.lavfi import run_ffmpeg
 from vnb import cache
 from vnb.errors import VnbError
-from vnb.media import peaks, probe, thumbnails
+from vnb.media import probe
 from vnb.media.reader import reader_for
+from vnb.media.thumbnails import thumbnails
+from vnb.media.waveform import peaks
 
 SEED = 2026
 DEADLINE = 20.0  # seconds for any one call; a hang fails the test instead of stalling pytest

@@ -248,7 +248,7 @@ def test_restore_keeps_the_project_object_and_tells_listeners(project):
     edit.remove_clip(project, "a")
     heard = []
     project.on_change(heard.append)
-    edit.restore(project, state)
+    edit._transaction.restore(project, state)
     assert project.find_clip("a") is not None
     assert project.find_clip("a")._parent is project.tracks[0]
     assert heard == [project]

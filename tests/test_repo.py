@@ -26,7 +26,12 @@ def test_readme_has_two_commands_and_ci_runs_the_test_one():
     assert lab.endswith("vnb lab")  # run as written by tests/test_fresh_venvs.py
     assert "pytest" in tests
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
-    assert tests in ci, "the CI script must run the README's test command exactly"
+    # in two halves, the install and the suite, with the repo's checks between them
+    install, suite = tests.rsplit(" && ", 1)
+    assert install in ci and suite in ci, "the CI script must run the README's test command exactly"
+    checks = "\n".join(ci[ci.index(install) : ci.index(suite)])
+    for check in ("ruff check .", "ruff format --check .", "mypy", "lint-imports"):
+        assert f'"{check}"' in checks, check
 
 
 def test_binder_requirements_match_pyproject():

@@ -21,15 +21,7 @@ from pathlib import Path
 
 from vnb.errors import VnbError
 
-__all__ = [
-    "COMMAND",
-    "cli_reference",
-    "effects_list",
-    "generated_sections",
-    "main",
-    "stale_sections",
-    "update",
-]
+__all__: list[str] = []  # a script (`python -m vnb.docs`), not an API
 
 COMMAND = "python -m vnb.docs --write"
 """The command that regenerates the README's generated sections."""

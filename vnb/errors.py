@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "ArgumentError",
+    "ArgumentTypeError",
     "CacheError",
     "DetectionCancelledError",
     "DetectionError",
     "EffectError",
     "FFmpegNotFoundError",
     "FileAccessError",
+    "LabError",
     "MediaError",
     "MediaNotFoundError",
     "PluginError",
@@ -146,3 +149,18 @@ class FileAccessError(VnbError):
         self.path = path
         self.reason = reason
         super().__init__(f"{what} {path}: {reason}")
+
+
+class LabError(VnbError):
+    """JupyterLab is missing, cannot start, or does not serve the tutorials (``vnb lab``)."""
+
+
+class ArgumentError(VnbError, ValueError):
+    """A call got a value it cannot use: out of range, unknown, or at odds with another one.
+
+    The message names the argument or field (and the file, when there is one).
+    """
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """A call got an argument of a type it cannot use, or a keyword it does not take."""

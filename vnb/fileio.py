@@ -22,7 +22,6 @@ from pathlib import Path
 from vnb.errors import FileAccessError
 
 __all__ = [
-    "FileAccessError",
     "atomic_write",
     "check_regular_file",
     "file_kind",

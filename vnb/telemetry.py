@@ -22,14 +22,12 @@ from types import TracebackType
 from typing import Any
 
 __all__ = [
-    "REQUIRED_FILTERS",
     "Report",
     "count",
     "doctor",
     "format_report",
     "plot",
     "report",
-    "reset",
     "timed",
     "timing",
 ]

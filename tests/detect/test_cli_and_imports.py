@@ -138,7 +138,7 @@ def test_shipped_model_matches_its_card():
     card = (ROOT / "models" / "README.md").read_text(encoding="utf-8")
     data = (ROOT / "models" / "yolov3-tiny-coco.onnx").read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    from vnb.detect import SHIPPED_SHA256
+    from vnb.detect.model import SHIPPED_SHA256
 
     assert digest == SHIPPED_SHA256
     assert digest in card

@@ -98,7 +98,7 @@ def test_coco(tmp_path):
 
 
 def test_coco_ids_for_coco80():
-    from vnb.detect import COCO_NAMES
+    from vnb.detect.postprocess import COCO_NAMES
 
     d = sample()._with(meta={**sample().meta, "names": list(COCO_NAMES)}, class_id=[0, 79, 0, 0])
     ids = [a["category_id"] for a in d.to_coco()["annotations"]]

@@ -150,7 +150,7 @@ def test_external_data_is_refused(tmp_path):
 
 def test_shipped_model_is_pinned(tmp_path, monkeypatch):
     m = vnb.detect.load_model()
-    assert m.sha256 == vnb.detect.SHIPPED_SHA256
+    assert m.sha256 == model_module.SHIPPED_SHA256
     assert (m.layout, len(m.names), m.input_size, m.batch) == ("yolov5", 80, None, True)
     assert m.names[0] == "person" and "motorcycle" in m.names
     tampered = tmp_path / "yolov3-tiny-coco.onnx"
@@ -192,7 +192,7 @@ def test_doctor_reports_onnxruntime_and_the_model_files(tmp_path, monkeypatch, c
     assert "CPUExecutionProvider" in facts["onnxruntime"]["available"]
     assert facts["onnxruntime"]["uses"] in facts["onnxruntime"]["available"]
     shipped = facts["models"]["yolov3-tiny-coco"]
-    assert shipped["ok"] and shipped["sha256"] == vnb.detect.SHIPPED_SHA256
+    assert shipped["ok"] and shipped["sha256"] == model_module.SHIPPED_SHA256
     assert shipped["file"] == str(model_module.shipped_model_path())
     assert facts["problems"] == []
     # A registered model whose file changed since it was added is a problem the doctor names.

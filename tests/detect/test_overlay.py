@@ -96,7 +96,7 @@ def test_filters_and_set_overlay(astronaut):
     with pytest.raises(ProjectError, match=r"overlays\[3\]: no such overlay"):
         set_overlay(p, 3, burn=True)
     assert p.overlays[0].min_score == 0.0
-    vnb.detect.remove_overlay(p, 0)
+    vnb.detect.overlay.remove_overlay(p, 0)
     assert p.overlays == [] and overlay_boxes(p, 0.5) == []
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import vnb
-from vnb.detect import SHIPPED_SHA256
+from vnb.detect.model import SHIPPED_SHA256
 
 TOLERANCE = 0.06
 

@@ -77,7 +77,7 @@ def test_merge_and_split_corrections(pan_video):
     # Corrections are kept in a project as JSON and applied again on analysis.
     p = vnb.Project(width=600, height=400, fps=10)
     p.add_track("video").add_clip(str(pan_video), duration=3)
-    vnb.detect.split_track(dets, tid, 15, project=p)
+    vnb.detect.edits.split_track(dets, tid, 15, project=p)
     p.validate_all()
     again = vnb.detect.analyze(pan_video, project=p, progress=False).of_class("cup")
     assert again.track_ids == [tid, tid + 1]

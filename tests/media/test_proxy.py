@@ -16,15 +16,9 @@ import pytest
 import vnb.render
 from vnb import cache
 from vnb.errors import RenderCancelledError, UnsupportedMediaError
-from vnb.media import (
-    ensure_proxy_async,
-    get_proxy,
-    make_proxy,
-    needs_proxy,
-    probe,
-    proxy_path,
-    thumbnails,
-)
+from vnb.media import ensure_proxy_async, get_proxy, needs_proxy, probe
+from vnb.media.proxy import make_proxy, proxy_path
+from vnb.media.thumbnails import thumbnails
 
 proxy_mod = importlib.import_module("vnb.media.proxy")
 thumbs_mod = importlib.import_module("vnb.media.thumbnails")

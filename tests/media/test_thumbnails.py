@@ -16,7 +16,7 @@ import vnb.render
 from tests.media.lavfi import run_ffmpeg
 from vnb import cache
 from vnb.errors import UnsupportedMediaError
-from vnb.media import clip_thumbnails, thumbnails
+from vnb.media.thumbnails import clip_thumbnails, thumbnails
 
 thumbs_mod = importlib.import_module("vnb.media.thumbnails")
 

@@ -11,7 +11,7 @@ import pytest
 import vnb
 import vnb.render
 from vnb import cache
-from vnb.media import clip_waveforms, peaks
+from vnb.media.waveform import clip_waveforms, peaks
 
 wave_mod = importlib.import_module("vnb.media.waveform")
 

@@ -11,7 +11,8 @@ import pytest
 import vnb
 from vnb.errors import ProjectError
 from vnb.preview import frame_at, plan_of
-from vnb.schema import TRANSITIONS, Transform
+from vnb.schema import Transform
+from vnb.schema.timeline import TRANSITIONS
 
 
 def _decode_all(path) -> list[np.ndarray]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from vnb.errors import ProjectError
-from vnb.text import Cue, load_subtitles, parse_subtitles
+from vnb.text.subtitles import Cue, load_subtitles, parse_subtitles
 
 SRT = """1
 00:00:05,000 --> 00:00:06,500

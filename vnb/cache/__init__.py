@@ -43,15 +43,12 @@ from vnb.cache import folders
 from vnb.cache.keys import make_key, source_identity
 from vnb.cache.memory import MemoryStore
 from vnb.cache.values import get_array, get_json, put_array, put_json
+from vnb.errors import ArgumentError
 
 if TYPE_CHECKING:
     import diskcache
 
 __all__ = [
-    "DEFAULT_FILES_LIMIT",
-    "DEFAULT_SIZE_LIMIT",
-    "MemoryStore",
-    "cache_dir",
     "check",
     "clear",
     "configure",
@@ -64,7 +61,6 @@ __all__ = [
     "put_json",
     "source_identity",
     "stats",
-    "store",
     "sweep",
     "touch",
 ]
@@ -140,7 +136,7 @@ def _files_limit() -> int:
 def _positive(name: str, value: int | None) -> int | None:
     if value is not None and (isinstance(value, bool) or int(value) <= 0):
         msg = f"{name} must be a positive number of bytes, not {value!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     return None if value is None else int(value)
 
 
@@ -373,7 +369,7 @@ def folder(name: str) -> Path:
     """
     if name not in folders.SUBFOLDERS:
         msg = f"the cache has no folder {name!r}; it has {', '.join(folders.SUBFOLDERS)}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     return _root() / name
 
 

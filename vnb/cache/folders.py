@@ -17,17 +17,7 @@ import stat
 import time
 from pathlib import Path
 
-__all__ = [
-    "MARKER",
-    "SUBFOLDERS",
-    "claim",
-    "clear_files",
-    "file_figures",
-    "is_ours",
-    "not_a_folder",
-    "remove_store",
-    "sweep",
-]
+__all__: list[str] = []  # internal: used only inside its own package
 
 MARKER = ".vnb-cache"
 """The file the cache writes in a folder it made: the folder is vnb's to repair and clear."""

@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-__all__ = ["MemoryStore"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 
 class MemoryStore:

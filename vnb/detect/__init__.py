@@ -17,45 +17,16 @@ too (`load_model`, `add_model`). onnxruntime is imported only when a model is lo
 
 from __future__ import annotations
 
-from vnb.detect.analyze import DEFAULT_SIZE, analyze, last_analysis
+from vnb.detect.analyze import analyze
 from vnb.detect.detections import Detections
-from vnb.detect.edits import (
-    add_clips_from,
-    add_markers,
-    merge_tracks,
-    reframe,
-    save_corrections,
-    split_track,
-    stored_corrections,
-)
-from vnb.detect.model import (
-    SHIPPED_MODEL,
-    SHIPPED_SHA256,
-    Model,
-    add_model,
-    list_models,
-    load_model,
-    models_dir,
-)
-from vnb.detect.overlay import (
-    add_overlay,
-    blur,
-    overlay_boxes,
-    pixelate,
-    remove_overlay,
-    set_overlay,
-)
-from vnb.detect.postprocess import COCO_NAMES, Letterbox, decode, nms
-from vnb.detect.tracker import ByteTrack, track_detections
+from vnb.detect.edits import add_clips_from, add_markers, reframe, save_corrections
+from vnb.detect.model import Model, add_model, list_models, load_model
+from vnb.detect.overlay import add_overlay, blur, overlay_boxes, set_overlay
+from vnb.detect.tracker import ByteTrack
 
 __all__ = [
-    "COCO_NAMES",
-    "DEFAULT_SIZE",
-    "SHIPPED_MODEL",
-    "SHIPPED_SHA256",
     "ByteTrack",
     "Detections",
-    "Letterbox",
     "Model",
     "add_clips_from",
     "add_markers",
@@ -63,20 +34,10 @@ __all__ = [
     "add_overlay",
     "analyze",
     "blur",
-    "decode",
-    "last_analysis",
     "list_models",
     "load_model",
-    "merge_tracks",
-    "models_dir",
-    "nms",
     "overlay_boxes",
-    "pixelate",
     "reframe",
-    "remove_overlay",
     "save_corrections",
     "set_overlay",
-    "split_track",
-    "stored_corrections",
-    "track_detections",
 ]

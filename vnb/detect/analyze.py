@@ -26,7 +26,7 @@ from vnb.detect.postprocess import DARKNET_ALIASES, Letterbox, decode
 from vnb.detect.tracker import track_detections
 from vnb.errors import DetectionCancelledError, DetectionError, MediaError
 
-__all__ = ["DEFAULT_SIZE", "analyze", "last_analysis"]
+__all__ = ["analyze"]
 
 DEFAULT_SIZE = 320
 """The model's input side when the model accepts any size (a multiple of 32)."""

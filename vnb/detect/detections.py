@@ -13,7 +13,7 @@ import numpy as np
 
 from vnb.detect.formats import to_coco
 from vnb.detect.postprocess import COCO_NAMES, DARKNET_ALIASES
-from vnb.errors import DetectionError, FileAccessError
+from vnb.errors import ArgumentError, DetectionError, FileAccessError
 from vnb.fileio import atomic_write
 from vnb.schema.timeline import TimeRange
 
@@ -86,12 +86,12 @@ class Detections:
                 value = value.reshape(shape)
             if value.shape != shape:
                 msg = f"Detections.{name}: shape {value.shape}, expected {shape}"
-                raise ValueError(msg)
+                raise ArgumentError(msg)
             object.__setattr__(self, name, _readonly(value.astype(dtype, copy=True)))
         names = np.asarray(self.class_name, dtype=str)
         if names.shape != (n,):
             msg = f"Detections.class_name: shape {names.shape}, expected {(n,)}"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         object.__setattr__(self, "class_name", _readonly(names.copy()))
         object.__setattr__(self, "meta", dict(self.meta))
 

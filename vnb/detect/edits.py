@@ -26,12 +26,8 @@ if TYPE_CHECKING:
 __all__ = [
     "add_clips_from",
     "add_markers",
-    "merge_tracks",
-    "parse_aspect",
     "reframe",
     "save_corrections",
-    "split_track",
-    "stored_corrections",
 ]
 
 META_KEY = "vnb.detect"

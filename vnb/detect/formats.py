@@ -10,7 +10,7 @@ from vnb.detect.postprocess import COCO_CATEGORY_IDS, COCO_NAMES
 if TYPE_CHECKING:
     from vnb.detect.detections import Detections
 
-__all__ = ["to_coco"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 
 def to_coco(dets: Detections) -> dict[str, Any]:

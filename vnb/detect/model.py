@@ -37,14 +37,10 @@ from vnb.fileio import read_regular_file
 
 __all__ = [
     "DEFAULT_TIMEOUT",
-    "SHIPPED_MODEL",
-    "SHIPPED_SHA256",
     "Model",
     "add_model",
     "list_models",
     "load_model",
-    "models_dir",
-    "shipped_model_path",
 ]
 
 SHIPPED_MODEL = "yolov3-tiny-coco"

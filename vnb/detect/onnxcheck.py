@@ -8,7 +8,7 @@ sparse initializers, and tensors in node attributes, in subgraphs and in functio
 
 from __future__ import annotations
 
-__all__ = ["OnnxFormatError", "check_model_bytes"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 # Field numbers from onnx.proto (stable since ONNX 1.0).
 _MODEL_GRAPH, _MODEL_FUNCTIONS = 7, 25

@@ -49,8 +49,6 @@ __all__ = [
     "add_overlay",
     "blur",
     "overlay_boxes",
-    "pixelate",
-    "remove_overlay",
     "set_overlay",
 ]
 

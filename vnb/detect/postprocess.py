@@ -6,15 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = [
-    "COCO_CATEGORY_IDS",
-    "COCO_NAMES",
-    "DARKNET_ALIASES",
-    "Letterbox",
-    "decode",
-    "iou_matrix",
-    "nms",
-]
+__all__: list[str] = []  # internal: used only inside its own package
 
 COCO_NAMES: tuple[str, ...] = (
     "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat",

@@ -17,7 +17,7 @@ import numpy as np
 from vnb.detect.detections import Detections
 from vnb.detect.postprocess import iou_matrix
 
-__all__ = ["ByteTrack", "track_detections"]
+__all__ = ["ByteTrack"]
 
 
 @dataclass

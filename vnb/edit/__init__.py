@@ -23,11 +23,8 @@ Example:
 
 from vnb.edit._history import History
 from vnb.edit._ops import (
-    CLIP_FIELDS,
-    TRACK_FIELDS,
     add_effect,
     add_marker,
-    find_clip,
     move_clip,
     remove_clip,
     remove_effect,
@@ -36,30 +33,22 @@ from vnb.edit._ops import (
     set_clip,
     set_effect_param,
     set_track,
-    snap,
     split_clip,
     trim_clip,
 )
-from vnb.edit._transaction import restore, transaction
 
 __all__ = [
-    "CLIP_FIELDS",
-    "TRACK_FIELDS",
     "History",
     "add_effect",
     "add_marker",
-    "find_clip",
     "move_clip",
     "remove_clip",
     "remove_effect",
     "remove_marker",
     "remove_transition",
-    "restore",
     "set_clip",
     "set_effect_param",
     "set_track",
-    "snap",
     "split_clip",
-    "transaction",
     "trim_clip",
 ]

@@ -18,11 +18,8 @@ if TYPE_CHECKING:
     from vnb.schema import Marker, Project
 
 __all__ = [
-    "CLIP_FIELDS",
-    "TRACK_FIELDS",
     "add_effect",
     "add_marker",
-    "find_clip",
     "move_clip",
     "remove_clip",
     "remove_effect",
@@ -30,7 +27,6 @@ __all__ = [
     "set_clip",
     "set_effect_param",
     "set_track",
-    "snap",
     "split_clip",
     "trim_clip",
 ]

@@ -15,7 +15,7 @@ from vnb.schema.base import Model, format_validation_error
 if TYPE_CHECKING:
     from vnb.schema import Project
 
-__all__ = ["restore", "transaction"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 
 @dataclass

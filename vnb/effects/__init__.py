@@ -14,14 +14,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from vnb.effects.registry import PLUGINS, REGISTRY, EffectSpec, normalize_params
+from vnb.effects.registry import REGISTRY, EffectSpec, normalize_params
 from vnb.schema.timeline import Effect
 
 if TYPE_CHECKING:
     from vnb.effects.wasm.plugins import WasmEffect
 
 __all__ = [
-    "PLUGINS",
     "REGISTRY",
     "Effect",
     "EffectSpec",

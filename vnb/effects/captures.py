@@ -24,7 +24,7 @@ import struct
 import types
 from typing import Any
 
-__all__ = ["fingerprint"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 _MAX_DEPTH = 24
 _MAX_ITEMS = 100_000

@@ -37,20 +37,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CustomEffect",
-    "Stop",
-    "apply_chain",
     "apply_custom",
     "chain_identity",
     "clock",
-    "current_stop",
-    "custom_effects",
-    "find_plugin",
     "has_custom",
     "implementation",
     "is_custom",
-    "register",
-    "stopping",
-    "to_rgba",
 ]
 
 

@@ -42,19 +42,12 @@ if TYPE_CHECKING:
     from vnb.schema.detection import Overlay, Redaction
 
 __all__ = [
-    "BOXES",
-    "REDACT",
     "OverlayData",
-    "box_color",
     "clip_effects",
-    "draw_boxes",
     "label_of",
     "overlay_data",
     "overlay_rows_at",
     "pack",
-    "redact",
-    "redaction_box",
-    "unpack",
 ]
 
 REDACT = "vnb:redact"

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from vnb.effects.prerender import Job
     from vnb.plan import VideoItem
 
-__all__ = ["WORKERS", "prerender_item"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 WORKERS = 2
 """Threads running the effects (the machine this was tuned on has two cores)."""

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from vnb.plan import Plan, VideoItem
     from vnb.render.run import Progress
 
-__all__ = ["Job", "jobs_for", "prerender", "prerender_item", "substitute"]
+__all__ = ["prerender"]
 
 VERSION = 1
 """Part of every intermediate's key: bump it when what an intermediate holds changes."""

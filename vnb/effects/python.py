@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
     from vnb.schema.timeline import Effect
 
-__all__ = ["DEFAULT_TIMEOUT", "POLL", "PythonEffect", "python_effect"]
+__all__ = ["DEFAULT_TIMEOUT", "PythonEffect"]
 
 DEFAULT_TIMEOUT: float = 10.0
 """Seconds one call of a Python effect may take when the effect sets no ``timeout``."""

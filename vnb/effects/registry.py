@@ -19,11 +19,8 @@ from dataclasses import dataclass
 from vnb.errors import EffectError
 
 __all__ = [
-    "PLUGINS",
     "REGISTRY",
     "EffectSpec",
-    "Filter",
-    "Param",
     "effect_filters",
     "is_custom",
     "normalize_params",
@@ -248,6 +245,7 @@ REGISTRY: dict[str, EffectSpec] = {
         ),
     )
 }
+"""The built-in effects, by name: each entry knows its parameters and its ffmpeg filters."""
 
 
 PLUGINS: dict[str, EffectSpec] = {}

@@ -16,20 +16,13 @@ from vnb.ffmpeg.graph import Filter, make_filter
 from vnb.plan.model import TextItem, VideoItem
 
 __all__ = [
-    "GUARD",
-    "HOLD_TOLERANCE",
     "TEXT_PIXEL_BUDGET",
     "TextImage",
     "clip_origin",
-    "fade_filters",
-    "fitted_size",
     "hold_offset",
     "picture_filters",
-    "placing_filters",
-    "resample_setpts",
     "resampled",
     "rotated_box",
-    "seconds",
     "seek_lead",
     "text_filters",
     "text_origin",

@@ -10,7 +10,7 @@ from vnb.ffmpeg.graph import Graph
 from vnb.ffmpeg.hardware import EncoderSetup
 from vnb.schema.export import ExportSettings
 
-__all__ = ["INLINE_GRAPH_LIMIT", "MUXERS", "Command", "build_command", "encoder_args"]
+__all__ = ["Command", "build_command"]
 
 INLINE_GRAPH_LIMIT = 4000
 """Graphs longer than this many characters go through a script file, not the command line."""

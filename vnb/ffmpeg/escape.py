@@ -28,11 +28,6 @@ from fractions import Fraction
 from numbers import Integral, Real
 
 __all__ = [
-    "escape_graph",
-    "escape_label",
-    "escape_option_value",
-    "filter_arg",
-    "format_filter",
     "format_options",
 ]
 

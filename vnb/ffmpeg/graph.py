@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from vnb.ffmpeg.escape import escape_label, format_filter
 
-__all__ = ["Chain", "Filter", "Graph", "Input", "filter_text"]
+__all__ = ["Chain", "Filter", "Graph", "Input"]
 
 Filter = tuple[str, tuple[tuple[str, object], ...]]
 """A filter name and its options (raw values), hashable."""

@@ -26,7 +26,6 @@ __all__ = [
     "EncoderSetup",
     "hardware_encoder",
     "hardware_setup",
-    "quality_value",
 ]
 
 FAMILIES = ("nvenc", "qsv", "vaapi", "amf", "videotoolbox")

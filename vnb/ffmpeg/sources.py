@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from vnb.errors import ProjectError
 from vnb.ffmpeg.graph import Chain, Filter, Input, make_filter
 
-__all__ = ["MAX_LANES", "OVERLAP", "SEEK_GAP", "SHARED", "Cut", "lay_out"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 SHARED = 1.0
 """Timeline seconds two clips of one lane may play at once (a transition)."""

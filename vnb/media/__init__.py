@@ -6,10 +6,9 @@ security notes (local regular files only, allowlisted demuxers, no playlists, bo
 
 from __future__ import annotations
 
-from vnb.media.gather import gather, plan_project
+from vnb.media.gather import plan_project
 from vnb.media.probing import (
     ALLOWED_FORMATS,
-    MAX_FRAME_SIZE,
     AudioStreamInfo,
     MediaInfo,
     VideoStreamInfo,
@@ -17,21 +16,13 @@ from vnb.media.probing import (
     probe,
     resolve_media_path,
 )
-from vnb.media.proxy import (
-    PROXY_HEIGHT,
-    ensure_proxy_async,
-    get_proxy,
-    make_proxy,
-    needs_proxy,
-    proxy_path,
-)
+from vnb.media.proxy import PROXY_HEIGHT, ensure_proxy_async, get_proxy, needs_proxy
 from vnb.media.scan import scan
-from vnb.media.thumbnails import clip_thumbnails, thumbnails
-from vnb.media.waveform import clip_waveforms, peaks
+from vnb.media.thumbnails import clip_thumbnails
+from vnb.media.waveform import clip_waveforms
 
 __all__ = [
     "ALLOWED_FORMATS",
-    "MAX_FRAME_SIZE",
     "PROXY_HEIGHT",
     "AudioStreamInfo",
     "MediaInfo",
@@ -39,16 +30,11 @@ __all__ = [
     "clip_thumbnails",
     "clip_waveforms",
     "ensure_proxy_async",
-    "gather",
     "get_proxy",
-    "make_proxy",
     "needs_proxy",
     "open_input",
-    "peaks",
     "plan_project",
     "probe",
-    "proxy_path",
     "resolve_media_path",
     "scan",
-    "thumbnails",
 ]

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from vnb.schema import Project
     from vnb.text import Cue
 
-__all__ = ["gather", "input_files", "plan_project"]
+__all__ = ["input_files", "plan_project"]
 
 
 def gather(project: Project) -> tuple[dict[str, MediaInfo], dict[str, list[Cue]]]:

@@ -28,6 +28,16 @@ import av.error
 from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError, VnbError
 from vnb.fileio import file_kind
 
+__all__ = [
+    "ALLOWED_FORMATS",
+    "AudioStreamInfo",
+    "MediaInfo",
+    "VideoStreamInfo",
+    "open_input",
+    "probe",
+    "resolve_media_path",
+]
+
 _AV_FORMATS = ("mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi", "mpegts", "gif")
 _AUDIO_FORMATS = ("wav", "mp3", "flac", "ogg", "aac")
 _IMAGE_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe")

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vnb import cache
-from vnb.errors import RenderError, UnsupportedMediaError
+from vnb.errors import ArgumentError, RenderError, UnsupportedMediaError
 from vnb.media.probing import ALLOWED_FORMATS, MediaInfo, open_input, probe, resolve_media_path
 from vnb.media.thumbnails import display_aspect, even_width
 
@@ -42,9 +42,7 @@ __all__ = [
     "PROXY_HEIGHT",
     "ensure_proxy_async",
     "get_proxy",
-    "make_proxy",
     "needs_proxy",
-    "proxy_path",
 ]
 
 PROXY_HEIGHT = 360
@@ -68,7 +66,7 @@ def _check_height(height: int) -> None:
     """Refuse a proxy height that is not a positive even number."""
     if isinstance(height, bool) or not isinstance(height, int) or height < 2 or height % 2:
         msg = f"height must be a positive even number of pixels, not {height!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
 
 
 def proxy_path(path: str | os.PathLike[str], *, height: int = PROXY_HEIGHT) -> Path:

@@ -28,7 +28,7 @@ from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
 from vnb.ffmpeg.graph import Filter, make_filter
 from vnb.media.probing import media_errors, open_input, probe
 
-__all__ = ["UPRIGHT_FILTERS", "SourceReader", "decode_still", "reader_for", "upright"]
+__all__ = ["SourceReader", "decode_still", "reader_for", "upright"]
 
 _FORWARD_LIMIT = 48
 """Decode forward instead of seeking when the wanted frame is at most this many frames ahead."""

@@ -32,14 +32,14 @@ import av.error
 import numpy as np
 
 from vnb import cache
-from vnb.errors import FFmpegNotFoundError, MediaError, UnsupportedMediaError
+from vnb.errors import ArgumentError, FFmpegNotFoundError, MediaError, UnsupportedMediaError
 from vnb.media.probing import media_errors, open_input, probe, resolve_media_path
 from vnb.schema.color import parse_color
 
 if TYPE_CHECKING:
     from vnb.schema import Clip, Project
 
-__all__ = ["clip_thumbnails", "display_aspect", "even_width", "thumbnails"]
+__all__ = ["clip_thumbnails"]
 
 _log = logging.getLogger(__name__)
 _KEY = "vnb.media.thumbnails/1"
@@ -64,10 +64,10 @@ def _check_request(count: int, height: int, start: float, end: float | None) -> 
     """Refuse nonsensical strip requests with a `ValueError`."""
     if not (1 <= count <= _MAX_COUNT and 2 <= height <= _MAX_HEIGHT):
         msg = f"need 1 <= count <= {_MAX_COUNT}, 2 <= height <= {_MAX_HEIGHT}: {count}, {height}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if not (start >= 0 and (end is None or end > start)):
         msg = f"need 0 <= start < end, not start={start!r}, end={end!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
 
 
 def thumbnails(

@@ -23,13 +23,13 @@ import av.error
 import numpy as np
 
 from vnb import cache
-from vnb.errors import MediaError, UnsupportedMediaError
+from vnb.errors import ArgumentError, MediaError, UnsupportedMediaError
 from vnb.media.probing import media_errors, open_input, probe, resolve_media_path
 
 if TYPE_CHECKING:
     from vnb.schema import Project
 
-__all__ = ["clip_waveforms", "peaks"]
+__all__ = ["clip_waveforms"]
 
 _log = logging.getLogger(__name__)
 _KEY = "vnb.media.waveform/1"
@@ -66,13 +66,13 @@ def peaks(
     """
     if not 1 <= columns <= _MAX_COLUMNS:
         msg = f"columns must be between 1 and {_MAX_COLUMNS}, not {columns!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if not (start >= 0 and (end is None or end > start)):
         msg = f"need 0 <= start < end, not start={start!r}, end={end!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if channel != "mix" and (isinstance(channel, bool) or not isinstance(channel, int)):
         msg = f"channel must be 'mix' or a channel index, not {channel!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     resolved = resolve_media_path(path)
     span = (float(start), None if end is None else float(end))
     key = cache.make_key(_KEY, cache.source_identity(resolved), columns, span, channel)
@@ -85,7 +85,7 @@ def peaks(
     else:
         if isinstance(channel, int) and not 0 <= channel < info.audio.channels:
             msg = f"{resolved}: channel {channel} does not exist ({info.audio.channels} channels)"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         stop = end if end is not None else (info.audio.duration or info.duration)
         with media_errors(resolved, "decode the audio"):
             result = _decode_peaks(resolved, columns, float(start), float(stop or start), channel)
@@ -171,7 +171,7 @@ def clip_waveforms(
     """
     if not columns_per_second > 0:
         msg = f"columns_per_second must be positive, not {columns_per_second!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     jobs: dict[tuple[Path, int, float, float], list[tuple[str, float]]] = {}
     for track in project.tracks:
         for clip in track.clips:

@@ -26,7 +26,6 @@ __all__ = [
     "Editor",
     "editor_for",
     "get_language",
-    "last_project",
     "load_ipython_extension",
     "repr_mimebundle",
     "set_language",

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["asset", "esm", "esm_contents"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 _log = logging.getLogger("vnb")

@@ -17,7 +17,7 @@ from vnb.notebook.i18n import text
 if TYPE_CHECKING:
     from vnb.schema import Project
 
-__all__ = ["OPS", "apply", "describe"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 Message = Mapping[str, Any]
 

@@ -45,7 +45,7 @@ import numpy as np
 import traitlets as t
 
 from vnb.edit import History
-from vnb.errors import VnbError
+from vnb.errors import ArgumentTypeError, VnbError
 from vnb.notebook import actions, i18n
 from vnb.notebook._assets import asset, esm_contents
 from vnb.notebook.view import (
@@ -132,7 +132,7 @@ class Editor(anywidget.AnyWidget):
         if unknown:
             msg = f"Editor got unknown option(s) {', '.join(unknown)}; "
             msg += f"it takes {', '.join(_OPTIONS)} (and the project first)"
-            raise TypeError(msg)
+            raise ArgumentTypeError(msg)
         self.project = project
         self.history = History(project, label=i18n.text("op_python"))
         self._rev = 0

@@ -14,7 +14,7 @@ from typing import Any
 
 from vnb.errors import VnbError
 
-__all__ = ["LANGUAGES", "TEXT", "get_language", "labels", "set_language", "subscribe", "text"]
+__all__ = ["get_language", "set_language", "text"]
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {

@@ -50,14 +50,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from vnb.errors import VnbError
+from vnb.errors import LabError
 
 __all__ = [
     "CHECK_ENV",
-    "LabError",
     "check_lab",
-    "lab_command",
-    "lab_env",
     "notebooks_folder",
     "run_lab",
 ]
@@ -71,10 +68,6 @@ CONFIG_DIR = Path(__file__).resolve().parent / "jupyter-config"
 NEWS_PLUGIN = "@jupyterlab/apputils-extension:notification"
 STOP_GRACE = 10.0
 """Seconds JupyterLab gets to stop after a Ctrl+C that stops it, before it is terminated."""
-
-
-class LabError(VnbError):
-    """JupyterLab is missing, cannot start, or does not serve the tutorials."""
 
 
 def notebooks_folder(folder: str | Path | None = None) -> Path:

@@ -14,7 +14,7 @@ from vnb.notebook.i18n import text
 if TYPE_CHECKING:
     from vnb.schema import Project
 
-__all__ = ["register", "vnb_magic"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 
 class _Usage(Exception):

@@ -18,15 +18,7 @@ from vnb.notebook.i18n import text
 if TYPE_CHECKING:
     from vnb.schema import Clip, Project, Track
 
-__all__ = [
-    "content_key",
-    "frame_boxes",
-    "inspector_view",
-    "media_key",
-    "overlays_view",
-    "set_overlay_filters",
-    "timeline_view",
-]
+__all__: list[str] = []  # internal: used only inside its own package
 
 _NUMBER_FIELDS: dict[str, tuple[float | None, float | None, float]] = {
     # field: (minimum, maximum, step) for the inspector's controls

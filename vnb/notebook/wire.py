@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["envelope", "jpeg", "media_payload", "sprite_sheet"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 JPEG_QUALITY = 82
 

@@ -1,6 +1,6 @@
 """Project → Plan (pure): every clip, transition, title and sound in whole frames and samples."""
 
-from vnb.plan.compile import check_timeline, compile_plan, place
+from vnb.plan.compile import check_timeline, compile_plan
 from vnb.plan.model import (
     AudioItem,
     AudioTrackPlan,
@@ -29,5 +29,4 @@ __all__ = [
     "VideoTrackPlan",
     "check_timeline",
     "compile_plan",
-    "place",
 ]

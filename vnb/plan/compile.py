@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from vnb.media import MediaInfo
     from vnb.schema import Clip, Project, Track, Transform
 
-__all__ = ["CueLike", "check_timeline", "compile_plan", "place"]
+__all__ = ["check_timeline", "compile_plan"]
 
 
 class CueLike(Protocol):

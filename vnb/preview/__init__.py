@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from vnb.plan import Plan
     from vnb.schema import Project
 
-__all__ = ["compose", "frame_at", "frame_index", "plan_of"]
+__all__ = ["frame_at", "frame_index", "plan_of"]
 
 KEY_VERSION = 1
 _PLANS: OrderedDict[tuple[int, tuple[int, int] | None], tuple[str, Plan]] = OrderedDict()

@@ -34,7 +34,7 @@ from vnb.plan.model import Piece, Plan, TextItem, TextTrackPlan, VideoItem, Vide
 from vnb.preview.filters import filter_frame, overlay, xfade
 from vnb.schema.color import parse_color, to_ffmpeg_color
 
-__all__ = ["compose", "frame_key_parts", "source_frame_index"]
+__all__ = ["source_frame_index"]
 
 _STILLS: dict[str, av.VideoFrame] = {}
 _LOCK = threading.Lock()

@@ -21,7 +21,7 @@ from vnb.errors import EffectError
 from vnb.ffmpeg.escape import format_options
 from vnb.ffmpeg.graph import Filter
 
-__all__ = ["filter_frame", "overlay", "xfade"]
+__all__ = ["filter_frame"]
 
 _Entry = tuple[av.filter.Graph, list[object], object]
 _GRAPHS: OrderedDict[tuple[object, ...], _Entry] = OrderedDict()

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vnb._bars import advance
-from vnb.errors import RenderError
+from vnb.errors import ArgumentError, RenderError
 
 if TYPE_CHECKING:
     from vnb.render.export import RenderResult
@@ -142,12 +142,13 @@ def render_many(
             is one of its own inputs or not a regular file, and reports it in its result).
     """
     if len(projects) != len(outputs):
-        msg = f"{len(projects)} projects but {len(outputs)} outputs"
-        raise ValueError(msg)
+        msg = f"outputs: {len(projects)} projects but {len(outputs)} outputs"
+        raise ArgumentError(msg)
     targets = [Path(os.path.abspath(o)) for o in outputs]  # noqa: PTH100 - workers' cwd differs
     if len(set(targets)) != len(targets):
-        msg = "two projects would write the same output file"
-        raise ValueError(msg)
+        twice = next(t for t in targets if targets.count(t) > 1)
+        msg = f"outputs: two projects would write the same output file {twice}"
+        raise ArgumentError(msg)
     _refuse_project_files(projects, targets)
     unsendable = sorted(_NOT_SENT & render_options.keys())
     if unsendable:

@@ -14,9 +14,9 @@ import subprocess
 from pathlib import Path
 from typing import Literal
 
-from vnb.errors import FFmpegNotFoundError
+from vnb.errors import ArgumentError, FFmpegNotFoundError
 
-__all__ = ["ENV_VAR", "ffmpeg_has", "ffmpeg_version", "ffmpeg_version_tuple", "find_ffmpeg"]
+__all__ = ["ffmpeg_has", "ffmpeg_version", "find_ffmpeg"]
 
 ENV_VAR = "VNB_FFMPEG"
 """Environment variable that names the ffmpeg binary to use; it wins over everything else."""
@@ -164,5 +164,5 @@ def ffmpeg_has(
     """
     if kind not in ("filters", "encoders", "muxers"):
         msg = f"kind must be 'filters', 'encoders' or 'muxers', not {kind!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     return name in _names(exe or find_ffmpeg(), kind)

@@ -38,18 +38,11 @@ from vnb.render.binary import ffmpeg_version, find_ffmpeg
 from vnb.schema.export import ExportSettings
 
 __all__ = [
-    "EncoderChoice",
     "ListedEncoder",
     "Trial",
-    "choose_encoder",
-    "clear_trials",
-    "ffmpeg_reason",
     "list_encoders",
-    "parse_encoders",
     "priority",
     "probe_hardware",
-    "trial",
-    "vaapi_device",
 ]
 
 TRIAL_TIMEOUT = 20.0

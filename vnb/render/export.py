@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from vnb.plan import Plan, TextItem
     from vnb.schema import Project
 
-__all__ = ["RenderResult", "render", "text_images"]
+__all__ = ["RenderResult", "render"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from vnb.errors import RenderCancelledError, RenderError
+from vnb.errors import ArgumentError, RenderCancelledError, RenderError
 from vnb.render.rendercache import cached_render, snapshot
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from vnb.render.run import Progress
     from vnb.schema import Project
 
-__all__ = ["RenderJob", "cancel_all", "jobs", "set_workers", "submit"]
+__all__ = ["RenderJob", "set_workers", "submit"]
 
 State = Literal["queued", "running", "done", "failed", "cancelled"]
 _EXIT_WAIT = 10.0
@@ -258,7 +258,7 @@ def set_workers(n: int) -> None:
     global _wanted  # noqa: PLW0603
     if n < 1:
         msg = f"workers must be at least 1, not {n}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     with _lock:
         _wanted = n
         _workers[:] = [t for t in _workers if t.is_alive()]

@@ -13,7 +13,7 @@ from vnb.notebook.i18n import text
 if TYPE_CHECKING:
     from vnb.render.jobs import RenderJob
 
-__all__ = ["job_status", "job_widget"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 
 def job_status(job: RenderJob) -> str:

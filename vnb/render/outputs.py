@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from vnb.plan import Plan
     from vnb.schema import Project
 
-__all__ = ["check_output", "check_target", "part_name", "sweep_parts"]
+__all__ = ["check_output"]
 
 _PART = re.compile(
     r"\.(?P<name>.+)\.(?P<pid>[1-9][0-9]{0,6})\.(?P<host>[0-9a-f]{4})[0-9a-f]{8}\.part"

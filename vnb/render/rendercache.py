@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from vnb.schema import Project
     from vnb.schema.export import ExportSettings
 
-__all__ = ["cached_render", "render_key", "snapshot"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 _KEY_VERSION = 1
 _FILE_KEYS = frozenset({"source", "file", "font", "path"})

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from vnb.errors import FFmpegNotFoundError, RenderCancelledError, RenderError
+from vnb.errors import ArgumentError, FFmpegNotFoundError, RenderCancelledError, RenderError
 from vnb.render.binary import find_ffmpeg
 from vnb.render.outputs import check_target, part_name, sweep_parts
 
@@ -190,10 +190,10 @@ def run_ffmpeg(
     """
     if not (math.isfinite(total_seconds) and total_seconds > 0):
         msg = f"total_seconds must be a positive number, not {total_seconds!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if timeout is not None and not timeout > 0:
         msg = f"timeout must be a positive number of seconds, not {timeout!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     target = Path(os.path.abspath(output))  # noqa: PTH100 - absolute without resolving links
     if not target.parent.is_dir():
         msg = f"output folder does not exist: {target.parent}"

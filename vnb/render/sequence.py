@@ -21,7 +21,7 @@ from pathlib import Path
 
 from vnb.errors import RenderError
 
-__all__ = ["FOLDER_PATTERN", "Frames", "frames_target"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 FOLDER_PATTERN = "frame_%05d.png"
 """The file names of frames written into a new folder (numbered from 1)."""

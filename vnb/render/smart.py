@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from vnb.plan import Plan
     from vnb.schema.export import ExportSettings
 
-__all__ = ["plan_sources", "render_smart", "source_index"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 _BATCH_INPUTS = 12
 """Spans encoded by one ffmpeg process (each is one input with its own seek)."""

@@ -2,10 +2,8 @@
 
 from vnb.schema.detection import Overlay, Redaction
 from vnb.schema.export import PRESETS, ExportSettings, resolve_export
-from vnb.schema.migrations import FORMAT, SCHEMA_VERSION
 from vnb.schema.project import Project, load
 from vnb.schema.timeline import (
-    TRANSITIONS,
     Clip,
     Crop,
     Cue,
@@ -20,10 +18,7 @@ from vnb.schema.timeline import (
 )
 
 __all__ = [
-    "FORMAT",
     "PRESETS",
-    "SCHEMA_VERSION",
-    "TRANSITIONS",
     "Clip",
     "Crop",
     "Cue",

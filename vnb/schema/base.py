@@ -11,7 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr, Valida
 
 from vnb.errors import ProjectError
 
-__all__ = ["Model", "PathStr", "format_validation_error", "new_id"]
+__all__ = ["Model", "format_validation_error"]
 
 _ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 _PROTOCOL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")

@@ -37,7 +37,7 @@ from pydantic import Field, model_validator
 
 from vnb.schema.base import Model, PathStr
 
-__all__ = ["MAX_FRAMES", "MAX_ROWS", "Overlay", "Redaction", "packed_count"]
+__all__ = ["MAX_FRAMES", "MAX_ROWS", "Overlay", "Redaction"]
 
 MAX_ROWS = 250_000
 """Most boxes one overlay or redaction holds."""

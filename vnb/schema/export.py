@@ -17,13 +17,9 @@ from vnb.errors import ProjectError
 from vnb.schema.base import Model, format_validation_error
 
 __all__ = [
-    "CODEC_ALIASES",
-    "EXTENSIONS",
     "FORMATS",
     "PRESETS",
     "ExportSettings",
-    "Format",
-    "container_for",
     "resolve_export",
 ]
 

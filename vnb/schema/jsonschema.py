@@ -15,7 +15,7 @@ from typing import Any
 
 from vnb.schema.project import Project
 
-__all__ = ["SCHEMA_FILE", "main", "project_json_schema", "render_json_schema"]
+__all__: list[str] = []  # a script (`python -m vnb.schema.jsonschema`), not an API
 
 SCHEMA_FILE = Path(__file__).with_name("project.schema.json")
 """Where the committed schema lives."""

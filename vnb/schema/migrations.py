@@ -7,7 +7,7 @@ from typing import Any
 
 from vnb.errors import SchemaVersionError
 
-__all__ = ["FORMAT", "SCHEMA_VERSION", "migrate"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 FORMAT = "vnb.project"
 SCHEMA_VERSION = 1

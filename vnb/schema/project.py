@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from vnb.render import RenderResult
     from vnb.render.jobs import RenderJob
 
-__all__ = ["MAX_CLIPS", "MAX_FILE_BYTES", "Project", "load"]
+__all__ = ["Project", "load"]
 
 MAX_CLIPS = 10_000
 MAX_FILE_BYTES = 64 * 1024 * 1024

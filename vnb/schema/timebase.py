@@ -12,10 +12,7 @@ import math
 from fractions import Fraction
 
 __all__ = [
-    "frame_at_time",
-    "frame_time",
     "frame_to_sample",
-    "parse_rate",
     "snap_time",
     "to_frame",
 ]

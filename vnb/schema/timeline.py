@@ -18,7 +18,6 @@ from vnb.schema.color import parse_color
 from vnb.schema.timebase import frame_time, to_frame
 
 __all__ = [
-    "TRANSITIONS",
     "Clip",
     "Crop",
     "Cue",

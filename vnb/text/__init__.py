@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from vnb.text.fonts import find_font
 from vnb.text.raster import TextStyle, rasterize_text
-from vnb.text.subtitles import Cue, load_subtitles, parse_subtitles
+from vnb.text.subtitles import Cue, load_subtitles
 
 __all__ = [
     "Cue",
     "TextStyle",
     "find_font",
     "load_subtitles",
-    "parse_subtitles",
     "rasterize_text",
 ]

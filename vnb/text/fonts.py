@@ -12,7 +12,6 @@ from vnb.errors import FileAccessError, ProjectError
 from vnb.fileio import check_regular_file
 
 __all__ = [
-    "SHIPPED_FONT_DIR",
     "check_font",
     "find_font",
     "font_in_folder",

@@ -23,7 +23,7 @@ from vnb.ffmpeg.chains import TEXT_PIXEL_BUDGET, TextImage, visible_text
 if TYPE_CHECKING:
     from vnb.plan import Plan, TextItem
 
-__all__ = ["STRIP_MIN", "text_images"]
+__all__ = ["text_images"]
 
 STRIP_MIN = 8
 """Fade-free items of a track that follow one another become one strip from this many on."""

@@ -17,10 +17,10 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from vnb.errors import ProjectError
+from vnb.errors import ArgumentError, ProjectError
 from vnb.text.fonts import find_font
 
-__all__ = ["MAX_TEXT_CHARS", "TextStyle", "rasterize_text"]
+__all__ = ["TextStyle", "rasterize_text"]
 
 MAX_TEXT_CHARS = 10_000
 """Longest text :func:`rasterize_text` accepts."""
@@ -70,29 +70,29 @@ def _rgba(color: str, what: str) -> tuple[int, int, int, int]:
         rgb = ImageColor.getrgb(color)
     except (ValueError, AttributeError, TypeError) as exc:
         msg = f"invalid {what} {color!r}"
-        raise ValueError(msg) from exc
+        raise ArgumentError(msg) from exc
     return (*rgb, 255) if len(rgb) == 3 else rgb  # type: ignore[return-value]
 
 
 def _check(text: str, style: TextStyle) -> None:
     if len(text) > MAX_TEXT_CHARS:
         msg = f"text is {len(text)} characters long; at most {MAX_TEXT_CHARS} are allowed"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if not MIN_SIZE <= style.size <= MAX_SIZE:
         msg = f"font size must be in {MIN_SIZE}..{MAX_SIZE}, got {style.size}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if style.align not in ("left", "center", "right"):
         msg = f"align must be 'left', 'center' or 'right', got {style.align!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if style.outline < 0 or style.box_padding < 0:
         msg = "outline and box_padding must be >= 0"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if not (math.isfinite(style.line_spacing) and style.line_spacing > 0):
         msg = f"line_spacing must be > 0, got {style.line_spacing}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if style.max_width is not None and style.max_width < 1:
         msg = f"max_width must be >= 1, got {style.max_width}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
 
 
 @functools.lru_cache(maxsize=32)
@@ -180,7 +180,7 @@ def _render(text: str, style: TextStyle) -> np.ndarray:
     height = max(1, math.ceil(bottom) - math.floor(top) + 2 * pad)
     if max(width, height) > _MAX_SIDE or width * height > _MAX_PIXELS:
         msg = f"text image would be {width}×{height} pixels; reduce the size or the text"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
 
     def mask(with_stroke: bool) -> Image.Image:
         m = Image.new("L", (width, height), 0)

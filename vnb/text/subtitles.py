@@ -19,7 +19,7 @@ from pysubs2.formats import autodetect_format
 from vnb.errors import FileAccessError, ProjectError
 from vnb.fileio import read_regular_file
 
-__all__ = ["Cue", "load_subtitles", "parse_subtitles"]
+__all__ = ["Cue", "load_subtitles"]
 
 _FORMATS = {"srt": "srt", "ass": "ass", "ssa": "ssa", "vtt": "vtt", "webvtt": "vtt"}
 _EXTENSIONS = {".srt": "srt", ".ass": "ass", ".ssa": "ssa", ".vtt": "vtt"}

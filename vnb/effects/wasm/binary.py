@@ -11,15 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = [
-    "MAX_ENTRIES",
-    "MAX_EXPORTS",
-    "MAX_FUNCTIONS",
-    "MAX_TABLE",
-    "Outline",
-    "WasmFormatError",
-    "outline",
-]
+__all__: list[str] = []  # internal: used only inside its own package
 
 MAGIC = b"\0asm"
 CORE_VERSION = b"\x01\x00\x00\x00"

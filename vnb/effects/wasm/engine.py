@@ -29,13 +29,6 @@ from vnb.errors import PluginError
 
 __all__ = [
     "COMPILE_DEADLINE",
-    "DEFAULT_DEADLINE",
-    "DEFAULT_MEMORY",
-    "TICK",
-    "Limits",
-    "check_exports",
-    "compile_module",
-    "engine",
 ]
 
 DEFAULT_MEMORY = 256 * 1024**2

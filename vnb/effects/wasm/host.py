@@ -44,11 +44,8 @@ from vnb.errors import PluginError
 __all__ = [
     "DEFAULT_DEADLINE",
     "DEFAULT_MEMORY",
-    "TICK",
     "Limits",
-    "Program",
     "compile_module",
-    "run",
 ]
 
 BLOCK_SIZE = 128

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from vnb.effects.registry import EffectSpec, Param
 from vnb.errors import PluginError
 
-__all__ = ["ABI_VERSION", "MAX_PARAMS", "PluginInfo", "check_name", "parse_meta", "parse_params"]
+__all__: list[str] = []  # internal: used only inside its own package
 
 ABI_VERSION = 1
 MAX_PARAMS = 16

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from vnb.schema.timeline import Effect
 
-__all__ = ["MAX_MODULE_BYTES", "WasmEffect", "load_wasm", "plugin_dirs", "scan_plugin_folders"]
+__all__ = ["WasmEffect"]
 
 _log = logging.getLogger(__name__)
 MAX_MODULE_BYTES = 64 * 1024**2
