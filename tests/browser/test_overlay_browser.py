@@ -9,10 +9,11 @@ its track in Python, and that the class filter reaches the project.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from tests.helpers import tools
 
 from .conftest import ARTIFACTS
 from .lab import kernel_value, missing_browser, open_notebook, run_all
@@ -25,9 +26,7 @@ if TYPE_CHECKING:
 _MISSING = missing_browser()
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        bool(_MISSING) and not os.environ.get("VNB_REQUIRE_BROWSER"), reason=_MISSING
-    ),
+    tools.unless(_MISSING),
 ]
 
 FPS = 10
