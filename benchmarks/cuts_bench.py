@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from media import OUT, ffmpeg_exe
+from media import OUT, ffmpeg_exe, make_media
 
 ROOT = Path(__file__).resolve().parent.parent
 FPS = 30
@@ -42,22 +42,15 @@ FPS = 30
 
 def make_source(width: int, height: int, seconds: float, folder: Path) -> Path:
     """A testsrc2 H.264 file with a tone, made once and cached (written whole, then renamed)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"cuts_{width}x{height}_{seconds:g}s.mp4"
-    if path.exists() and path.stat().st_size > 0:
-        return path
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    video = f"testsrc2=s={width}x{height}:r={FPS}:d={seconds}"
-    argv = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
-    argv += ["-f", "lavfi", "-i", video, "-f", "lavfi", "-i", f"sine=f=440:d={seconds}"]
-    argv += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", "-g", "60"]
-    argv += ["-pix_fmt", "yuv420p", "-c:a", "aac", "-ar", "48000", "-ac", "2", "-f", "mp4"]
-    try:
-        subprocess.run([*argv, str(tmp)], check=True)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return make_media(
+        folder,
+        f"cuts_{width}x{height}_{seconds:g}s.mp4",
+        video=f"testsrc2=s={width}x{height}:r={FPS}:d={seconds}",
+        audio=f"sine=f=440:d={seconds}",
+        crf=23,
+        audio_bitrate="128k",
+        timeout=None,
+    )
 
 
 # -- measuring ffmpeg alone ---------------------------------------------------------------

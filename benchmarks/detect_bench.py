@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from media import OUT, ffmpeg_exe
+from media import OUT, run_ffmpeg
 
 
 def make_clip(folder: Path, seconds: float) -> Path:
@@ -51,10 +50,9 @@ def make_clip(folder: Path, seconds: float) -> Path:
         source = ["-f", "lavfi", "-i", "testsrc2=s=1280x720:r=30"]
         vf = "format=yuv420p"
     tmp = path.with_suffix(".tmp.mp4")
-    subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-y", *source, "-t", f"{seconds:g}", "-vf", vf, "-r", "30",
-         "-c:v", "libx264", "-preset", "fast", "-crf", "20", "-g", "60", str(tmp)],
-        check=True,
+    run_ffmpeg(
+        *source, "-t", f"{seconds:g}", "-vf", vf, "-r", "30",
+        "-c:v", "libx264", "-preset", "fast", "-crf", "20", "-g", "60", tmp, timeout=None,
     )  # fmt: skip
     tmp.replace(path)
     return path

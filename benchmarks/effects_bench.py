@@ -242,7 +242,7 @@ def bench_frames(repeat: int) -> dict[tuple[str, int], float]:
 
 
 def bench_render(seconds: float, folder: Path) -> None:
-    from media import ffmpeg_exe
+    from media import make_media
 
     import vnb
     from vnb import cache
@@ -250,16 +250,10 @@ def bench_render(seconds: float, folder: Path) -> None:
     from vnb.effects.wasm.plugins import load_wasm
     from vnb.preview import plan_of
 
-    src = folder / "src.mp4"
-    if not src.exists():
-        import subprocess
-
-        subprocess.run(
-            [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
-             f"testsrc2=s=1280x720:r=30:d={seconds}", "-c:v", "libx264", "-preset", "fast",
-             "-crf", "18", "-g", "60", "-pix_fmt", "yuv420p", str(src)],
-            check=True,
-        )  # fmt: skip
+    src = make_media(
+        folder, "src.mp4", video=f"testsrc2=s=1280x720:r=30:d={seconds}", audio=None,
+        preset="fast", crf=18, gop=60, timeout=None,
+    )  # fmt: skip
     cache.configure(directory=folder / "cache")
     fx = load_wasm(EXAMPLES / "vignette.wat")
     frames = round(seconds * 30)

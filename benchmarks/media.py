@@ -13,14 +13,28 @@ name and renamed, so an interrupted run never leaves a half-written source behin
 
 from __future__ import annotations
 
-import os
-import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import imageio_ffmpeg
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    # Appended, not put first: benchmarks/cuts_bench.py imports this under another vnb tree.
+    sys.path.append(str(ROOT))
 
-__all__ = ["OUT", "SOURCES", "Source", "ffmpeg_exe", "make_sources"]
+from tests.helpers.ffmpeg import ffmpeg_argv, ffmpeg_exe, run_ffmpeg  # noqa: E402
+from tests.helpers.media import make_media  # noqa: E402
+
+__all__ = [
+    "OUT",
+    "SOURCES",
+    "Source",
+    "ffmpeg_argv",
+    "ffmpeg_exe",
+    "make_media",
+    "make_sources",
+    "run_ffmpeg",
+]
 
 OUT = Path(__file__).resolve().parent / "out"
 """The benchmarks' cache and output folder (gitignored)."""
@@ -48,19 +62,6 @@ SOURCES = (
 )
 
 
-def ffmpeg_exe() -> str:
-    """The ffmpeg binary every benchmark uses: the one vnb renders with.
-
-    vnb looks at ``VNB_FFMPEG``, then ``ffmpeg`` on ``PATH``, then imageio-ffmpeg's binary;
-    the hand-written command must run the very same program to be comparable.
-    """
-    try:
-        from vnb.render.binary import find_ffmpeg
-    except ImportError:  # the sources can be made without vnb
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    return find_ffmpeg()
-
-
 def _lavfi(source: Source, seconds: float) -> str:
     name, _, opts = source.video.partition("=")
     size = f"s={WIDTH}x{HEIGHT}:r={FPS}"
@@ -73,63 +74,18 @@ def _lavfi(source: Source, seconds: float) -> str:
 
 def make_source(source: Source, seconds: float, folder: Path | None = None) -> Path:
     """The file of ``source`` lasting ``seconds`` (made if it is not in the cache yet)."""
-    folder = (folder or OUT) / "media"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{source.name}_{seconds:g}s_{WIDTH}x{HEIGHT}_{FPS}.mp4"
-    if path.exists() and path.stat().st_size > 0:
-        return path
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    argv = [
-        ffmpeg_exe(),
-        "-nostdin",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-        _lavfi(source, seconds),
-        "-f",
-        "lavfi",
-        "-i",
-        f"sine=f={source.pitch}:r={SAMPLE_RATE}:d={seconds}",
-        "-map",
-        "0:v",
-        "-map",
-        "1:a",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-crf",
-        "18",
-        "-g",
-        str(GOP),
-        "-keyint_min",
-        str(GOP),
-        "-sc_threshold",
-        "0",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-b:a",
-        "128k",
-        "-ac",
-        "2",
-        "-t",
-        str(seconds),
-        "-f",
-        "mp4",
-        str(tmp),
-    ]
-    try:
-        subprocess.run(argv, check=True)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return make_media(
+        (folder or OUT) / "media",
+        f"{source.name}_{seconds:g}s_{WIDTH}x{HEIGHT}_{FPS}.mp4",
+        video=_lavfi(source, seconds),
+        audio=f"sine=f={source.pitch}:r={SAMPLE_RATE}:d={seconds}",
+        gop=GOP,
+        crf=18,
+        preset="veryfast",
+        audio_bitrate="128k",
+        extra=("-keyint_min", str(GOP), "-sc_threshold", "0", "-t", str(seconds)),
+        timeout=None,
+    )
 
 
 def make_sources(seconds: float, folder: Path | None = None) -> list[Path]:
@@ -138,7 +94,5 @@ def make_sources(seconds: float, folder: Path | None = None) -> list[Path]:
 
 
 if __name__ == "__main__":
-    import sys
-
     for p in make_sources(float(sys.argv[1]) if len(sys.argv) > 1 else 10.0):
         print(p)

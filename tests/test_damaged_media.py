@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import vnb
-from tests.media.lavfi import run_ffmpeg
+from tests.helpers.ffmpeg import run_ffmpeg
 from vnb import cache
 from vnb.errors import VnbError
 from vnb.media import probe

@@ -8,6 +8,7 @@ import threading
 import pytest
 
 import vnb
+from tests.helpers import tools
 from vnb import cache, telemetry
 from vnb.cli import main
 
@@ -83,7 +84,7 @@ def test_renders_previews_and_cache_lookups_are_counted(color_media, tmp_path):
 
 
 def test_plot():
-    pytest.importorskip("matplotlib")
+    tools.module("matplotlib")
     telemetry.timing("render", 1.5)
     telemetry.count("render.cache_hit")
     fig = telemetry.plot()

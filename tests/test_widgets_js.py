@@ -13,16 +13,22 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import tools
+
 ROOT = Path(__file__).resolve().parent.parent
 WIDGETS = ROOT / "widgets"
-NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed (needed for JS tests)")
+NEEDS_NODE = "the widgets' JS tests; apt-get install nodejs"
 
 
-@needs_node
-def test_node_unit_tests_pass():
+@pytest.fixture(scope="module")
+def node() -> str:
+    """The ``node`` binary (skipped without it; a failure under ``VNB_REQUIRE_TOOLS``)."""
+    return tools.which("node", NEEDS_NODE)
+
+
+def test_node_unit_tests_pass(node):
     done = subprocess.run(
-        [NODE, "--test", "test/"],
+        [node, "--test", "test/"],
         cwd=WIDGETS,
         capture_output=True,
         text=True,
@@ -33,11 +39,10 @@ def test_node_unit_tests_pass():
     assert "# fail 0" in done.stdout
 
 
-@needs_node
 @pytest.mark.parametrize("name", sorted(p.name for p in WIDGETS.glob("*.js")))
-def test_modules_parse(name):
+def test_modules_parse(node, name):
     done = subprocess.run(
-        [NODE, "--check", name], cwd=WIDGETS, capture_output=True, text=True, check=False
+        [node, "--check", name], cwd=WIDGETS, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
 
@@ -67,8 +72,7 @@ def test_the_module_anywidget_gets_has_every_sibling_inlined(tmp_path):
         own = (WIDGETS / name).read_text(encoding="utf-8")
         first_line = own.splitlines()[1]
         assert any(first_line in m for m in inlined), f"{name} is not inlined"
-    if NODE is None:
-        return
+    node = tools.which("node", NEEDS_NODE)
     # node runs the inlined text as one module, with the same exports as the files in place
     bundle = tmp_path / "bundle.mjs"
     bundle.write_text(text, encoding="utf-8")
@@ -79,7 +83,7 @@ def test_the_module_anywidget_gets_has_every_sibling_inlined(tmp_path):
     )
     done = subprocess.run(
         [
-            NODE,
+            node,
             "--input-type=module",
             "-e",
             script,

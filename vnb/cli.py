@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vnb.errors import VnbError
+from vnb.schema.export import FITS, HARDWARE
 
 __all__ = ["main"]
 
-HARDWARE_CHOICES = ["none", "auto", "nvenc", "qsv", "vaapi", "amf", "videotoolbox"]
+HARDWARE_CHOICES = list(HARDWARE)
 MAX_SIDE = 8192
 """The largest ``--width``/``--height`` of `vnb frame`: the project's own bound."""
 
@@ -333,7 +334,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--audio-codec", help="e.g. opus for a .mkv (default: the format's)")
     p.add_argument(
         "--fit",
-        choices=["letterbox", "crop", "contain_blur"],
+        choices=list(FITS),
         help="an output of another aspect: bars, crop to the centre, or over a blurred copy",
     )
     p.add_argument(

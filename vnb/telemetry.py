@@ -32,10 +32,6 @@ __all__ = [
     "timing",
 ]
 
-REQUIRED_FILTERS = (
-    "xfade", "acrossfade", "overlay", "concat", "lutyuv", "hue", "avgblur", "unsharp",
-    "vignette", "chromakey", "colorchannelmixer", "tpad", "amix", "atempo",
-)  # fmt: skip
 SOFTWARE_ENCODERS = (
     "libx264", "libopenh264", "libx265", "libvpx-vp9", "prores_ks", "gif", "aac", "libopus",
 )  # fmt: skip
@@ -289,6 +285,7 @@ def doctor(*, refresh: bool = True) -> dict[str, Any]:
 
 
 def _ffmpeg_facts(problems: list[str], *, refresh: bool) -> dict[str, Any]:
+    from vnb.ffmpeg.graph import REQUIRED_FILTERS  # noqa: PLC0415
     from vnb.ffmpeg.hardware import FAMILIES  # noqa: PLC0415
     from vnb.render.binary import ffmpeg_has, ffmpeg_version, find_ffmpeg  # noqa: PLC0415
     from vnb.render.encoders import list_encoders, priority, probe_hardware  # noqa: PLC0415

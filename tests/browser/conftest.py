@@ -6,8 +6,8 @@ media made in the notebook, a 2-clip testsrc2 project, ``%load_ext vnb``, the ed
 lines and, when the test fails, leaves a screenshot, the console and the server log in
 ``tests/browser/artifacts/`` (``VNB_BROWSER_ARTIFACTS`` moves it).
 
-Without Chromium or Playwright the tests are skipped with the reason; ``VNB_REQUIRE_BROWSER=1``
-(set by CI) turns that skip into a failure.
+Without Chromium or Playwright the tests are skipped with the reason; ``VNB_REQUIRE_TOOLS=1``
+(set by CI) turns that skip into a failure (`tests.helpers.tools`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from tests.helpers import tools
 
 from .lab import VIEWPORT, LabServer, editor_cells, launch_chromium, missing_browser
 
@@ -31,9 +33,7 @@ NOTEBOOK = "editor.ipynb"
 def _require_browser() -> None:
     reason = missing_browser()
     if reason:
-        if os.environ.get("VNB_REQUIRE_BROWSER"):
-            pytest.fail(f"VNB_REQUIRE_BROWSER is set but {reason}")
-        pytest.skip(reason)
+        tools.missing(reason)
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +62,7 @@ def browser() -> Iterator[Browser]:
         try:
             b = launch_chromium(p)
         except Error as exc:
-            if os.environ.get("VNB_REQUIRE_BROWSER"):
+            if tools.required():
                 raise
             pytest.skip(f"no usable Chromium (apt-get install chromium): {exc.message[:300]}")
         yield b

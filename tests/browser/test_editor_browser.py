@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.helpers import tools
+
 from .conftest import ARTIFACTS, NOTEBOOK
 from .lab import kernel_value, missing_browser, open_notebook, run_all
 
@@ -27,9 +29,7 @@ if TYPE_CHECKING:
 _MISSING = missing_browser()
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        bool(_MISSING) and not os.environ.get("VNB_REQUIRE_BROWSER"), reason=_MISSING
-    ),
+    tools.unless(_MISSING),
 ]
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,11 +8,12 @@ and checks what Python holds by running a cell that prints JSON.
 from __future__ import annotations
 
 import math
-import os
 import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from tests.helpers import tools
 
 from .lab import editor_cells, kernel_value, missing_browser
 from .test_editor_browser import (
@@ -38,9 +39,7 @@ if TYPE_CHECKING:
 _MISSING = missing_browser()
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        bool(_MISSING) and not os.environ.get("VNB_REQUIRE_BROWSER"), reason=_MISSING
-    ),
+    tools.unless(_MISSING),
 ]
 
 INSPECTOR = "[data-testid=vnb-inspector]"

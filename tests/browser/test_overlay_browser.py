@@ -9,10 +9,11 @@ its track in Python, and that the class filter reaches the project.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from tests.helpers import tools
 
 from .conftest import ARTIFACTS
 from .lab import kernel_value, missing_browser, open_notebook, run_all
@@ -25,9 +26,7 @@ if TYPE_CHECKING:
 _MISSING = missing_browser()
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        bool(_MISSING) and not os.environ.get("VNB_REQUIRE_BROWSER"), reason=_MISSING
-    ),
+    tools.unless(_MISSING),
 ]
 
 FPS = 10
@@ -36,12 +35,12 @@ PAN = 64  # pixels per second the window moves right (the subject moves left)
 
 CELLS = [
     "import subprocess\n"
-    "import imageio_ffmpeg\n"
     "from PIL import Image\n"
     "from skimage import data\n"
     "import vnb\n"
+    "from vnb.render.binary import find_ffmpeg\n"
     "Image.fromarray(data.astronaut()).save('astronaut.png')\n"
-    "subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), '-v', 'error', '-y', '-loop', '1',\n"
+    "subprocess.run([find_ffmpeg(), '-v', 'error', '-y', '-loop', '1',\n"
     "    '-framerate', '10', '-i', 'astronaut.png', '-vf',\n"
     f"    'pad=1024:512:256:0:gray,crop=512:512:192+t*{PAN}:0,format=yuv420p',\n"
     "    '-t', '2', '-r', '10', '-c:v', 'libx264', '-crf', '14', 'pan.mp4'], check=True)",

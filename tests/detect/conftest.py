@@ -6,28 +6,16 @@ session with ffmpeg from a PNG written with Pillow.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import imageio_ffmpeg
 import numpy as np
 import pytest
 from PIL import Image
 
+from tests.helpers import media as helpers
+from tests.helpers.ffmpeg import run_ffmpeg
 from vnb import cache
-
-
-def run_ffmpeg(*args: str) -> None:
-    """Run the ffmpeg binary quietly; raise with its message if it fails."""
-    done = subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y", *args],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr.decode(errors="replace")[-2000:])
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -42,46 +30,21 @@ def detect_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def photo() -> Callable[[str], np.ndarray]:
     """``photo(name)``: a scikit-image sample photo as RGB uint8 (even width and height)."""
-    from skimage import data
-
-    def get(name: str) -> np.ndarray:
-        image = getattr(data, name)()
-        h, w = image.shape[:2]
-        return np.ascontiguousarray(image[: h - h % 2, : w - w % 2, :3])
-
-    return get
+    return helpers.photo
 
 
 @pytest.fixture(scope="session")
-def photo_png(tmp_path_factory: pytest.TempPathFactory, photo) -> Callable[[str], Path]:
+def photo_png(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     """``photo_png(name)``: the photo saved as a PNG (once per session)."""
     folder = tmp_path_factory.mktemp("photos")
-
-    def get(name: str) -> Path:
-        path = folder / f"{name}.png"
-        if not path.exists():
-            Image.fromarray(photo(name)).save(path)
-        return path
-
-    return get
+    return lambda name: helpers.photo_png(folder, name)
 
 
 @pytest.fixture(scope="session")
-def still_video(tmp_path_factory: pytest.TempPathFactory, photo_png) -> Callable[..., Path]:
+def still_video(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     """``still_video(name, seconds=1, rate=10)``: the photo held still, as H.264 MP4."""
     folder = tmp_path_factory.mktemp("still-videos")
-
-    def get(name: str, seconds: float = 1.0, rate: int = 10) -> Path:
-        path = folder / f"{name}-{seconds:g}s-{rate}.mp4"
-        if not path.exists():
-            run_ffmpeg(
-                "-loop", "1", "-framerate", str(rate), "-i", str(photo_png(name)),
-                "-t", f"{seconds:g}", "-c:v", "libx264", "-crf", "12", "-pix_fmt", "yuv420p",
-                str(path),
-            )  # fmt: skip
-        return path
-
-    return get
+    return lambda name, seconds=1.0, rate=10: helpers.still_video(folder, name, seconds, rate)
 
 
 @pytest.fixture(scope="session")

@@ -74,7 +74,7 @@ def looping_model(path: Path, trips: int = 2**62) -> Path:
 
 @pytest.fixture(scope="module")
 def video(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.detect.conftest import run_ffmpeg
+    from tests.helpers.ffmpeg import run_ffmpeg
 
     path = tmp_path_factory.mktemp("loopvid") / "grey.mp4"
     run_ffmpeg(

@@ -53,7 +53,7 @@ def constant_model(
 
 @pytest.fixture(scope="module")
 def video_640x480(tmp_path_factory):
-    from tests.detect.conftest import run_ffmpeg
+    from tests.helpers.ffmpeg import run_ffmpeg
 
     path = tmp_path_factory.mktemp("v640") / "grey.mp4"
     run_ffmpeg(

@@ -73,7 +73,7 @@ def test_every_and_cache(still_video):
 def test_boxes_of_a_display_rotated_source_are_upright(still_video, tmp_path):
     """A phone-style file: the picture is stored sideways and shown upright by its rotation
     metadata. The detector sees it upright and the boxes are in the picture as it is shown."""
-    from tests.detect.conftest import run_ffmpeg
+    from tests.helpers.ffmpeg import run_ffmpeg
 
     flat = still_video("astronaut")
     sideways, phone = tmp_path / "sideways.mp4", tmp_path / "phone.mp4"

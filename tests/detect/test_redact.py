@@ -184,9 +184,8 @@ def test_redaction_errors(astronaut, pan_video):
 
 
 def test_scrubbing_through_a_proxy_keeps_the_blur(tmp_path, photo_png):
+    from tests.helpers.ffmpeg import run_ffmpeg
     from vnb.media.proxy import make_proxy
-
-    from .conftest import run_ffmpeg
 
     video = tmp_path / "wide.mp4"  # 1280×720: large enough to get a proxy (640×360)
     run_ffmpeg(

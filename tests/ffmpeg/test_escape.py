@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.helpers.ffmpeg import run_ffmpeg
 from vnb.ffmpeg.escape import (
     escape_graph,
     escape_label,
@@ -161,19 +161,13 @@ def test_escape_label() -> None:
 # --- round trips through the real ffmpeg ------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def ffmpeg() -> str:
-    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
-    return imageio_ffmpeg.get_ffmpeg_exe()
-
-
 def _graph(value: str, out: Path) -> str:
     add = format_filter("metadata", {"mode": "add", "key": "k", "value": value})
     show = format_filter("metadata", {"mode": "print", "file": str(out)})
     return f"{add},{show}"
 
 
-def _run(ffmpeg: str, how: str, graph: str, tmp_path: Path) -> None:
+def _run(how: str, graph: str, tmp_path: Path) -> None:
     src = ["-f", "lavfi", "-i", "color=s=16x16:d=0.04:r=25"]
     if how == "vf":
         args = [*src, "-vf", graph]
@@ -183,9 +177,7 @@ def _run(ffmpeg: str, how: str, graph: str, tmp_path: Path) -> None:
         script = tmp_path / "graph.txt"
         script.write_bytes(f"[0:v]{graph}[out]".encode())
         args = [*src, "-/filter_complex", str(script), "-map", "[out]"]
-    argv = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", *args, "-f", "null", "-"]
-    proc = subprocess.run(argv, capture_output=True, timeout=60, check=False)
-    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    run_ffmpeg(*args, "-f", "null", "-", timeout=60)
 
 
 def _printed_value(out: Path) -> str:
@@ -200,26 +192,26 @@ def _printed_value(out: Path) -> str:
 
 @pytest.mark.parametrize("how", ["vf", "filter_complex", "script"])
 @pytest.mark.parametrize("value", NASTY, ids=range(len(NASTY)))
-def test_roundtrip_through_ffmpeg(ffmpeg: str, tmp_path: Path, how: str, value: str) -> None:
+def test_roundtrip_through_ffmpeg(tmp_path: Path, how: str, value: str) -> None:
     out = tmp_path / "meta.txt"
-    _run(ffmpeg, how, _graph(value, out), tmp_path)
+    _run(how, _graph(value, out), tmp_path)
     assert _printed_value(out) == value
 
 
 @pytest.mark.parametrize("how", ["vf", "script"])
-def test_nasty_file_name_through_ffmpeg(ffmpeg: str, tmp_path: Path, how: str) -> None:
+def test_nasty_file_name_through_ffmpeg(tmp_path: Path, how: str) -> None:
     # The print filter's own file= option is a file name with quotes, colons, brackets, % etc.
     folder = tmp_path / "it's [50%] off; a,b"
     folder.mkdir()
     out = folder / "out: 'é' \\ \"q\".txt"
-    _run(ffmpeg, how, _graph("ok", out), tmp_path)
+    _run(how, _graph("ok", out), tmp_path)
     assert _printed_value(out) == "ok"
 
 
-def test_positional_value_with_equals_stays_positional(ffmpeg: str, tmp_path: Path) -> None:
+def test_positional_value_with_equals_stays_positional(tmp_path: Path) -> None:
     # metadata's positional order is mode:key:value; "/value=/etc/hostname" must not load a file.
     out = tmp_path / "meta.txt"
     add = format_filter("metadata", ["add", "k", "/value=/etc/hostname"])
     show = format_filter("metadata", {"mode": "print", "file": str(out)})
-    _run(ffmpeg, "vf", f"{add},{show}", tmp_path)
+    _run("vf", f"{add},{show}", tmp_path)
     assert _printed_value(out) == "/value=/etc/hostname"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.media.lavfi import lavfi, run_ffmpeg
+from tests.helpers.media import make_media, make_still
 from vnb import cache
 
 
@@ -18,15 +19,21 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def media(media_dir: Path) -> Callable[..., Path]:
-    """``media(name, video=..., audio=..., ...)``: a file made once per module."""
-    return lambda name, **options: lavfi(media_dir, name, **options)
+    """``media(name, video=..., audio=..., ...)``: a file made once per module.
+
+    Unlike the session's fixture, the sound keeps its source's channels (mono for ``sine``).
+    """
+
+    def get(name: str, *, video: str | None, audio: str | None, **options: Any) -> Path:
+        options.setdefault("channels", None)
+        return make_media(media_dir, name, video=video, audio=audio, **options)
+
+    return get
 
 
 @pytest.fixture(scope="module")
 def still_png(media_dir: Path) -> Path:
-    path = media_dir / "still.png"
-    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=1:d=1", "-frames:v", "1", str(path))
-    return path
+    return make_still(media_dir / "still.png")
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import vnb
-from tests.media.lavfi import run_ffmpeg
+from tests.helpers.ffmpeg import run_ffmpeg
 from vnb.errors import MediaError, UnsupportedMediaError
 from vnb.media import probe, thumbnails
 

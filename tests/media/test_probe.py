@@ -8,16 +8,15 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 
 import av
-import imageio_ffmpeg
 import pytest
 
+from tests.helpers.ffmpeg import run_ffmpeg
 from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
 from vnb.media import (
     ALLOWED_FORMATS,
@@ -29,12 +28,7 @@ from vnb.media import (
 
 # vnb.media.probing is the function (re-exported); the module is reached through importlib.
 probe_mod = importlib.import_module("vnb.media.probing")
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 TESTSRC = "testsrc2=size=320x240:rate=30:duration=2"
-
-
-def ffmpeg(*args: str) -> None:
-    subprocess.run([FFMPEG, "-v", "error", "-y", *args], check=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +36,7 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("media")
     lavfi = ["-f", "lavfi", "-i"]
     h264 = ["-c:v", "libx264", "-pix_fmt", "yuv420p"]
-    ffmpeg(
+    run_ffmpeg(
         *lavfi,
         TESTSRC,
         *lavfi,
@@ -53,16 +47,20 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "-shortest",
         str(d / "clip.mp4"),
     )
-    ffmpeg(*lavfi, "testsrc2=size=320x240:rate=30000/1001:duration=1", *h264, str(d / "ntsc.mp4"))
+    run_ffmpeg(
+        *lavfi, "testsrc2=size=320x240:rate=30000/1001:duration=1", *h264, str(d / "ntsc.mp4")
+    )
     vfr = "setpts='if(lt(N,30),N,N*2)/(30*TB)'"  # 1/30 s apart, then 2/30 s apart
-    ffmpeg(*lavfi, TESTSRC, "-vf", vfr, "-fps_mode", "passthrough", *h264, str(d / "vfr.mkv"))
-    ffmpeg(*lavfi, TESTSRC, *h264, str(d / "cfr.mkv"))
-    ffmpeg("-display_rotation", "90", "-i", str(d / "ntsc.mp4"), "-c", "copy", str(d / "rot.mp4"))
-    ffmpeg(*lavfi, "testsrc2=size=320x240", "-frames:v", "1", str(d / "still.png"))
-    ffmpeg(*lavfi, "testsrc2=size=320x240", "-frames:v", "1", str(d / "still.jpg"))
-    ffmpeg(*lavfi, "sine=duration=1", str(d / "tone.wav"))
-    ffmpeg(*lavfi, "color=size=8200x8", "-frames:v", "1", str(d / "huge.png"))
-    ffmpeg(*lavfi, TESTSRC, *h264, "-t", "1", str(d / "seg.ts"))
+    run_ffmpeg(*lavfi, TESTSRC, "-vf", vfr, "-fps_mode", "passthrough", *h264, str(d / "vfr.mkv"))
+    run_ffmpeg(*lavfi, TESTSRC, *h264, str(d / "cfr.mkv"))
+    run_ffmpeg(
+        "-display_rotation", "90", "-i", str(d / "ntsc.mp4"), "-c", "copy", str(d / "rot.mp4")
+    )
+    run_ffmpeg(*lavfi, "testsrc2=size=320x240", "-frames:v", "1", str(d / "still.png"))
+    run_ffmpeg(*lavfi, "testsrc2=size=320x240", "-frames:v", "1", str(d / "still.jpg"))
+    run_ffmpeg(*lavfi, "sine=duration=1", str(d / "tone.wav"))
+    run_ffmpeg(*lavfi, "color=size=8200x8", "-frames:v", "1", str(d / "huge.png"))
+    run_ffmpeg(*lavfi, TESTSRC, *h264, "-t", "1", str(d / "seg.ts"))
     return d
 
 
@@ -144,7 +142,7 @@ def test_relative_name_resolves_against_base_dir(media: Path) -> None:
 
 def test_image_pattern_name_opens_the_named_file(tmp_path: Path, media: Path) -> None:
     shutil.copy(media / "still.png", tmp_path / "shot%03d.png")
-    ffmpeg(
+    run_ffmpeg(
         "-f",
         "lavfi",
         "-i",

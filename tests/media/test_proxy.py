@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
-import subprocess
 import threading
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-import vnb.render
+from tests.helpers.ffmpeg import run_ffmpeg
 from vnb import cache
 from vnb.errors import RenderCancelledError, UnsupportedMediaError
 from vnb.media import ensure_proxy_async, get_proxy, needs_proxy, probe
@@ -101,23 +100,7 @@ def test_display_aspect_rotation_and_no_upscaling(media, media_dir):
     small = media("px-small.mp4", video="testsrc2=s=160x120:r=30:d=1", audio=None)
     assert probe(make_proxy(small)).video.height == 120  # not blown up to 360
     rotated = media_dir / "px-rot.mp4"
-    subprocess.run(
-        [
-            vnb.render.find_ffmpeg(),
-            "-v",
-            "error",
-            "-y",
-            "-display_rotation",
-            "90",
-            "-i",
-            str(small),
-            "-c",
-            "copy",
-            str(rotated),
-        ],
-        check=True,
-        timeout=60,
-    )
+    run_ffmpeg("-display_rotation", "90", "-i", small, "-c", "copy", rotated)
     rp = probe(make_proxy(rotated, height=60)).video
     assert (rp.width, rp.height, rp.rotation) == (80, 60, 90)  # coded orientation, rotation kept
 

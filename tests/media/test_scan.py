@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-import imageio_ffmpeg
 import pytest
 
+from tests.helpers.ffmpeg import run_ffmpeg
 from vnb.errors import MediaNotFoundError, UnsupportedMediaError
 from vnb.media import probe, scan
-
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-
-
-def ffmpeg(*args: str) -> None:
-    subprocess.run([FFMPEG, "-v", "error", "-y", *args], check=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("scan")
     src = ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=1"]
-    ffmpeg(*src, "-c:v", "libx264", "-pix_fmt", "yuv420p", str(d / "b_clip.mp4"))
-    ffmpeg("-f", "lavfi", "-i", "sine=duration=1", str(d / "a_tone.wav"))
-    ffmpeg(*src, "-frames:v", "1", str(d / "c_still.png"))
+    run_ffmpeg(*src, "-c:v", "libx264", "-pix_fmt", "yuv420p", str(d / "b_clip.mp4"))
+    run_ffmpeg("-f", "lavfi", "-i", "sine=duration=1", str(d / "a_tone.wav"))
+    run_ffmpeg(*src, "-frames:v", "1", str(d / "c_still.png"))
     (d / "notes.txt").write_text("not media\n")
     (d / "fake.mp4").write_text("#EXTM3U\nhttp://127.0.0.1:9/x.ts\n")
     (d / "sub").mkdir()
-    ffmpeg(*src, "-c:v", "libx264", str(d / "sub" / "d_clip.mkv"))
+    run_ffmpeg(*src, "-c:v", "libx264", str(d / "sub" / "d_clip.mkv"))
     (d / "sub" / "empty.mp4").write_bytes(b"")
     return d
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 import vnb
 import vnb.render
-from tests.media.lavfi import run_ffmpeg
+from tests.helpers.ffmpeg import run_ffmpeg
 from vnb import cache
 from vnb.errors import UnsupportedMediaError
 from vnb.media.thumbnails import clip_thumbnails, thumbnails

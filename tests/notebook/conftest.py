@@ -8,6 +8,11 @@ from typing import Any
 import pytest
 
 import vnb
+from tests.helpers import tools
+
+if tools.required():  # the modules here skip without them (importorskip); CI must not
+    tools.module("anywidget", "the notebook extra: pip install -e '.[notebook]'")
+    tools.module("IPython", "the extension needs it: pip install -e '.[test]'")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import vnb
-from tests.media.lavfi import run_ffmpeg
+from tests.helpers.ffmpeg import run_ffmpeg
 from vnb.media.reader import reader_for
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import random
-import subprocess
 
 import av
 import numpy as np
 import pytest
 
 import vnb
-from vnb.render import find_ffmpeg
+from tests.helpers.ffmpeg import run_ffmpeg
 
 FPS = 30
 SR = 48_000
@@ -23,13 +22,11 @@ def _flash_beep_source(path, seconds: int, pitch: int) -> None:
         f"drawbox=x=0:y=0:w=160:h=120:color=white:t=fill:enable='lt(mod(n,{FPS}),1)'"
     )
     audio = f"aevalsrc='if(lt(mod(t,1),1/{FPS}),0.8*sin(2*PI*{pitch}*t),0)':s={SR}:d={seconds}"
-    argv = [
-        find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
+    run_ffmpeg(
         "-f", "lavfi", "-i", video, "-f", "lavfi", "-i", audio,
         "-c:v", "libx264", "-preset", "ultrafast", "-g", "60", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", "128k", str(path),
-    ]  # fmt: skip
-    subprocess.run(argv, check=True)
+        "-c:a", "aac", "-b:a", "128k", path,
+    )  # fmt: skip
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import vnb
+from tests.helpers import tools
 from vnb import cache
 from vnb.cli import main
 from vnb.render.batch import output_paths, render_many
@@ -65,7 +66,7 @@ def no_leftover_children():
 
 @pytest.fixture(scope="module")
 def dask_client():
-    distributed = pytest.importorskip("distributed")
+    distributed = tools.module("distributed")
     cluster = distributed.LocalCluster(
         n_workers=2,
         threads_per_worker=1,

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ import vnb
 from vnb import cache, telemetry
 from vnb.errors import RenderCancelledError
 from vnb.render import jobs
+from vnb.render.run import Progress
 
 SLOW = {"speed": "slower", "crf": 5}  # about 3 s for 12 s of 320×240 on two cores
 
@@ -55,16 +55,21 @@ needs_proc = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason=
 
 def test_a_job_returns_at_once_and_reports_increasing_progress(testsrc, tmp_path):
     seen: list[tuple[float, float | None, float | None]] = []
-    started = time.monotonic()
-    job = project(testsrc).render_async(
-        tmp_path / "out.mp4",
-        on_progress=lambda p: seen.append((p.fraction, p.fps, p.eta_seconds)),
-        **SLOW,
-    )
-    assert time.monotonic() - started < 0.5
+    returned = threading.Event()
+    in_time: list[bool] = []
+
+    def on_progress(p: Progress) -> None:
+        # The render waits here until render_async has returned: were it rendering in the
+        # caller's thread, this wait would time out and the render would finish first.
+        in_time.append(returned.wait(30))
+        seen.append((p.fraction, p.fps, p.eta_seconds))
+
+    job = project(testsrc).render_async(tmp_path / "out.mp4", on_progress=on_progress, **SLOW)
+    returned.set()
     assert job.state in ("queued", "running")
     assert not job.done()
-    result = job.result(timeout=60)
+    result = job.result(timeout=90)
+    assert in_time and all(in_time)
     assert job.done() and job.state == "done" and job.fraction == 1.0
     assert result.path == tmp_path / "out.mp4" and result.path.is_file()
     fractions = [f for f, _, _ in seen]

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import av
 import numpy as np
 
 import vnb
-from vnb.render import find_ffmpeg
+from tests.helpers.ffmpeg import run_ffmpeg
 
 
 def test_mono_source_plays_at_full_level_on_both_sides(tmp_path):
     mono = tmp_path / "mono.wav"
-    argv = [
-        find_ffmpeg(),
-        "-v",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=f=500:d=2",
-        "-ac",
-        "1",
-        str(mono),
-    ]
-    subprocess.run(argv, check=True)
+    run_ffmpeg("-f", "lavfi", "-i", "sine=f=500:d=2", "-ac", "1", mono)
     with av.open(str(mono)) as c:
         source = np.concatenate([f.to_ndarray() for f in c.decode(audio=0)], axis=1)
     p = vnb.Project(width=64, height=48, fps=30)

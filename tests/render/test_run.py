@@ -9,13 +9,13 @@ import time
 from pathlib import Path
 
 import av
-import imageio_ffmpeg
 import pytest
 
+from tests.helpers import ffmpeg as tools
 from vnb.errors import RenderCancelledError, RenderError
 from vnb.render.run import Progress, run_ffmpeg
 
-EXE = imageio_ffmpeg.get_ffmpeg_exe()
+EXE = tools.ffmpeg_exe()
 ENCODE = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"]
 TWO_SECONDS = [
     *("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=2"),
@@ -65,21 +65,7 @@ def _ffmpeg_processes(marker: str) -> list[str]:
 def test_process_scan_sees_a_live_ffmpeg(tmp_path):
     marker = str(tmp_path / "scan-me.nut")
     proc = subprocess.Popen(
-        [
-            EXE,
-            "-nostdin",
-            "-v",
-            "quiet",
-            "-re",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2",
-            "-f",
-            "nut",
-            "-y",
-            marker,
-        ],
+        tools.ffmpeg_argv("-re", "-f", "lavfi", "-i", "testsrc2", "-f", "nut", marker),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -107,16 +93,11 @@ def truncated_mp4(tmp_path_factory) -> Path:
     """A real 4 s mp4 (moov first) cut to half its bytes: ffmpeg fails half-way through."""
     folder = tmp_path_factory.mktemp("media")
     whole = folder / "whole.mp4"
-    subprocess.run(
-        [
-            *(EXE, "-hide_banner", "-nostdin", "-v", "error", "-y"),
-            *("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=4"),
-            *("-f", "lavfi", "-i", "sine=duration=4"),
-            *ENCODE,
-            *("-shortest", "-movflags", "+faststart", str(whole)),
-        ],
-        check=True,
-        capture_output=True,
+    tools.run_ffmpeg(
+        *("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=4"),
+        *("-f", "lavfi", "-i", "sine=duration=4"),
+        *ENCODE,
+        *("-shortest", "-movflags", "+faststart", whole),
     )
     data = whole.read_bytes()
     half = folder / "half.mp4"

@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 
 import vnb
+from tests.helpers.ffmpeg import ffmpeg_argv, run_ffmpeg
 from vnb.errors import RenderCancelledError
 from vnb.media import plan_project
 from vnb.plan import smart as sp
 from vnb.render import smart as sm
-from vnb.render.binary import find_ffmpeg
 from vnb.schema.export import resolve_export
 
 BITS = 12
@@ -136,7 +136,7 @@ def test_cuts_only_edit_is_frame_exact_copied_and_decodes(
 
     # The whole file decodes with the ffmpeg binary without a single error message.
     done = subprocess.run(
-        [find_ffmpeg(), "-v", "error", "-xerror", "-i", str(out), "-f", "null", "-"],
+        ffmpeg_argv("-xerror", "-i", out, "-f", "null", "-"),
         capture_output=True,
         check=False,
     )
@@ -311,7 +311,6 @@ def test_a_scaled_source_is_not_copied(sources: dict[str, Path], tmp_path: Path)
 
 def test_a_display_rotated_source_is_not_copied(sources: dict[str, Path], tmp_path: Path) -> None:
     """Copied packets would keep their coded orientation while the render turns it upright."""
-    from tests.media.lavfi import run_ffmpeg
 
     turned = tmp_path / "turned.mp4"
     run_ffmpeg("-display_rotation", "180", "-i", str(sources["bframes"]), "-c", "copy", str(turned))
@@ -327,7 +326,6 @@ def test_a_source_with_non_square_pixels_is_not_copied(
 ) -> None:
     wide = tmp_path / "anamorphic.mp4"
     run_sar = ("-c", "copy", "-bsf:v", "h264_metadata=sample_aspect_ratio=4/3")
-    from tests.media.lavfi import run_ffmpeg
 
     run_ffmpeg("-i", str(sources["bframes"]), *run_sar, str(wide))
     p = vnb.Project(name="sar", width=320, height=240, fps=30)

@@ -8,9 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.helpers import tools
 from vnb.errors import ProjectError
 from vnb.text import TextStyle, find_font, rasterize_text
 from vnb.text import fonts as fonts_module
+
+FONTCONFIG = "fontconfig finds system fonts: apt-get install fontconfig"
 
 SHIPPED = Path(fonts_module.__file__).resolve().parent.parent / "fonts"
 
@@ -234,16 +237,19 @@ def test_find_font_without_fontconfig(monkeypatch: pytest.MonkeyPatch) -> None:
         find_font.cache_clear()
 
 
-@pytest.mark.skipif(shutil.which("fc-match") is None, reason="no fontconfig")
 def test_find_font_with_fontconfig() -> None:
     import subprocess
 
+    tools.which("fc-match", FONTCONFIG)
     proc = subprocess.run(
-        ["fc-list", "--format=%{family[0]}\n"], capture_output=True, text=True, check=False
+        [tools.which("fc-list", FONTCONFIG), "--format=%{family[0]}\n"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     families = [f for f in proc.stdout.splitlines() if f and f.isascii()]
     if not families:
-        pytest.skip("fontconfig knows no fonts")
+        tools.missing(f"fontconfig knows no fonts ({FONTCONFIG})")
     found = find_font(families[0])
     assert found.is_file()
     assert found.suffix.lower() in {".ttf", ".otf", ".ttc"}

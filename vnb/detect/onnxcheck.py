@@ -8,6 +8,8 @@ sparse initializers, and tensors in node attributes, in subgraphs and in functio
 
 from __future__ import annotations
 
+from vnb._varint import VarintError, read_varint
+
 __all__: list[str] = []  # internal: used only inside its own package
 
 # Field numbers from onnx.proto (stable since ONNX 1.0).
@@ -27,17 +29,11 @@ class OnnxFormatError(ValueError):
 
 
 def _varint(data: memoryview, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        if pos >= len(data) or shift > 63:
-            msg = "truncated or malformed protobuf"
-            raise OnnxFormatError(msg)
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return result, pos
-        shift += 7
+    try:
+        return read_varint(data, pos)
+    except VarintError as exc:
+        msg = f"truncated or malformed protobuf: {exc}"
+        raise OnnxFormatError(msg) from None
 
 
 def _fields(data: memoryview) -> list[tuple[int, int, memoryview | int]]:

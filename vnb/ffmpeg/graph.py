@@ -11,7 +11,18 @@ from dataclasses import dataclass
 
 from vnb.ffmpeg.escape import escape_label, format_filter
 
-__all__ = ["Chain", "Filter", "Graph", "Input"]
+__all__ = ["REQUIRED_FILTERS", "Chain", "Filter", "Graph", "Input"]
+
+REQUIRED_FILTERS = (
+    "acrossfade", "afade", "aformat", "amix", "anullsrc", "apad", "aresample", "asetpts",
+    "asplit", "atempo", "atrim", "avgblur", "chromakey", "color", "colorchannelmixer", "concat",
+    "crop", "fade", "format", "fps", "gblur", "hue", "loop", "lutyuv", "overlay", "pad",
+    "palettegen", "paletteuse", "pan", "rotate", "scale", "setpts", "setsar", "split", "tpad",
+    "trim", "unsharp", "vignette", "volume", "xfade",
+)  # fmt: skip
+"""Every filter vnb's render graphs use (the built-in effects' too): ``vnb doctor`` checks that
+the ffmpeg it found has each, and a test builds graphs with every effect, transition, export
+form and audio path and checks that they use no other."""
 
 Filter = tuple[str, tuple[tuple[str, object], ...]]
 """A filter name and its options (raw values), hashable."""

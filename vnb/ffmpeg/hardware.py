@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vnb.schema.export import ExportSettings
+from vnb.schema.export import HARDWARE, ExportSettings
 
 __all__ = [
     "FAMILIES",
@@ -28,8 +28,8 @@ __all__ = [
     "hardware_setup",
 ]
 
-FAMILIES = ("nvenc", "qsv", "vaapi", "amf", "videotoolbox")
-"""The hardware encoder families vnb drives, as named by ``hardware=``."""
+FAMILIES = tuple(h for h in HARDWARE if h not in ("none", "auto"))
+"""The hardware encoder families vnb drives, as named by ``hardware=`` (`HARDWARE` less two)."""
 
 HARDWARE_CODECS = {"libx264": "h264", "libx265": "hevc"}
 """Software encoders that have hardware counterparts, and the codec those are named after."""

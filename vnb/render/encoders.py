@@ -166,7 +166,7 @@ def priority(system: str | None = None) -> tuple[str, ...]:
     system = sys.platform if system is None else system
     if system == "darwin":
         return ("videotoolbox",)
-    return ("nvenc", "qsv", "vaapi", "amf")
+    return tuple(f for f in FAMILIES if f != "videotoolbox")
 
 
 def vaapi_device() -> str | None:

@@ -9,7 +9,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field, ValidationError
 
@@ -17,7 +17,9 @@ from vnb.errors import ProjectError
 from vnb.schema.base import Model, format_validation_error
 
 __all__ = [
+    "FITS",
     "FORMATS",
+    "HARDWARE",
     "PRESETS",
     "ExportSettings",
     "resolve_export",
@@ -28,6 +30,10 @@ Container = Literal[
     "mp4", "mov", "webm", "mkv", "gif", "png", "m4a", "wav", "mp3", "flac", "opus", "ogg"
 ]
 Fit = Literal["letterbox", "crop", "contain_blur"]
+HARDWARE: tuple[Hardware, ...] = get_args(Hardware)
+"""Every ``hardware=`` choice: ``none``, ``auto``, then the encoder families (`Hardware`'s)."""
+FITS: tuple[Fit, ...] = get_args(Fit)
+"""Every ``fit=`` choice (`Fit`'s)."""
 
 
 class ExportSettings(Model):

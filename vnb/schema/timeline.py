@@ -8,7 +8,7 @@ half-open ``[start, start + duration)``.
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, get_args
 
 from pydantic import AfterValidator, Field, JsonValue, ValidationError, model_validator
 
@@ -42,16 +42,6 @@ Seconds = Annotated[float, Field(ge=0, le=86_400)]
 ItemId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 Metadata = dict[str, JsonValue]
 
-TRANSITIONS = (
-    "crossfade", "fade", "fadeblack", "fadewhite", "fadegrays", "dissolve", "pixelize",
-    "wipeleft", "wiperight", "wipeup", "wipedown", "wipetl", "wipetr", "wipebl", "wipebr",
-    "slideleft", "slideright", "slideup", "slidedown",
-    "smoothleft", "smoothright", "smoothup", "smoothdown",
-    "circlecrop", "rectcrop", "circleopen", "circleclose", "radial", "distance",
-    "vertopen", "vertclose", "horzopen", "horzclose",
-    "diagtl", "diagtr", "diagbl", "diagbr", "hlslice", "hrslice", "vuslice", "vdslice",
-    "hblur", "squeezeh", "squeezev", "zoomin",
-)  # fmt: skip
 TransitionKind = Literal[
     "crossfade", "fade", "fadeblack", "fadewhite", "fadegrays", "dissolve", "pixelize",
     "wipeleft", "wiperight", "wipeup", "wipedown", "wipetl", "wipetr", "wipebl", "wipebr",
@@ -62,6 +52,10 @@ TransitionKind = Literal[
     "diagtl", "diagtr", "diagbl", "diagbr", "hlslice", "hrslice", "vuslice", "vdslice",
     "hblur", "squeezeh", "squeezev", "zoomin",
 ]  # fmt: skip
+TRANSITIONS: tuple[str, ...] = get_args(TransitionKind)
+"""Every transition kind, in order: the ones `TransitionKind` names (written once, there)."""
+AUDIO_TRANSITIONS: tuple[TransitionKind, ...] = ("crossfade", "fade")
+"""The kinds an audio track takes (both the same ``acrossfade``)."""
 
 
 class TimeRange(NamedTuple):
@@ -328,7 +322,7 @@ class Track(Model):
             raise ValueError(msg)
         if self.kind == "audio" and self.transitions:
             # Audio tracks may crossfade too; their transitions must be crossfades.
-            bad = [t.kind for t in self.transitions if t.kind not in ("crossfade", "fade")]
+            bad = [t.kind for t in self.transitions if t.kind not in AUDIO_TRANSITIONS]
             if bad:
                 msg = f"audio tracks only crossfade, not {bad[0]!r}"
                 raise ValueError(msg)
@@ -510,7 +504,7 @@ class Track(Model):
                 f"({shorter.duration:g} s)"
             )
             raise ProjectError(msg)
-        if self.kind == "audio" and tr.kind not in ("crossfade", "fade"):
+        if self.kind == "audio" and tr.kind not in AUDIO_TRANSITIONS:
             msg = f"{where}.kind: audio tracks only crossfade, not {tr.kind!r}"
             raise ProjectError(msg)
         later: list[Clip] = []

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from vnb._varint import VarintError, read_varint
+
 __all__: list[str] = []  # internal: used only inside its own package
 
 MAGIC = b"\0asm"
@@ -75,19 +77,10 @@ class _Reader:
         return b
 
     def uleb(self, bits: int = 32) -> int:
-        result = shift = 0
-        while True:
-            b = self.byte()
-            result |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-            if shift >= bits + 7:
-                msg = "integer too long"
-                raise WasmFormatError(msg)
-        if result >= 1 << bits:
-            msg = "integer out of range"
-            raise WasmFormatError(msg)
+        try:
+            result, self.pos = read_varint(self.data, self.pos, end=self.end, bits=bits)
+        except VarintError as exc:
+            raise WasmFormatError(str(exc)) from None
         return result
 
     def sleb32(self) -> int:
