@@ -47,7 +47,7 @@ import traitlets as t
 from vnb.edit import History
 from vnb.errors import VnbError
 from vnb.notebook import actions, i18n
-from vnb.notebook._assets import asset, esm_contents
+from vnb.notebook._assets import EDITOR_CSS, EDITOR_ESM
 from vnb.notebook.view import (
     content_key,
     frame_boxes,
@@ -89,8 +89,8 @@ class Editor(anywidget.AnyWidget):
         ```
     """
 
-    _esm = esm_contents("editor.js")
-    _css = asset("editor.css")
+    _esm = EDITOR_ESM
+    _css = EDITOR_CSS
 
     timeline = t.Dict().tag(sync=True)
     """The project as the timeline draws it (`vnb.notebook.view.timeline_view`)."""
