@@ -8,7 +8,7 @@ import {
   logSlider, mediaWanted, nextRate, peakAt, playTime, previewWidth, roundToStep, rowOf,
   rulerStep, snapSpan, snapTargets, snapTime, snapToFrame, thumbSlots, timeToX, timecode,
   trackAt, trackRows, visibleSpan, xToTime, zoomAt,
-} from "../editor.js";
+} from "../logic.js";
 import { ICONS, nodes } from "../dom.js";
 import editor from "../editor.js";
 
