@@ -102,8 +102,9 @@ export class Inspector {
       show = (v) => { input.value = v; };
     } else if (f.type === "number") {
       const bounded = f.min !== null && f.max !== null && f.min !== undefined && f.max !== undefined;
-      // a value that spans decades moves along a logarithmic slider (logic.js: logSlider)
-      const scale = bounded && f.scale === "log" ? logSlider(f.min, f.max, f.mid ?? 1) : null;
+      // a value that spans decades moves along a logarithmic slider (logic.js: logSlider); its
+      // range, step and middle are Python's (vnb/notebook/view.py): none is written here
+      const scale = bounded && f.scale === "log" ? logSlider(f.min, f.max, f.mid) : null;
       const toRange = (v) => (scale ? String(Math.round(scale.toPosition(v) * SLIDER_STEPS)) : String(v));
       const fromRange = (el) => (scale ? roundToStep(scale.toValue(el.valueAsNumber / SLIDER_STEPS), f.step) : el.valueAsNumber);
       let range = null;

@@ -161,7 +161,8 @@ export class Overlay {
             send({ classes: next });
           }) }), name));
       const value = h("span", { class: "vnb-overlay-score" }, `${Math.round(o.min_score * 100)}%`);
-      const slider = h("input", { type: "range", min: 0, max: 1, step: 0.01, value: o.min_score, dataset: { testid: "vnb-overlay-min-score" },
+      const range = o.min_score_range; // Python's (vnb/notebook/view.py overlays_view)
+      const slider = h("input", { type: "range", min: range.min, max: range.max, step: range.step, value: o.min_score, dataset: { testid: "vnb-overlay-min-score" },
         oninput: (e) => { value.textContent = `${Math.round(e.target.valueAsNumber * 100)}%`; },
         onchange: (e) => ed.guard(() => send({ min_score: e.target.valueAsNumber })) });
       return h("fieldset", { class: "vnb-overlay-item", dataset: { index: o.index } },
