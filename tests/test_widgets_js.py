@@ -58,30 +58,31 @@ def test_modules_import_only_their_siblings():
     assert "export default" in (WIDGETS / "editor.js").read_text(encoding="utf-8")
 
 
-def test_the_editor_is_given_the_built_bundle_as_files():
-    import anywidget
-
-    from vnb.notebook._assets import EDITOR_CSS, EDITOR_ESM
+def test_editors_share_one_model_carrying_the_built_bundle():
+    from vnb.notebook._assets import EDITOR_CSS, EDITOR_ESM, LOADER_ESM, shared_bundle
     from vnb.notebook.editor import Editor
 
     assert (EDITOR_ESM, EDITOR_CSS) == (STATIC / "editor.js", STATIC / "editor.css")
-
-    class Probe(anywidget.AnyWidget):  # what anywidget makes of the same class attributes
-        _esm = EDITOR_ESM
-        _css = EDITOR_CSS
-
-    probe = Probe()
-    try:
-        assert str(probe._esm) == EDITOR_ESM.read_text(encoding="utf-8")
-        assert str(probe._css) == EDITOR_CSS.read_text(encoding="utf-8")
-    finally:
-        probe.close()
-    assert str(Editor._esm) == EDITOR_ESM.read_text(encoding="utf-8")
-    assert str(Editor._css) == EDITOR_CSS.read_text(encoding="utf-8")
+    assert str(Editor._esm) == LOADER_ESM.read_text(encoding="utf-8")  # the loader, < 1 KB
+    assert len(LOADER_ESM.read_bytes()) < 1024
+    assert not hasattr(Editor, "_css")  # the stylesheet comes with the bundle
+    bundle = shared_bundle()
+    assert bundle is shared_bundle()
+    assert bundle.esm == EDITOR_ESM.read_text(encoding="utf-8")
+    assert bundle.css == EDITOR_CSS.read_text(encoding="utf-8")
+    state = bundle.get_state()  # a plain model of the widget manager's own (no view, no JS)
+    assert (state["_model_module"], state["_model_name"]) == (
+        "@jupyter-widgets/base",
+        "WidgetModel",
+    )
+    bundle.close()  # closed (Widget.close_all, a test): the next editor gets a new one
+    again = shared_bundle()
+    assert again is not bundle and again.comm is not None and again.esm == bundle.esm
     text = EDITOR_ESM.read_text(encoding="utf-8")
     assert not re.search(r"""\bfrom\s*["']|\bimport\s*\(|data:text/javascript""", text)
     assert len(text.splitlines()) < 5  # minified
     assert ".vnb-editor" in EDITOR_CSS.read_text(encoding="utf-8")
+    assert "get_model" in LOADER_ESM.read_text(encoding="utf-8")
 
 
 @needs_node
@@ -148,10 +149,15 @@ def test_hot_reload_follows_the_built_file(tmp_path):
         f"""
         import pathlib, time
         import anywidget
+        from vnb.notebook import _assets
         path = pathlib.Path({str(built)!r})
 
         class Live(anywidget.AnyWidget):
             _esm = path  # as vnb.notebook.editor.Editor does with _assets.EDITOR_ESM
+
+        from vnb.notebook.editor import Editor
+        assert str(Editor._esm) == _assets.EDITOR_ESM.read_text()  # the bundle itself …
+        assert str(Editor._css) == _assets.EDITOR_CSS.read_text()  # … and its stylesheet
 
         widget = Live()
         assert "one" in widget._esm

@@ -1,4 +1,5 @@
-// Bundle the editor into the Python package: vnb/notebook/static/editor.js and editor.css.
+// Bundle the editor into the Python package: vnb/notebook/static/editor.js and editor.css, and
+// loader.js (the tiny per-widget module that loads the shared editor.js once per page).
 //
 //   node build.mjs            build (npm run build)
 //   node build.mjs --watch    rebuild on every change (npm run build -- --watch); with
@@ -13,11 +14,14 @@ import * as esbuild from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const STATIC = join(here, "..", "vnb", "notebook", "static");
-const FILES = ["editor.js", "editor.css"];
+const FILES = ["editor.js", "editor.css", "loader.js"];
 
 const options = (outdir) => ({
-  entryPoints: [join(here, "index.js")],
-  outfile: join(outdir, "editor.js"), // the stylesheet it imports becomes editor.css beside it
+  entryPoints: [
+    { in: join(here, "index.js"), out: "editor" }, // its stylesheet becomes editor.css beside it
+    { in: join(here, "loader.js"), out: "loader" },
+  ],
+  outdir,
   bundle: true,
   format: "esm",
   minify: true,

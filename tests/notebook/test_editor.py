@@ -44,8 +44,8 @@ def test_traits_describe_the_project(project, make_editor):
     assert editor.labels == TEXT["en"]
     assert editor.inspector == {}
     assert editor.undo == {"undo": None, "redo": None}
-    assert re.search(r"export\s*\{[^}]*\bas default\}", editor._esm)  # the bundle's default
-    assert ".vnb-editor" in editor._css
+    assert re.search(r"export\s*\{[^}]*\bas default\}", editor.bundle.esm)  # the shared bundle
+    assert ".vnb-editor" in editor.bundle.css
 
 
 def test_unknown_options_are_refused_with_a_hint(project):
