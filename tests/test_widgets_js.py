@@ -135,7 +135,8 @@ def test_the_wheel_ships_the_bundle_and_not_the_source():
     builder = hatchling.WheelBuilder(str(ROOT))
     shipped = {f.distribution_path for f in builder.recurse_included_files()}
     shipped |= set(builder.config.get_force_include().values())
-    assert {"vnb/notebook/static/editor.js", "vnb/notebook/static/editor.css"} <= shipped
+    built = {f"vnb/notebook/static/{name}" for name in ("editor.js", "editor.css", "loader.js")}
+    assert built <= shipped
     assert not [p for p in shipped if "widgets" in p or p.endswith((".mjs", ".test.js"))]
 
 
