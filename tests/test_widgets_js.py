@@ -1,14 +1,18 @@
-"""The widgets' front end: `node --test` on the pure logic, syntax, and where the files are."""
+"""The widgets' front end: `node --test` on the pure logic, syntax, and the built bundle.
+
+``widgets/`` is the source; ``vnb/notebook/static/editor.{js,css}`` is its esbuild bundle, which
+the editor hands anywidget as file paths and the wheel ships (see `vnb.notebook._assets`).
+"""
 
 from __future__ import annotations
 
-import base64
 import json
+import os
 import re
 import shutil
 import subprocess
-import time
-import tomllib
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -17,6 +21,7 @@ from tests.helpers import tools
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDGETS = ROOT / "widgets"
+STATIC = ROOT / "vnb" / "notebook" / "static"
 NEEDS_NODE = "the widgets' JS tests; apt-get install nodejs"
 
 
@@ -53,115 +58,129 @@ def test_modules_import_only_their_siblings():
         imports = re.findall(
             r"""^(?:(?:import|export)\b[^;'"]*?\bfrom\s*|import\s*)["']([^"']+)["']""", text, re.M
         )
-        assert all(re.fullmatch(r"\./[\w-]+\.js", i) for i in imports), (path.name, imports)
+        assert all(re.fullmatch(r"\./[\w-]+\.(js|css)", i) for i in imports), (path.name, imports)
         assert all((WIDGETS / i).is_file() for i in imports), (path.name, imports)
     assert "export default" in (WIDGETS / "editor.js").read_text(encoding="utf-8")
 
 
-def test_the_module_anywidget_gets_has_every_sibling_inlined(tmp_path):
-    from vnb.notebook._assets import esm
+def test_editors_share_one_model_carrying_the_built_bundle():
+    from vnb.notebook._assets import EDITOR_CSS, EDITOR_ESM, LOADER_ESM, shared_bundle
     from vnb.notebook.editor import Editor
 
-    text = esm("editor.js")
-    assert Editor._esm == text or str(Editor._esm) == text
-    assert not re.search(r"""from\s*["']\.""", text)  # no relative import is left …
-    urls = re.findall(r'from "(data:text/javascript;base64,[^"]+)"', text)
-    assert len(urls) >= 5  # … each became a data: URL of the module it named
-    inlined = [base64.b64decode(u.split(",", 1)[1]).decode() for u in urls]
-    for name in ("logic.js", "frames.js", "dom.js", "timeline.js", "preview.js"):
-        own = (WIDGETS / name).read_text(encoding="utf-8")
-        first_line = own.splitlines()[1]
-        assert any(first_line in m for m in inlined), f"{name} is not inlined"
-    node = tools.which("node", NEEDS_NODE)
-    # node runs the inlined text as one module, with the same exports as the files in place
-    bundle = tmp_path / "bundle.mjs"
-    bundle.write_text(text, encoding="utf-8")
+    assert (EDITOR_ESM, EDITOR_CSS) == (STATIC / "editor.js", STATIC / "editor.css")
+    assert str(Editor._esm) == LOADER_ESM.read_text(encoding="utf-8")  # the loader, < 1 KB
+    assert len(LOADER_ESM.read_bytes()) < 1024
+    assert not hasattr(Editor, "_css")  # the stylesheet comes with the bundle
+    bundle = shared_bundle()
+    assert bundle is shared_bundle()
+    assert bundle.esm == EDITOR_ESM.read_text(encoding="utf-8")
+    assert bundle.css == EDITOR_CSS.read_text(encoding="utf-8")
+    state = bundle.get_state()  # a plain model of the widget manager's own (no view, no JS)
+    assert (state["_model_module"], state["_model_name"]) == (
+        "@jupyter-widgets/base",
+        "WidgetModel",
+    )
+    bundle.close()  # closed (Widget.close_all, a test): the next editor gets a new one
+    again = shared_bundle()
+    assert again is not bundle and again.comm is not None and again.esm == bundle.esm
+    text = EDITOR_ESM.read_text(encoding="utf-8")
+    assert not re.search(r"""\bfrom\s*["']|\bimport\s*\(|data:text/javascript""", text)
+    assert len(text.splitlines()) < 5  # minified
+    assert ".vnb-editor" in EDITOR_CSS.read_text(encoding="utf-8")
+    assert "get_model" in LOADER_ESM.read_text(encoding="utf-8")
+
+
+def test_node_runs_the_bundle_as_one_module(node, tmp_path):
+    bundle = tmp_path / "editor.mjs"  # node needs the .mjs name (or a package.json) for ESM
+    shutil.copy(STATIC / "editor.js", bundle)
     script = (
-        "const a = await import(process.argv[1]); const b = await import(process.argv[2]);"
-        "console.log(JSON.stringify([Object.keys(a).sort(), Object.keys(b).sort(),"
-        " typeof a.default.render, a.timecode(61.5, 30)]));"
+        "const m = await import(process.argv[1]);"
+        "console.log(JSON.stringify([Object.keys(m), typeof m.default.render]));"
     )
     done = subprocess.run(
-        [
-            node,
-            "--input-type=module",
-            "-e",
-            script,
-            "--",
-            bundle.as_uri(),
-            (WIDGETS / "editor.js").as_uri(),
-        ],
+        [node, "--input-type=module", "-e", script, "--", bundle.as_uri()],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    keys_a, keys_b, render, tc = json.loads(done.stdout)
-    assert keys_a == keys_b and "FrameQueue" in keys_a
-    assert (render, tc) == ("function", "00:01:01:15")
+    assert json.loads(done.stdout) == [["default"], "function"]
 
 
-def test_a_missing_or_circular_import_is_named(tmp_path, monkeypatch):
-    from vnb.notebook import _assets
-
-    (tmp_path / "a.js").write_text('import { b } from "./b.js";\nexport default {};\n')
-    (tmp_path / "b.js").write_text('import { a } from "./a.js";\nexport const b = 1;\n')
-    (tmp_path / "c.js").write_text('export * from "./nope.js";\n')
-    monkeypatch.setattr(_assets, "asset", lambda name: tmp_path / name)
-    with pytest.raises(ImportError, match=r"a\.js → b\.js → a\.js"):
-        _assets.esm("a.js")
-    with pytest.raises(FileNotFoundError, match=r"nope\.js"):
-        _assets.esm("c.js")
-
-
-def test_assets_resolve_to_the_checkout_and_ship_in_the_wheel():
-    from vnb.notebook._assets import asset
-
-    assert asset("editor.js") == WIDGETS / "editor.js"
-    with pytest.raises(FileNotFoundError, match=r"nope\.js"):
-        asset("nope.js")
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    shipped = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
-    front_end = {p.name for p in WIDGETS.iterdir() if p.suffix in (".js", ".css")}
-    assert {Path(k).name for k in shipped if k.startswith("widgets/")} == front_end
-    assert all(v == f"vnb/_widgets/{Path(k).name}" for k, v in shipped.items() if "widgets" in k)
-
-
-def test_hot_reload_sends_the_inlined_module_again_when_a_sibling_changes(tmp_path, monkeypatch):
-    import anywidget
-    import traitlets
-
-    from vnb.notebook import _assets
-
-    folder = tmp_path / "widgets"
-    folder.mkdir()
-    (folder / "a.js").write_text(
-        'import { b } from "./b.js";\nexport default { render() { return b; } };\n'
+@pytest.mark.skipif(
+    not (WIDGETS / "node_modules" / "esbuild").is_dir(),
+    reason="esbuild is not installed: `cd widgets && npm ci` (CI runs `npm run check` itself)",
+)
+def test_the_committed_bundle_is_a_fresh_build_of_the_source(node):
+    done = subprocess.run(
+        [node, "build.mjs", "--check"],
+        cwd=WIDGETS,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
-    (folder / "b.js").write_text('export const b = "one";\n')
-    monkeypatch.setattr(_assets, "asset", lambda name: folder / name)
-    monkeypatch.delenv("ANYWIDGET_HMR", raising=False)
-    assert isinstance(_assets.esm_contents("a.js"), str)  # no hot reload: plain text
-    monkeypatch.setenv("ANYWIDGET_HMR", "1")
-    contents = _assets.esm_contents("a.js", poll=0.05)
+    assert done.returncode == 0, done.stdout + done.stderr
 
-    class Live(anywidget.AnyWidget):
-        _esm = contents
-        value = traitlets.Int(0).tag(sync=True)
 
-    widget = Live()
+def test_esbuild_is_pinned_exactly_and_locked():
+    package = json.loads((WIDGETS / "package.json").read_text(encoding="utf-8"))
+    lock = json.loads((WIDGETS / "package-lock.json").read_text(encoding="utf-8"))
+    version = package["devDependencies"]["esbuild"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), version
+    assert lock["packages"]["node_modules/esbuild"]["version"] == version
+    assert package["scripts"]["build"] == "node build.mjs"
 
-    def inlined() -> str:  # the text of b.js inside the widget's _esm trait (what the browser gets)
-        return base64.b64decode(re.findall(r"base64,([^\"]+)", widget._esm)[0]).decode()
 
-    try:
-        assert "one" in inlined()
-        (folder / "b.js").write_text('export const b = "two, edited";\n')
-        deadline = time.monotonic() + 10
-        while "two, edited" not in inlined() and time.monotonic() < deadline:
+def test_the_wheel_ships_the_bundle_and_not_the_source():
+    hatchling = pytest.importorskip("hatchling.builders.wheel")
+    builder = hatchling.WheelBuilder(str(ROOT))
+    shipped = {f.distribution_path for f in builder.recurse_included_files()}
+    shipped |= set(builder.config.get_force_include().values())
+    built = {f"vnb/notebook/static/{name}" for name in ("editor.js", "editor.css", "loader.js")}
+    assert built <= shipped
+    assert not [p for p in shipped if "widgets" in p or p.endswith((".mjs", ".test.js"))]
+
+
+def test_hot_reload_follows_the_built_file(tmp_path):
+    """anywidget's own hot reload (``ANYWIDGET_HMR=1``, a file path) sends a rebuilt bundle."""
+    pytest.importorskip("watchfiles")
+    built = tmp_path / "static" / "editor.js"
+    built.parent.mkdir()
+    built.write_text("export default { render() {} }; // one\n", encoding="utf-8")
+    script = textwrap.dedent(
+        f"""
+        import pathlib, time
+        import anywidget
+        from vnb.notebook import _assets
+        path = pathlib.Path({str(built)!r})
+
+        class Live(anywidget.AnyWidget):
+            _esm = path  # as vnb.notebook.editor.Editor does with _assets.EDITOR_ESM
+
+        from vnb.notebook.editor import Editor
+        assert str(Editor._esm) == _assets.EDITOR_ESM.read_text()  # the bundle itself …
+        assert str(Editor._css) == _assets.EDITOR_CSS.read_text()  # … and its stylesheet
+
+        widget = Live()
+        assert "one" in widget._esm
+        time.sleep(0.5)  # the watcher starts
+        path.write_text("export default {{ render() {{}} }}; // two, rebuilt\\n")
+        deadline = time.monotonic() + 15
+        while "two, rebuilt" not in widget._esm and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert "two, edited" in inlined()
-    finally:
-        widget.close()
-        shutil.rmtree(folder)  # the watcher ends with its folder
+        print("@@", "two, rebuilt" in widget._esm)
+        """
+    )
+    env = {**os.environ, "ANYWIDGET_HMR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "@@ True" in done.stdout, done.stdout + done.stderr

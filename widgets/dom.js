@@ -64,13 +64,3 @@ export function icon(name) {
   svg.append(path);
   return svg;
 }
-
-/** Copy the methods of `sources`' prototypes onto `target`'s (the views are split by part). */
-export function mixin(target, ...sources) {
-  for (const source of sources) {
-    for (const name of Object.getOwnPropertyNames(source.prototype)) {
-      if (name !== "constructor") Object.defineProperty(target.prototype, name, Object.getOwnPropertyDescriptor(source.prototype, name));
-    }
-  }
-  return target;
-}

@@ -6,11 +6,15 @@
  *   frames.js     pure: the frame request queue, the frame cache, playback look-ahead
  *   overlay.js    pure geometry of the detection overlay, and its drawing
  *   dom.js        element and icon helpers
- *   preview.js, timeline.js, inspector.js   the parts of the view (methods of EditorView)
- * node imports them in place (`node --test widgets/test/`); for the browser, where anywidget
- * loads `_esm` from a Blob URL and relative imports cannot resolve, `vnb.notebook._assets`
- * inlines every `./x.js` import as a `data:` URL of that module. No module's top level
- * touches the DOM; the pure names are re-exported here.
+ *   preview.js, timeline.js, inspector.js, overlay.js   the parts of the editor: `Preview`,
+ *                 `Timeline`, `Inspector`, `Overlay`, each an object with its own elements and
+ *                 state, made by `EditorView` with a reference to it (`ed`)
+ * `EditorView` holds what the parts share (the model, the playhead time `t`, the error area,
+ * the toolbar) and calls them by name (`this.timeline.render()`, `this.preview.requestFrame()`);
+ * a part reaches another through the editor (`this.ed.overlay.draw(entry)`).
+ * node imports them in place (`node --test widgets/test/`); for the browser, `npm run build`
+ * bundles them with esbuild (`index.js` → vnb/notebook/static/editor.js and editor.css). No
+ * module's top level touches the DOM.
  *
  * Traits (Python `vnb.notebook.editor.Editor`): timeline, playhead, playing, selection, zoom,
  * scroll, snap, inspector, undo, labels, language, error, preview_width, frame_jpeg,
@@ -51,54 +55,45 @@
  *                      the vnb-overlay-min-score slider
  */
 
-import { INPUTS, h, icon, mixin } from "./dom.js";
-import { InspectorView } from "./inspector.js";
-import { DEBOUNCE_MS, debounce, fieldKey, fill, fitZoom, keyAction, lastFrameTime, nextRate, snapToFrame, timecode } from "./logic.js";
-import { OverlayView } from "./overlay.js";
-import { PreviewView } from "./preview.js";
-import { TimelineView } from "./timeline.js";
-
-export * from "./logic.js";
-export * from "./frames.js";
-export { boxAt, boxColor, boxText, drawBoxes, layoutLabel, viewBoxes } from "./overlay.js";
+import { INPUTS, h, icon } from "./dom.js";
+import { Inspector } from "./inspector.js";
+import { DEBOUNCE_MS, clamp, debounce, fieldKey, fill, fitZoom, keyAction, lastFrameTime, nextRate, snapToFrame } from "./logic.js";
+import { Overlay } from "./overlay.js";
+import { Preview } from "./preview.js";
+import { Timeline } from "./timeline.js";
 
 class EditorView {
   constructor(model, el) {
     this.model = model;
     this.el = el;
-    this.t = model.get("playhead");
-    this.rate = 0;
-    this.zoom = model.get("zoom");
-    this.drag = null;
-    this.rects = [];
-    this.thumbs = new Map();
-    this.waves = new Map();
-    this.asked = new Map();
+    this.t = model.get("playhead"); // the playhead, seconds (the timeline draws it, the preview shows its frame)
     this.editId = 1;
     this.handlers = [];
-    this.initPreview();
     this.savePlayhead = debounce(() => this.commit("playhead", this.t), DEBOUNCE_MS);
-    this.saveView = debounce(() => {
-      model.set("zoom", this.zoom);
-      model.set("scroll", this.scroller.scrollLeft / this.zoom);
-      model.save_changes();
-    }, DEBOUNCE_MS);
     this.sendDrag = debounce((msg) => this.edit({ ...msg, final: false }), DEBOUNCE_MS);
-    this.askMedia = debounce(() => this.requestMedia(), 400);
+    this.overlay = new Overlay(this);
+    this.preview = new Preview(this);
+    this.inspector = new Inspector(this);
+    this.timeline = new Timeline(this);
     this.build();
     for (const name of ["timeline", "playhead", "selection", "inspector", "undo", "labels", "error", "snap", "zoom", "preview_width", "selected_track", "overlays"]) {
       this.listen(`change:${name}`, () => this.onTrait(name));
     }
     this.listen("msg:custom", (msg, buffers) => this.onMessage(msg, buffers));
     this.applyLabels();
-    this.renderTimeline();
-    this.scroller.scrollLeft = model.get("scroll") * this.zoom;
-    this.renderInspector();
-    this.renderOverlayFilters();
+    this.timeline.render();
+    this.timeline.restoreScroll();
+    this.inspector.render();
+    this.overlay.renderFilters();
     this.showError();
     const jpeg = model.get("frame_jpeg");
-    if (jpeg && jpeg.byteLength) this.paint(null, { blob: new Blob([jpeg], { type: "image/jpeg" }), frame_index: model.get("frame_index"), t: this.t });
-    this.requestFrame();
+    if (jpeg && jpeg.byteLength) this.preview.paint(null, { blob: new Blob([jpeg], { type: "image/jpeg" }), frame_index: model.get("frame_index"), t: this.t });
+    this.preview.requestFrame();
+  }
+
+  /** The timeline as last drawn (the `timeline` trait), or undefined before the first. */
+  get tl() {
+    return this.timeline.tl;
   }
 
   listen(event, fn) {
@@ -109,11 +104,11 @@ class EditorView {
 
   destroy() {
     for (const [event, fn] of this.handlers) this.model.off(event, fn);
-    cancelAnimationFrame(this.raf);
-    for (const d of [this.savePlayhead, this.saveView, this.sendDrag, this.askMedia]) d.cancel();
+    for (const d of [this.savePlayhead, this.sendDrag]) d.cancel();
+    this.preview.destroy();
+    this.timeline.destroy();
     this.resizeObserver?.disconnect();
     this.themeObserver?.disconnect();
-    for (const url of [this.shownUrl, this.pendingUrl]) if (url) URL.revokeObjectURL(url);
   }
 
   guard(fn) {
@@ -153,17 +148,27 @@ class EditorView {
     return id;
   }
 
+  /** Move the playhead to `t`: drawn at once, saved (now, or debounced while dragging), its frame shown. */
+  setPlayhead(t, commit) {
+    const tl = this.tl;
+    this.t = clamp(t, 0, tl ? lastFrameTime(tl) : 0);
+    this.timeline.drawPlayhead();
+    if (commit) {
+      this.savePlayhead.cancel();
+      this.commit("playhead", this.t); // before the frame request: Python keeps a settled frame
+    } else {
+      this.savePlayhead();
+    }
+    this.preview.requestFrame();
+  }
+
   // -- building ---------------------------------------------------------------------
 
   build() {
     const on = (fn) => (e) => this.guard(() => fn(e));
     const button = (testid, key, name, fn) =>
       h("button", { class: "vnb-button", dataset: { testid, label: key }, onmousedown: (e) => e.preventDefault(), onclick: on(fn) }, icon(name));
-    this.img = h("img", { class: "vnb-frame", alt: "", dataset: { testid: "vnb-frame", frameIndex: "-1" } });
-    this.previewEl = h("div", { class: "vnb-preview", dataset: { testid: "vnb-preview" } },
-      h("div", { class: "vnb-stage" }, this.img, this.buildOverlay()));
-    this.inspectorEl = h("div", { class: "vnb-inspector", dataset: { testid: "vnb-inspector" } });
-    this.inspectorEl.addEventListener("focusout", on(() => this.inspectorStale && setTimeout(() => this.renderInspector(), 0)));
+    const tline = this.timeline;
     this.errorText = h("span", { class: "vnb-error-text" });
     this.errorBox = h("div", { class: "vnb-error", dataset: { testid: "vnb-error" }, role: "alert", hidden: true }, this.errorText,
       button("vnb-error-dismiss", "dismiss", "close", () => this.commit("error", "")));
@@ -184,53 +189,37 @@ class EditorView {
       button("vnb-delete", "delete", "delete", () => this.act("delete")),
       button("vnb-marker-add", "marker", "marker", () => this.act("marker")),
       this.undoButton, this.redoButton, h("span", { class: "vnb-sep" }),
-      button("vnb-zoom-out", "zoom_out", "zoomOut", () => this.zoomBy(1 / 1.5)),
-      button("vnb-zoom-in", "zoom_in", "zoomIn", () => this.zoomBy(1.5)),
-      button("vnb-zoom-fit", "zoom_fit", "fit", () => this.setZoom(fitZoom(this.tl.duration, this.scroller.clientWidth), 0)),
+      button("vnb-zoom-out", "zoom_out", "zoomOut", () => tline.zoomBy(1 / 1.5)),
+      button("vnb-zoom-in", "zoom_in", "zoomIn", () => tline.zoomBy(1.5)),
+      button("vnb-zoom-fit", "zoom_fit", "fit", () => tline.setZoom(fitZoom(this.tl.duration, tline.scroller.clientWidth), 0)),
       this.snapButton);
-    this.headers = h("div", { class: "vnb-headers" });
-    this.ruler = h("canvas", { class: "vnb-ruler", dataset: { testid: "vnb-ruler" } });
-    this.markersEl = h("div", { class: "vnb-markers" });
-    this.lanes = h("div", { class: "vnb-lanes" });
-    this.playhead = h("div", { class: "vnb-playhead", dataset: { testid: "vnb-playhead" } }, h("div", { class: "vnb-playhead-handle" }));
-    this.content = h("div", { class: "vnb-content" }, this.ruler, this.markersEl, this.lanes, this.playhead);
-    this.scroller = h("div", { class: "vnb-scroll", dataset: { testid: "vnb-timeline" } }, this.content);
     this.root = h("div", { class: "vnb-editor", tabIndex: 0, dataset: { testid: "vnb-editor", lmSuppressShortcuts: "true" } },
       this.errorBox,
-      h("div", { class: "vnb-top" }, this.previewEl, h("div", { class: "vnb-side" }, this.inspectorEl, this.overlayPanel)),
+      h("div", { class: "vnb-top" }, this.preview.el, h("div", { class: "vnb-side" }, this.inspector.el, this.overlay.panel)),
       toolbar,
-      h("div", { class: "vnb-body" }, this.headers, this.scroller));
+      h("div", { class: "vnb-body" }, tline.headers, tline.scroller));
     this.el.append(this.root);
     this.root.addEventListener("keydown", on((e) => this.onKey(e)));
-    this.content.addEventListener("pointerdown", on((e) => this.onPointerDown(e)));
-    this.content.addEventListener("pointermove", on((e) => this.onPointerMove(e)));
-    this.content.addEventListener("pointerup", on((e) => this.onPointerUp(e)));
-    this.content.addEventListener("pointercancel", on((e) => this.onPointerUp(e)));
-    this.scroller.addEventListener("wheel", on((e) => this.onWheel(e)), { passive: false });
-    this.scroller.addEventListener("scroll", on(() => {
-      this.redraw();
-      this.saveView();
-    }));
     this.root.addEventListener("pointerdown", (e) => {
       if (!INPUTS.has(e.target.tagName)) this.root.focus({ preventScroll: true });
     });
     if (typeof ResizeObserver !== "undefined") {
       this.resizeObserver = new ResizeObserver(() => this.guard(() => {
-        if (!this.laidOut && this.scroller.clientWidth > 0) {
+        if (!this.laidOut && tline.scroller.clientWidth > 0) {
           this.laidOut = true; // the first real layout: size the content, restore the scroll
-          this.renderTimeline();
-          this.scroller.scrollLeft = this.model.get("scroll") * this.zoom;
+          tline.render();
+          tline.restoreScroll();
         }
-        this.redraw();
-        this.requestFrame();
-        this.drawOverlay();
+        tline.redraw();
+        this.preview.requestFrame();
+        this.overlay.draw();
       }));
-      this.resizeObserver.observe(this.scroller);
+      this.resizeObserver.observe(tline.scroller);
     }
     if (typeof MutationObserver !== "undefined") {
       // JupyterLab marks its theme on <body>: canvases are redrawn in the new colours, once
       // the new stylesheet has settled (during the switch the layout is briefly empty).
-      this.themeObserver = new MutationObserver(() => setTimeout(() => this.redraw(), 300));
+      this.themeObserver = new MutationObserver(() => setTimeout(() => tline.redraw(), 300));
       this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
     }
   }
@@ -242,8 +231,9 @@ class EditorView {
     this.redoButton.disabled = !undo.redo;
     if (undo.undo) this.undoButton.title = this.L("undo_named", { label: undo.undo });
     if (undo.redo) this.redoButton.title = this.L("redo_named", { label: undo.redo });
-    this.playButton.replaceChildren(icon(this.rate === 0 ? "play" : "pause"));
-    this.playButton.title = this.L(this.rate === 0 ? "play" : "pause");
+    const rate = this.preview.rate;
+    this.playButton.replaceChildren(icon(rate === 0 ? "play" : "pause"));
+    this.playButton.title = this.L(rate === 0 ? "play" : "pause");
     this.snapButton.classList.toggle("vnb-on", this.model.get("snap"));
     this.root.setAttribute("aria-label", this.L("editor"));
   }
@@ -252,47 +242,47 @@ class EditorView {
 
   onTrait(name) {
     if (name === "timeline") {
-      this.renderTimeline();
-      this.requestFrame();
+      this.timeline.render();
+      this.preview.requestFrame();
     } else if (name === "playhead") {
       const t = this.model.get("playhead");
-      if (this.rate === 0 && !this.drag && !this.savePlayhead.pending() && Math.abs(t - this.t) > 1e-9) {
+      if (this.preview.rate === 0 && !this.timeline.drag && !this.savePlayhead.pending() && Math.abs(t - this.t) > 1e-9) {
         this.t = t;
-        this.drawPlayhead();
-        this.requestFrame();
+        this.timeline.drawPlayhead();
+        this.preview.requestFrame();
       }
     } else if (name === "selection") {
-      for (const c of this.lanes.querySelectorAll(".vnb-clip")) c.classList.toggle("vnb-selected", c.dataset.clipId === this.model.get("selection"));
+      this.timeline.select(this.model.get("selection"));
     } else if (name === "inspector") {
-      this.renderInspector();
+      this.inspector.render();
     } else if (name === "error") {
       this.showError();
     } else if (name === "zoom") {
-      if (Math.abs(this.model.get("zoom") - this.zoom) > 1e-9) this.setZoom(this.model.get("zoom"), 0, false);
+      this.timeline.zoomTo(this.model.get("zoom"));
     } else if (name === "preview_width") {
-      this.requestFrame();
+      this.preview.requestFrame();
     } else if (name === "selected_track") {
-      this.drawOverlay();
+      this.overlay.draw();
     } else if (name === "overlays") {
-      this.renderOverlayFilters();
+      this.overlay.renderFilters();
     } else {
       this.applyLabels();
       if (name === "labels") {
-        this.renderTimeline();
-        this.renderInspector();
-        this.renderOverlayFilters();
+        this.timeline.render();
+        this.inspector.render();
+        this.overlay.renderFilters();
       }
     }
   }
 
   onMessage(msg, buffers) {
     if (msg.kind === "frame") {
-      this.onFrame(msg, buffers);
+      this.preview.onFrame(msg, buffers);
     } else if (msg.kind === "media") {
-      this.onMedia(msg, buffers);
+      this.timeline.onMedia(msg, buffers);
     } else if (msg.kind === "edit") {
-      if (msg.final !== false && this.drag === null) this.renderTimeline(); // drop any ghost
-      this.fieldReply(msg);
+      if (msg.final !== false && this.timeline.drag === null) this.timeline.render(); // drop any ghost
+      this.inspector.fieldReply(msg);
     }
   }
 
@@ -301,7 +291,6 @@ class EditorView {
     this.errorText.textContent = error;
     this.errorBox.hidden = !error;
   }
-
 
   // -- keyboard and toolbar ---------------------------------------------------------
 
@@ -325,9 +314,9 @@ class EditorView {
     const selected = this.model.get("selection");
     switch (action) {
       case "toggle": case "reverse": case "stop": case "forward":
-        return this.setRate(nextRate(this.rate, action));
+        return this.preview.setRate(nextRate(this.preview.rate, action));
       case "back-frame": case "forward-frame": case "back-second": case "forward-second": {
-        if (this.rate !== 0) this.setRate(0);
+        if (this.preview.rate !== 0) this.preview.setRate(0);
         const step = { "back-frame": -1 / fps, "forward-frame": 1 / fps, "back-second": -1, "forward-second": 1 }[action];
         return this.setPlayhead(snapToFrame(here + step, fps), true);
       }
@@ -350,10 +339,7 @@ class EditorView {
     const all = (this.tl?.tracks || []).flatMap((tr) => tr.locked ? [] : tr.clips);
     return all.find((c) => c.id === selected && inside(c)) || all.reverse().find(inside) || null;
   }
-
 }
-
-mixin(EditorView, PreviewView, TimelineView, InspectorView, OverlayView);
 
 function render({ model, el }) {
   const view = new EditorView(model, el);

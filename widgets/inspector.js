@@ -3,8 +3,8 @@
  *
  * An edit made in a control is answered by Python (`fieldReply`): the control then shows the
  * project's value again (a refused value never stays in its field) and, when the edit was
- * refused, why, in a note under the control. Methods of the editor's view (mixed into
- * `EditorView` by editor.js).
+ * refused, why, in a note under the control. `Inspector` is the editor's part that owns its
+ * element and the state of its controls; it sends edits through the editor (`ed`, editor.js).
  */
 
 import { h, icon, replace } from "./dom.js";
@@ -22,31 +22,40 @@ function projectValue(ins, effect, key) {
   return ins.effects?.find((e) => e.index === effect)?.params.find((p) => p.key === key)?.value;
 }
 
-export class InspectorView {
-  // -- inspector --------------------------------------------------------------------
+export class Inspector {
+  constructor(ed) {
+    this.ed = ed;
+    this.model = ed.model;
+    this.clip = undefined; // the id of the clip shown
+    this.stale = false; // a re-render waits until the user leaves the control being typed in
+    this.controls = new Map(); // control key -> {show, setNote}
+    this.fieldEdits = new Map(); // edit id -> the control it was made in
+    this.fieldNotes = new Map(); // control key -> why its last value was refused
+    this.sliderKey = null; // the undo key shared by the edits of one slider drag
+    this.el = h("div", { class: "vnb-inspector", dataset: { testid: "vnb-inspector" } });
+    this.el.addEventListener("focusout", () => ed.guard(() => this.stale && setTimeout(() => this.render(), 0)));
+  }
 
-  renderInspector() {
+  render() {
     const ins = this.model.get("inspector") || {};
-    const focused = this.inspectorEl.contains(document.activeElement) ? document.activeElement : null;
-    const sameClip = ins.clip_id === this.inspectorClip;
+    const focused = this.el.contains(document.activeElement) ? document.activeElement : null;
+    const sameClip = ins.clip_id === this.clip;
     if (focused && sameClip && focused.tagName === "INPUT" && TYPING.has(focused.type)) {
-      this.inspectorStale = true; // do not pull the control from under the user's fingers
+      this.stale = true; // do not pull the control from under the user's fingers
       return;
     }
-    this.inspectorStale = false;
-    this.inspectorClip = ins.clip_id;
+    this.stale = false;
+    this.clip = ins.clip_id;
     this.controls = new Map();
-    this.fieldEdits ||= new Map();
     if (!sameClip) this.fieldNotes = new Map();
-    this.fieldNotes ||= new Map();
     if (!ins.clip_id) {
-      replace(this.inspectorEl, h("p", { class: "vnb-muted" }, this.L("no_selection")));
+      replace(this.el, h("p", { class: "vnb-muted" }, this.ed.L("no_selection")));
       return;
     }
     const send = (msg, final) => {
-      if (!final) return this.sendDrag({ ...msg, key: (this.sliderKey ||= `slider-${Date.now()}`) });
-      this.sendDrag.cancel();
-      const id = this.edit({ ...msg, final: true, inline: true, key: this.sliderKey });
+      if (!final) return this.ed.sendDrag({ ...msg, key: (this.sliderKey ||= `slider-${Date.now()}`) });
+      this.ed.sendDrag.cancel();
+      const id = this.ed.edit({ ...msg, final: true, inline: true, key: this.sliderKey });
       this.fieldEdits.set(id, { clipId: ins.clip_id, effect: msg.index, key: msg.field ?? msg.param });
       this.sliderKey = null;
       return id;
@@ -55,23 +64,23 @@ export class InspectorView {
       send({ op: "set", clip_id: ins.clip_id, field: f.key, value }, final), ins.locked));
     const effects = ins.effects.map((e) => h("fieldset", { class: "vnb-effect", dataset: { testid: "vnb-effect", index: e.index, name: e.name } },
       h("legend", {}, h("span", {}, e.name), h("button", {
-        class: "vnb-button", title: this.L("remove_effect"), disabled: ins.locked,
+        class: "vnb-button", title: this.ed.L("remove_effect"), disabled: ins.locked,
         dataset: { testid: "vnb-effect-remove", index: e.index },
-        onclick: () => this.guard(() => this.edit({ op: "remove_effect", clip_id: ins.clip_id, index: e.index })),
+        onclick: () => this.ed.guard(() => this.ed.edit({ op: "remove_effect", clip_id: ins.clip_id, index: e.index })),
       }, icon("close"))),
       e.params.map((p) => this.control(p, e.index, { "data-effect": e.index, "data-param": p.key }, (value, final) =>
         send({ op: "effect", clip_id: ins.clip_id, index: e.index, param: p.key, value }, final), ins.locked))));
-    const add = h("select", { class: "vnb-add-effect", dataset: { testid: "vnb-add-effect" }, disabled: ins.locked, onchange: (ev) => this.guard(() => {
-      if (ev.target.value) this.edit({ op: "add_effect", clip_id: ins.clip_id, name: ev.target.value });
-    }) }, h("option", { value: "" }, this.L("add_effect")), ins.available_effects.map((n) => h("option", { value: n }, n)));
-    replace(this.inspectorEl,
-      h("h4", {}, ins.title), h("div", { class: "vnb-muted", title: ins.source }, `${this.L("source")}: ${ins.source}`),
-      h("div", { class: "vnb-fields" }, rows), h("h4", {}, this.L("effects")), effects, add);
+    const add = h("select", { class: "vnb-add-effect", dataset: { testid: "vnb-add-effect" }, disabled: ins.locked, onchange: (ev) => this.ed.guard(() => {
+      if (ev.target.value) this.ed.edit({ op: "add_effect", clip_id: ins.clip_id, name: ev.target.value });
+    }) }, h("option", { value: "" }, this.ed.L("add_effect")), ins.available_effects.map((n) => h("option", { value: n }, n)));
+    replace(this.el,
+      h("h4", {}, ins.title), h("div", { class: "vnb-muted", title: ins.source }, `${this.ed.L("source")}: ${ins.source}`),
+      h("div", { class: "vnb-fields" }, rows), h("h4", {}, this.ed.L("effects")), effects, add);
     if (focused && sameClip) {
       // the list or box just used is new: give the focus to its successor (or to the editor)
-      const again = focused.classList.contains("vnb-add-effect") ? this.inspectorEl.querySelector(".vnb-add-effect")
-        : focused.dataset.field ? this.inspectorEl.querySelector(`[data-field="${CSS.escape(focused.dataset.field)}"]`) : null;
-      (again && !again.disabled ? again : this.root).focus({ preventScroll: true });
+      const again = focused.classList.contains("vnb-add-effect") ? this.el.querySelector(".vnb-add-effect")
+        : focused.dataset.field ? this.el.querySelector(`[data-field="${CSS.escape(focused.dataset.field)}"]`) : null;
+      (again && !again.disabled ? again : this.ed.root).focus({ preventScroll: true });
     }
   }
 
@@ -80,7 +89,7 @@ export class InspectorView {
    * and when it is let go. `effect` is the effect's index (undefined for a clip field).
    */
   control(f, effect, attrs, send, locked) {
-    const guarded = (fn) => (e) => this.guard(() => fn(e));
+    const guarded = (fn) => (e) => this.ed.guard(() => fn(e));
     const key = controlKey(effect, f.key);
     let input;
     let show; // show(value): put a value into the control
@@ -93,15 +102,16 @@ export class InspectorView {
       show = (v) => { input.value = v; };
     } else if (f.type === "number") {
       const bounded = f.min !== null && f.max !== null && f.min !== undefined && f.max !== undefined;
-      // a value that spans decades moves along a logarithmic slider (logic.js: logSlider)
-      const scale = bounded && f.scale === "log" ? logSlider(f.min, f.max, f.mid ?? 1) : null;
+      // a value that spans decades moves along a logarithmic slider (logic.js: logSlider); its
+      // range, step and middle are Python's (vnb/notebook/view.py): none is written here
+      const scale = bounded && f.scale === "log" ? logSlider(f.min, f.max, f.mid) : null;
       const toRange = (v) => (scale ? String(Math.round(scale.toPosition(v) * SLIDER_STEPS)) : String(v));
       const fromRange = (el) => (scale ? roundToStep(scale.toValue(el.valueAsNumber / SLIDER_STEPS), f.step) : el.valueAsNumber);
       let range = null;
       const number = h("input", { type: "number", value: f.value, step: f.step, min: f.min ?? "", max: f.max ?? "", disabled: locked, ...attrs,
         onchange: guarded((e) => {
           const v = e.target.valueAsNumber;
-          if (!Number.isFinite(v)) return this.refuseInField(key, this.L("not_a_number"));
+          if (!Number.isFinite(v)) return this.refuseInField(key, this.ed.L("not_a_number"));
           if (range) range.value = toRange(v);
           return send(v, true);
         }) });
@@ -144,14 +154,14 @@ export class InspectorView {
    * made in a control puts the project's value back into it, and says why it was refused.
    */
   fieldReply(msg) {
-    if (msg.ok && this.fieldNotes?.size) {
+    if (msg.ok && this.fieldNotes.size) {
       this.fieldNotes.clear();
       for (const control of this.controls.values()) control.setNote("");
     }
-    const target = this.fieldEdits?.get(msg.id);
+    const target = this.fieldEdits.get(msg.id);
     if (!target) return;
     this.fieldEdits.delete(msg.id);
-    if (target.clipId !== this.inspectorClip) return;
+    if (target.clipId !== this.clip) return;
     const key = controlKey(target.effect, target.key);
     if (!msg.ok) this.fieldNotes.set(key, msg.error || "");
     this.syncControl(key, target.effect, target.key);
@@ -166,7 +176,7 @@ export class InspectorView {
   }
 
   syncControl(key, effect, name) {
-    const control = this.controls?.get(key);
+    const control = this.controls.get(key);
     if (!control) return;
     const value = projectValue(this.model.get("inspector") || {}, effect, name);
     if (value !== undefined) control.show(value);

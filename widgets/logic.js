@@ -187,10 +187,11 @@ export function peakAt(data, n, clipW, px) {
  * 0…1 map to min…max along min + c·((1 + (max − min)/c)^p − 1), which puts `mid` (1.0: the
  * speed or volume that changes nothing) at the middle, is close to logarithmic above it and
  * still reaches a `min` of 0. `mid` must lie in the lower half of [min, max]; otherwise
- * (or when max ≤ min) the mapping is linear.
+ * (or when max ≤ min, or `mid` is missing) the mapping is linear. The inspector takes all three
+ * from Python's controls (the `inspector` trait).
  * @returns {{toPosition: (v: number) => number, toValue: (p: number) => number}}
  */
-export function logSlider(min, max, mid = 1) {
+export function logSlider(min, max, mid) {
   const span = max - min;
   const d = mid - min;
   if (!(span > 0) || !(d > 0) || !(span > 2 * d)) {

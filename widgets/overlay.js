@@ -8,8 +8,8 @@
  * has loaded, so boxes and picture always belong together.
  *
  * The geometry (`viewBoxes`, `boxAt`, `boxText`, `boxColor`, `layoutLabel`) and `drawBoxes`
- * (on any 2D context) are pure and tested with `node --test`; `OverlayView` holds the methods
- * of the editor's view (mixed into `EditorView` by editor.js).
+ * (on any 2D context) are pure and tested with `node --test`; `Overlay` is the editor's part
+ * that owns the canvas over the picture and the filter panel (`ed`: the editor, editor.js).
  */
 
 import { h } from "./dom.js";
@@ -94,33 +94,35 @@ export function drawBoxes(g, views, { width, selected = null } = {}) {
   g.globalAlpha = 1;
 }
 
-export class OverlayView {
-  // -- detection overlay -------------------------------------------------------------
-
+export class Overlay {
   /** The canvas over the picture, and the filter panel (built once, filled from traits). */
-  buildOverlay() {
-    this.overlayCanvas = h("canvas", { class: "vnb-overlay", dataset: { testid: "vnb-overlay" } });
-    this.overlayCanvas.addEventListener("pointerdown", (e) => this.guard(() => this.onOverlayClick(e)));
-    this.overlayPanel = h("div", { class: "vnb-overlay-filters", dataset: { testid: "vnb-overlay-filters" }, hidden: true });
-    return this.overlayCanvas;
+  constructor(ed) {
+    this.ed = ed;
+    this.model = ed.model;
+    this.views = []; // the boxes drawn, in picture pixels on screen
+    this.canvas = h("canvas", { class: "vnb-overlay", dataset: { testid: "vnb-overlay" } });
+    this.canvas.addEventListener("pointerdown", (e) => ed.guard(() => this.onClick(e)));
+    this.panel = h("div", { class: "vnb-overlay-filters", dataset: { testid: "vnb-overlay-filters" }, hidden: true });
   }
 
   /** Draw the boxes of the frame painted (`entry.boxes`) over it, sized to the picture. */
-  drawOverlay(entry = this.shownEntry) {
-    const c = this.overlayCanvas;
-    if (!c || !this.tl) return;
-    const w = this.img.clientWidth;
-    const hgt = this.img.clientHeight;
+  draw(entry = this.ed.preview.shownEntry) {
+    const c = this.canvas;
+    const tl = this.ed.tl;
+    if (!tl) return;
+    const img = this.ed.preview.img;
+    const w = img.clientWidth;
+    const hgt = img.clientHeight;
     const boxes = entry?.boxes || [];
     const dpr = globalThis.devicePixelRatio || 1;
     c.style.width = `${w}px`;
     c.style.height = `${hgt}px`;
     c.width = Math.max(1, Math.round(w * dpr));
     c.height = Math.max(1, Math.round(hgt * dpr));
-    this.overlayViews = viewBoxes(boxes, w / this.tl.width);
+    this.views = viewBoxes(boxes, w / tl.width);
     c.dataset.boxes = String(boxes.length);
     c.dataset.frameIndex = String(entry?.frame_index ?? -1);
-    c.dataset.json = JSON.stringify(this.overlayViews.map((v) => [v.box.track_id ?? null, v.box.class_name, +v.x.toFixed(1), +v.y.toFixed(1), +v.w.toFixed(1), +v.h.toFixed(1)]));
+    c.dataset.json = JSON.stringify(this.views.map((v) => [v.box.track_id ?? null, v.box.class_name, +v.x.toFixed(1), +v.y.toFixed(1), +v.w.toFixed(1), +v.h.toFixed(1)]));
     c.classList.toggle("vnb-clickable", boxes.length > 0);
     const g = c.getContext("2d");
     if (!g) return;
@@ -128,44 +130,45 @@ export class OverlayView {
     g.clearRect(0, 0, w, hgt);
     const selected = this.model.get("selected_track");
     c.dataset.selected = selected === null || selected === undefined ? "" : String(selected);
-    drawBoxes(g, this.overlayViews, { width: w, selected: selected === undefined ? null : selected });
+    drawBoxes(g, this.views, { width: w, selected: selected === undefined ? null : selected });
   }
 
   /** A click on a box selects its track (again: deselects); elsewhere it does nothing. */
-  onOverlayClick(e) {
-    const r = this.overlayCanvas.getBoundingClientRect();
-    const hit = boxAt(this.overlayViews || [], e.clientX - r.left, e.clientY - r.top);
+  onClick(e) {
+    const r = this.canvas.getBoundingClientRect();
+    const hit = boxAt(this.views, e.clientX - r.left, e.clientY - r.top);
     if (hit === null || hit.box.track_id === null || hit.box.track_id === undefined) return;
     e.preventDefault();
     const current = this.model.get("selected_track");
-    this.commit("selected_track", current === hit.box.track_id ? null : hit.box.track_id);
+    this.ed.commit("selected_track", current === hit.box.track_id ? null : hit.box.track_id);
   }
 
   /** The filters of every overlay of the project (the `overlays` trait). */
-  renderOverlayFilters() {
+  renderFilters() {
+    const ed = this.ed;
     const overlays = this.model.get("overlays") || [];
-    const panel = this.overlayPanel;
-    if (!panel) return;
+    const panel = this.panel;
     panel.hidden = overlays.length === 0;
-    if (panel.contains(document.activeElement) && panel.dataset.rev === String(this.tl?.rev)) return;
-    panel.dataset.rev = String(this.tl?.rev);
-    panel.replaceChildren(h("h4", {}, this.L("overlay")), ...overlays.map((o) => {
+    if (panel.contains(document.activeElement) && panel.dataset.rev === String(ed.tl?.rev)) return;
+    panel.dataset.rev = String(ed.tl?.rev);
+    panel.replaceChildren(h("h4", {}, ed.L("overlay")), ...overlays.map((o) => {
       const shown = new Set(o.classes ?? o.available);
       const send = (change) => this.model.send({ kind: "overlay", index: o.index, ...change });
       const boxes = o.available.map((name) => h("label", { class: "vnb-overlay-class" },
         h("input", { type: "checkbox", checked: shown.has(name), dataset: { testid: "vnb-overlay-class", className: name },
-          onchange: (e) => this.guard(() => {
+          onchange: (e) => ed.guard(() => {
             const next = o.available.filter((n) => (n === name ? e.target.checked : shown.has(n)));
             send({ classes: next });
           }) }), name));
       const value = h("span", { class: "vnb-overlay-score" }, `${Math.round(o.min_score * 100)}%`);
-      const slider = h("input", { type: "range", min: 0, max: 1, step: 0.01, value: o.min_score, dataset: { testid: "vnb-overlay-min-score" },
+      const range = o.min_score_range; // Python's (vnb/notebook/view.py overlays_view)
+      const slider = h("input", { type: "range", min: range.min, max: range.max, step: range.step, value: o.min_score, dataset: { testid: "vnb-overlay-min-score" },
         oninput: (e) => { value.textContent = `${Math.round(e.target.valueAsNumber * 100)}%`; },
-        onchange: (e) => this.guard(() => send({ min_score: e.target.valueAsNumber })) });
+        onchange: (e) => ed.guard(() => send({ min_score: e.target.valueAsNumber })) });
       return h("fieldset", { class: "vnb-overlay-item", dataset: { index: o.index } },
-        h("legend", {}, o.name || `${this.L("overlay")} ${o.index + 1}`),
+        h("legend", {}, o.name || `${ed.L("overlay")} ${o.index + 1}`),
         h("div", { class: "vnb-overlay-classes" }, boxes),
-        h("label", { class: "vnb-field", title: this.L("min_score") }, h("span", {}, this.L("min_score")), h("span", { class: "vnb-slider" }, slider, value)));
+        h("label", { class: "vnb-field", title: ed.L("min_score") }, h("span", {}, ed.L("min_score")), h("span", { class: "vnb-slider" }, slider, value)));
     }));
   }
 }

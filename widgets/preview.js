@@ -2,48 +2,61 @@
  * The preview: the frame at the playhead from the browser's frame cache or the kernel, the play
  * clock with its look-ahead requests, and painting (the picture, then the overlay over it).
  *
- * Methods of the editor's view (mixed into `EditorView` by editor.js).
+ * `Preview` is the editor's part that owns them: its elements, the frame queue and cache, the
+ * play rate and clock; it draws the playhead through the timeline and the boxes through the
+ * overlay (`ed`: the editor, editor.js).
  */
 
 import { FrameCache, FrameQueue, frameKey, paintable, playTargets, smooth } from "./frames.js";
-import { clamp, frameOf, lastFrameTime, playTime, previewWidth, timeToX } from "./logic.js";
+import { h } from "./dom.js";
+import { clamp, frameOf, lastFrameTime, playTime, previewWidth } from "./logic.js";
 
 /** Frame requests kept in flight while playing, and how many go together at least. */
 export const PLAY_DEPTH = 6;
 export const PLAY_BATCH = 1;
 
-export class PreviewView {
-  // -- preview ----------------------------------------------------------------------
-
-  initPreview() {
+export class Preview {
+  constructor(ed) {
+    this.ed = ed;
+    this.model = ed.model;
     this.frames = new FrameQueue((msg) => this.model.send(msg));
     this.cache = new FrameCache();
     this.latency = null; // the moving mean of frame round trips, ms
     this.shownKey = null;
     this.shownFrame = null;
+    this.shownEntry = null;
     this.wantKey = null;
+    this.rate = 0; // the play rate: 0 stopped, 1 forwards, -2 backwards twice as fast …
+    this.img = h("img", { class: "vnb-frame", alt: "", dataset: { testid: "vnb-frame", frameIndex: "-1" } });
+    this.el = h("div", { class: "vnb-preview", dataset: { testid: "vnb-preview" } },
+      h("div", { class: "vnb-stage" }, this.img, ed.overlay.canvas));
+  }
+
+  destroy() {
+    cancelAnimationFrame(this.raf);
+    for (const url of [this.shownUrl, this.pendingUrl]) if (url) URL.revokeObjectURL(url);
   }
 
   /** The width the kernel renders frames at: the preview's width on screen, capped. */
   frameWidth() {
-    return previewWidth(this.previewEl.clientWidth || 640, globalThis.devicePixelRatio, this.model.get("preview_width"), this.tl.width);
+    return previewWidth(this.el.clientWidth || 640, globalThis.devicePixelRatio, this.model.get("preview_width"), this.ed.tl.width);
   }
 
   /** The frame index at the playhead (-1 for an empty project). */
   frameHere() {
-    const tl = this.tl;
-    return tl.frames > 0 ? clamp(frameOf(this.t, tl.fps), 0, tl.frames - 1) : -1;
+    const tl = this.ed.tl;
+    return tl.frames > 0 ? clamp(frameOf(this.ed.t, tl.fps), 0, tl.frames - 1) : -1;
   }
 
   /** Show the frame at the playhead: from the cache at once, else ask the kernel for it. */
   requestFrame() {
-    const tl = this.tl;
+    const tl = this.ed.tl;
     if (!tl) return;
     const k = this.frameHere();
     const width = this.frameWidth();
     const key = frameKey(tl.content, k, width);
     this.wantKey = key;
-    this.frameEl.textContent = `${this.L("frame")} ${Math.max(0, k)}`;
+    this.ed.frameEl.textContent = `${this.ed.L("frame")} ${Math.max(0, k)}`;
     if (this.rate !== 0) {
       this.playPump(k, width);
       return;
@@ -61,7 +74,7 @@ export class PreviewView {
 
   /** While playing: keep PLAY_DEPTH requests in flight for the frames the clock reaches next. */
   playPump(k, width) {
-    const tl = this.tl;
+    const tl = this.ed.tl;
     const items = [];
     for (const j of playTargets(k, this.rate, tl.fps, this.latency ?? 60, PLAY_DEPTH, tl.frames - 1)) {
       const key = frameKey(tl.content, j, width);
@@ -75,12 +88,12 @@ export class PreviewView {
     const r = this.frames.receive(msg);
     if (r === null || msg.ok === false || !buffers?.length) return;
     if (this.rate !== 0) this.latency = smooth(this.latency, r.latency);
-    const key = frameKey(msg.content ?? this.tl?.content, msg.frame_index, r.request.width);
+    const key = frameKey(msg.content ?? this.ed.tl?.content, msg.frame_index, r.request.width);
     const wanted = this.wantKey;
     const hadWanted = wanted !== null && this.cache.has(wanted);
     const entry = { blob: new Blob([buffers[0]], { type: "image/jpeg" }), frame_index: msg.frame_index, t: msg.t, boxes: msg.boxes ?? null };
     this.cache.set(key, entry);
-    if (msg.content !== undefined && msg.content !== this.tl?.content) return; // made before an edit
+    if (msg.content !== undefined && msg.content !== this.ed.tl?.content) return; // made before an edit
     if (this.rate !== 0) {
       const clock = this.frameHere();
       if (paintable(msg.frame_index, clock, this.shownFrame, this.rate)) this.paint(key, entry);
@@ -98,7 +111,7 @@ export class PreviewView {
     const url = URL.createObjectURL(entry.blob);
     if (this.pendingUrl) URL.revokeObjectURL(this.pendingUrl);
     this.pendingUrl = url;
-    this.img.onload = () => this.guard(() => {
+    this.img.onload = () => this.ed.guard(() => {
       if (this.shownUrl) URL.revokeObjectURL(this.shownUrl);
       this.shownUrl = url;
       this.pendingUrl = null;
@@ -106,60 +119,49 @@ export class PreviewView {
       this.img.dataset.time = String(entry.t);
       this.img.dataset.content = key === null ? "" : key.slice(0, key.indexOf("|"));
       this.shownEntry = entry;
-      this.drawOverlay?.(entry);
+      this.ed.overlay.draw(entry);
     });
     this.img.src = url;
   }
 
-  setPlayhead(t, commit) {
-    const tl = this.tl;
-    this.t = clamp(t, 0, tl ? lastFrameTime(tl) : 0);
-    this.drawPlayhead();
-    if (commit) {
-      this.savePlayhead.cancel();
-      this.commit("playhead", this.t); // before the frame request: Python keeps a settled frame
-    } else {
-      this.savePlayhead();
-    }
-    this.requestFrame();
-  }
-
+  /** Play at `rate` (0: stop, on a whole frame). */
   setRate(rate) {
-    const tl = this.tl;
+    const ed = this.ed;
+    const tl = ed.tl;
     if (!tl || tl.frames === 0) rate = 0;
-    if (rate > 0 && this.rate === 0 && this.t >= lastFrameTime(tl)) this.t = 0;
+    if (rate > 0 && this.rate === 0 && ed.t >= lastFrameTime(tl)) ed.t = 0;
     this.rate = rate;
-    this.t0 = this.t;
+    this.t0 = ed.t;
     this.clock0 = performance.now();
     cancelAnimationFrame(this.raf);
-    if (this.model.get("playing") !== (rate !== 0)) this.commit("playing", rate !== 0);
+    if (this.model.get("playing") !== (rate !== 0)) ed.commit("playing", rate !== 0);
     if (rate !== 0) {
       this.frames.drop();
-      this.raf = requestAnimationFrame((now) => this.guard(() => this.tick(now)));
+      this.raf = requestAnimationFrame((now) => ed.guard(() => this.tick(now)));
     } else if (tl) {
-      this.setPlayhead(Math.floor(this.t * tl.fps + 1e-6) / tl.fps, true);
+      ed.setPlayhead(Math.floor(ed.t * tl.fps + 1e-6) / tl.fps, true);
     }
-    this.applyLabels();
+    ed.applyLabels();
   }
 
   /** One animation frame of playback: move the clock, paint the frame if it is here, ask ahead. */
   tick(now) {
     if (this.rate === 0) return;
-    const { t, ended } = playTime(this.t0, this.clock0, now, this.rate, lastFrameTime(this.tl));
-    this.t = t;
-    this.drawPlayhead();
+    const ed = this.ed;
+    const { t, ended } = playTime(this.t0, this.clock0, now, this.rate, lastFrameTime(ed.tl));
+    ed.t = t;
+    ed.timeline.drawPlayhead();
     const k = this.frameHere();
     const width = this.frameWidth();
-    const key = frameKey(this.tl.content, k, width);
+    const key = frameKey(ed.tl.content, k, width);
     this.wantKey = key;
     if (key !== this.shownKey) {
       const hit = this.cache.get(key);
       if (hit !== undefined) this.paint(key, hit);
     }
     this.playPump(k, width);
-    const x = timeToX(t, this.zoom) - this.scroller.scrollLeft;
-    if (x < 0 || x > this.scroller.clientWidth - 20) this.scroller.scrollLeft = Math.max(0, timeToX(t, this.zoom) - 40);
+    ed.timeline.follow(t);
     if (ended) this.setRate(0);
-    else this.raf = requestAnimationFrame((n) => this.guard(() => this.tick(n)));
+    else this.raf = requestAnimationFrame((n) => ed.guard(() => this.tick(n)));
   }
 }

@@ -2,26 +2,90 @@
  * The timeline: tracks, clips with thumbnails and waveforms, ruler, markers, playhead; zoom;
  * the pointer (select, move, trim, scrub).
  *
- * Methods of the editor's view (mixed into `EditorView` by editor.js).
+ * `Timeline` is the editor's part that owns them: its elements, the zoom, the drag in progress,
+ * the clips' boxes, thumbnails and waveforms. It moves the playhead and sends edits through the
+ * editor (`ed`, editor.js).
  */
 
 import { h, icon } from "./dom.js";
 import {
-  RULER_HEIGHT, SNAP_PX, THUMB_HEIGHT, TRACK_HEIGHT, clamp, clampTrim, decodeEnvelope, frameOf, hitTest,
+  DEBOUNCE_MS, RULER_HEIGHT, SNAP_PX, THUMB_HEIGHT, TRACK_HEIGHT, clamp, clampTrim, decodeEnvelope, frameOf, hitTest,
   lastFrameTime, layoutClips, mediaWanted, peakAt, rowOf, rulerStep, snapSpan, snapTargets, snapTime,
-  snapToFrame, thumbSlots, timeToX, timecode, trackAt, trackRows, visibleSpan, xToTime, zoomAt,
+  debounce, snapToFrame, thumbSlots, timeToX, timecode, trackAt, trackRows, visibleSpan, xToTime, zoomAt,
 } from "./logic.js";
 
-export class TimelineView {
+export class Timeline {
+  constructor(ed) {
+    this.ed = ed;
+    this.model = ed.model;
+    this.tl = undefined; // the `timeline` trait as last drawn
+    this.zoom = ed.model.get("zoom");
+    this.drag = null;
+    this.rects = [];
+    this.rows = [];
+    this.thumbs = new Map();
+    this.waves = new Map();
+    this.asked = new Map();
+    this.saveView = debounce(() => {
+      this.model.set("zoom", this.zoom);
+      this.model.set("scroll", this.scroller.scrollLeft / this.zoom);
+      this.model.save_changes();
+    }, DEBOUNCE_MS);
+    this.askMedia = debounce(() => this.requestMedia(), 400);
+    const on = (fn) => (e) => ed.guard(() => fn(e));
+    this.headers = h("div", { class: "vnb-headers" });
+    this.ruler = h("canvas", { class: "vnb-ruler", dataset: { testid: "vnb-ruler" } });
+    this.markersEl = h("div", { class: "vnb-markers" });
+    this.lanes = h("div", { class: "vnb-lanes" });
+    this.playhead = h("div", { class: "vnb-playhead", dataset: { testid: "vnb-playhead" } }, h("div", { class: "vnb-playhead-handle" }));
+    this.content = h("div", { class: "vnb-content" }, this.ruler, this.markersEl, this.lanes, this.playhead);
+    this.scroller = h("div", { class: "vnb-scroll", dataset: { testid: "vnb-timeline" } }, this.content);
+    this.content.addEventListener("pointerdown", on((e) => this.onPointerDown(e)));
+    this.content.addEventListener("pointermove", on((e) => this.onPointerMove(e)));
+    this.content.addEventListener("pointerup", on((e) => this.onPointerUp(e)));
+    this.content.addEventListener("pointercancel", on((e) => this.onPointerUp(e)));
+    this.scroller.addEventListener("wheel", on((e) => this.onWheel(e)), { passive: false });
+    this.scroller.addEventListener("scroll", on(() => {
+      this.redraw();
+      this.saveView();
+    }));
+  }
+
+  destroy() {
+    this.saveView.cancel();
+    this.askMedia.cancel();
+  }
+
+  /** Scroll to the `scroll` trait (the time at the left edge). */
+  restoreScroll() {
+    this.scroller.scrollLeft = this.model.get("scroll") * this.zoom;
+  }
+
+  /** The `zoom` trait changed: zoom there unless the view already is. */
+  zoomTo(zoom) {
+    if (Math.abs(zoom - this.zoom) > 1e-9) this.setZoom(zoom, 0, false);
+  }
+
+  /** Mark clip `id` as the selected one (the `selection` trait). */
+  select(id) {
+    for (const c of this.lanes.querySelectorAll(".vnb-clip")) c.classList.toggle("vnb-selected", c.dataset.clipId === id);
+  }
+
+  /** While playing: keep the playhead at `t` in view. */
+  follow(t) {
+    const x = timeToX(t, this.zoom) - this.scroller.scrollLeft;
+    if (x < 0 || x > this.scroller.clientWidth - 20) this.scroller.scrollLeft = Math.max(0, timeToX(t, this.zoom) - 40);
+  }
+
   zoomBy(factor) {
-    const x = timeToX(this.t, this.zoom) - this.scroller.scrollLeft;
+    const x = timeToX(this.ed.t, this.zoom) - this.scroller.scrollLeft;
     this.setZoom(this.zoom * factor, clamp(x, 0, this.scroller.clientWidth));
   }
 
   setZoom(zoom, anchorX, save = true) {
     const next = zoomAt(this.zoom, this.scroller.scrollLeft, anchorX, zoom / this.zoom);
     this.zoom = next.zoom;
-    this.renderTimeline();
+    this.render();
     this.scroller.scrollLeft = next.scrollLeft;
     this.redraw();
     if (save) this.saveView();
@@ -43,25 +107,25 @@ export class TimelineView {
 
   onPointerDown(e) {
     if (e.button !== 0 || !this.tl) return;
-    this.root.focus({ preventScroll: true });
+    this.ed.root.focus({ preventScroll: true });
     const { x, y } = this.point(e);
     const marker = e.target.closest?.(".vnb-marker");
-    if (marker) return this.setPlayhead(Number(marker.dataset.time), true);
+    if (marker) return this.ed.setPlayhead(Number(marker.dataset.time), true);
     const hit = y >= RULER_HEIGHT && !e.target.closest?.(".vnb-playhead") ? hitTest(this.rects, x, y - RULER_HEIGHT) : null;
     this.content.setPointerCapture?.(e.pointerId);
     if (hit === null) {
-      if (y >= RULER_HEIGHT && !e.target.closest?.(".vnb-playhead") && this.model.get("selection")) this.commit("selection", "");
+      if (y >= RULER_HEIGHT && !e.target.closest?.(".vnb-playhead") && this.model.get("selection")) this.ed.commit("selection", "");
       this.drag = { mode: "scrub" };
-      return this.setPlayhead(snapToFrame(xToTime(x, this.zoom), this.tl.fps), false);
+      return this.ed.setPlayhead(snapToFrame(xToTime(x, this.zoom), this.tl.fps), false);
     }
-    if (hit.id !== this.model.get("selection")) this.commit("selection", hit.id);
+    if (hit.id !== this.model.get("selection")) this.ed.commit("selection", hit.id);
     const track = this.tl.tracks[hit.track];
     const clip = track.clips.find((c) => c.id === hit.id);
     if (track.locked) return undefined;
     this.drag = {
       mode: hit.part === "body" ? "move" : "trim", edge: hit.part, clip, track: hit.track, x0: x,
-      grab: xToTime(x, this.zoom) - (hit.part === "end" ? clip.start + clip.duration : clip.start), moved: false, key: `drag-${Date.now()}-${this.editId}`,
-      targets: snapTargets(this.tl, { exclude: clip.id, playhead: this.t }),
+      grab: xToTime(x, this.zoom) - (hit.part === "end" ? clip.start + clip.duration : clip.start), moved: false, key: `drag-${Date.now()}-${this.ed.editId}`,
+      targets: snapTargets(this.tl, { exclude: clip.id, playhead: this.ed.t }),
       start: clip.start, end: clip.start + clip.duration, to: hit.track,
     };
     return undefined;
@@ -72,7 +136,7 @@ export class TimelineView {
     if (d === null) return;
     const { x, y } = this.point(e);
     const fps = this.tl.fps;
-    if (d.mode === "scrub") return this.setPlayhead(snapToFrame(xToTime(x, this.zoom), fps), false);
+    if (d.mode === "scrub") return this.ed.setPlayhead(snapToFrame(xToTime(x, this.zoom), fps), false);
     if (!d.moved && Math.abs(x - d.x0) < 3 && !(d.mode === "move" && trackAt(y - RULER_HEIGHT, this.rows) !== d.track)) return undefined;
     d.moved = true;
     const threshold = this.model.get("snap") && !e.altKey ? SNAP_PX / this.zoom : 0;
@@ -83,13 +147,13 @@ export class TimelineView {
       d.end = d.start + duration;
       const over = this.tl.tracks[trackAt(y - RULER_HEIGHT, this.rows)];
       if (over && over.kind === this.tl.tracks[d.track].kind && !over.locked) d.to = over.index;
-      this.sendDrag({ op: "move", clip_id: d.clip.id, start: d.start, track: d.to, key: d.key });
+      this.ed.sendDrag({ op: "move", clip_id: d.clip.id, start: d.start, track: d.to, key: d.key });
     } else {
       const wanted = snapTime(xToTime(x, this.zoom) - d.grab, d.targets, threshold).t;
       const t = snapToFrame(clampTrim(d.clip, d.edge, wanted, fps), fps);
       if (d.edge === "start") d.start = t;
       else d.end = t;
-      this.sendDrag({ op: "trim", clip_id: d.clip.id, [d.edge]: t, key: d.key });
+      this.ed.sendDrag({ op: "trim", clip_id: d.clip.id, [d.edge]: t, key: d.key });
     }
     this.applyGhost();
     return undefined;
@@ -101,13 +165,13 @@ export class TimelineView {
     this.content.releasePointerCapture?.(e.pointerId);
     if (d === null) return;
     if (d.mode === "scrub") {
-      this.setPlayhead(this.t, true);
+      this.ed.setPlayhead(this.ed.t, true);
       return;
     }
-    this.sendDrag.cancel();
+    this.ed.sendDrag.cancel();
     if (!d.moved) return;
-    if (d.mode === "move") this.edit({ op: "move", clip_id: d.clip.id, start: d.start, track: d.to, key: d.key, final: true });
-    else this.edit({ op: "trim", clip_id: d.clip.id, [d.edge]: d.edge === "start" ? d.start : d.end, key: d.key, final: true });
+    if (d.mode === "move") this.ed.edit({ op: "move", clip_id: d.clip.id, start: d.start, track: d.to, key: d.key, final: true });
+    else this.ed.edit({ op: "trim", clip_id: d.clip.id, [d.edge]: d.edge === "start" ? d.start : d.end, key: d.key, final: true });
   }
 
   /** Show the dragged clip where the drag has it (until the project says where it is). */
@@ -125,7 +189,7 @@ export class TimelineView {
 
   // -- timeline drawing -------------------------------------------------------------
 
-  renderTimeline() {
+  render() {
     const tl = this.model.get("timeline");
     if (!tl || !tl.tracks) return;
     this.tl = tl;
@@ -161,20 +225,20 @@ export class TimelineView {
       }
       lanes.push(lane);
     }
-    if (n === 0) lanes.push(h("div", { class: "vnb-empty" }, this.L("empty_project")));
+    if (n === 0) lanes.push(h("div", { class: "vnb-empty" }, this.ed.L("empty_project")));
     this.lanes.replaceChildren(...lanes);
     this.headers.replaceChildren(...headers);
     this.markersEl.replaceChildren(...(tl.markers || []).map((m) => h("div", {
-      class: "vnb-marker", title: `${m.label ? `${m.label} — ` : ""}${this.L("remove_marker")}`,
+      class: "vnb-marker", title: `${m.label ? `${m.label} — ` : ""}${this.ed.L("remove_marker")}`,
       dataset: { testid: "vnb-marker", index: m.index, time: m.time },
       style: { left: `${timeToX(m.time, zoom)}px`, "--vnb-marker-color": m.color },
       oncontextmenu: (e) => {
         e.preventDefault();
-        this.edit({ op: "remove_marker", index: m.index });
+        this.ed.edit({ op: "remove_marker", index: m.index });
       },
     })));
     this.playhead.style.height = `${RULER_HEIGHT + n * TRACK_HEIGHT}px`;
-    this.t = clamp(this.t, 0, lastFrameTime(tl));
+    this.ed.t = clamp(this.ed.t, 0, lastFrameTime(tl));
     this.drawPlayhead();
     this.applyGhost();
     this.redraw();
@@ -184,8 +248,8 @@ export class TimelineView {
   trackHeader(track) {
     const toggle = (field, testid, onKey, offKey, onIcon, offIcon) => h("button", {
       class: `vnb-button vnb-toggle${track[field] ? " vnb-on" : ""}`, dataset: { testid },
-      title: this.L(track[field] ? offKey : onKey), onmousedown: (e) => e.preventDefault(),
-      onclick: () => this.edit({ op: "track", index: track.index, field, value: !track[field] }),
+      title: this.ed.L(track[field] ? offKey : onKey), onmousedown: (e) => e.preventDefault(),
+      onclick: () => this.ed.edit({ op: "track", index: track.index, field, value: !track[field] }),
     }, icon(track[field] ? onIcon : offIcon));
     return h("div", { class: "vnb-track-header", dataset: { testid: "vnb-track-header", trackIndex: track.index }, style: { height: `${TRACK_HEIGHT}px` } },
       h("span", { class: "vnb-track-name", title: track.name }, track.name),
@@ -210,11 +274,11 @@ export class TimelineView {
   }
 
   drawPlayhead() {
-    this.playhead.style.left = `${timeToX(this.t, this.zoom)}px`;
-    this.playhead.dataset.time = String(this.t);
+    this.playhead.style.left = `${timeToX(this.ed.t, this.zoom)}px`;
+    this.playhead.dataset.time = String(this.ed.t);
     if (this.tl) {
-      this.timecodeEl.textContent = timecode(this.t, this.tl.fps);
-      this.frameEl.textContent = `${this.L("frame")} ${frameOf(this.t, this.tl.fps)}`;
+      this.ed.timecodeEl.textContent = timecode(this.ed.t, this.tl.fps);
+      this.ed.frameEl.textContent = `${this.ed.L("frame")} ${frameOf(this.ed.t, this.tl.fps)}`;
     }
   }
 
@@ -225,7 +289,7 @@ export class TimelineView {
     requestAnimationFrame(() => {
       this.redrawing = false;
       if (this.scroller.clientWidth === 0) return; // not laid out (hidden, or restyling)
-      this.guard(() => {
+      this.ed.guard(() => {
         this.drawRuler();
         this.drawMedia();
       });
@@ -233,7 +297,7 @@ export class TimelineView {
   }
 
   colors() {
-    const css = getComputedStyle(this.root);
+    const css = getComputedStyle(this.ed.root);
     const v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
     return { fg: v("--vnb-fg", "#333"), dim: v("--vnb-dim", "#888"), wave: v("--vnb-wave", "#3a8"), bg: v("--vnb-ruler-bg", "#eee") };
   }
@@ -285,7 +349,7 @@ export class TimelineView {
         this.thumbs.get(id)?.bitmap.close?.();
         this.thumbs.set(id, { ...meta, bitmap, key: msg.keys[id] });
       }));
-    Promise.all(loads).then(() => this.redraw(), (err) => this.reportError(err));
+    Promise.all(loads).then(() => this.redraw(), (err) => this.ed.reportError(err));
     this.redraw();
   }
 

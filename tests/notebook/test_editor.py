@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -43,8 +44,8 @@ def test_traits_describe_the_project(project, make_editor):
     assert editor.labels == TEXT["en"]
     assert editor.inspector == {}
     assert editor.undo == {"undo": None, "redo": None}
-    assert "export default" in editor._esm
-    assert ".vnb-editor" in editor._css
+    assert re.search(r"export\s*\{[^}]*\bas default\}", editor.bundle.esm)  # the shared bundle
+    assert ".vnb-editor" in editor.bundle.css
 
 
 def test_unknown_options_are_refused_with_a_hint(project):

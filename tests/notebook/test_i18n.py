@@ -45,7 +45,7 @@ def test_every_key_the_front_end_asks_for_exists():
 
     folder = Path(__file__).parents[2] / "widgets"
     js = "\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.js")))
-    asked = set(re.findall(r'this\.L\("([a-z_.]+)"', js))
+    asked = set(re.findall(r'\bL\("([a-z_.]+)"', js))  # this.L(…), this.ed.L(…), ed.L(…)
     asked |= set(re.findall(r'button\("vnb-[a-z-]+", "([a-z_]+)"', js))
     toggles = re.findall(r'toggle\("[a-z]+", "vnb-track-[a-z]+", "([a-z_]+)", "([a-z_]+)"', js)
     asked |= {key for pair in toggles for key in pair}

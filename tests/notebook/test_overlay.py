@@ -69,6 +69,7 @@ def test_frames_carry_the_boxes_at_their_time(overlaid, make_editor):
             "available": ["cup", "person"],
             "classes": None,
             "min_score": 0.0,
+            "min_score_range": {"min": 0.0, "max": 1.0, "step": 0.01},  # Overlay.min_score's
             "burn": False,
         }
     ]

@@ -1,135 +1,80 @@
-"""Where the widgets' ES modules and CSS are, and the one module text anywidget is given.
+"""Where the editor's built front end is, and the one shared widget model that carries it.
 
-In a source checkout (or an editable install) the files are used in place; an installed wheel
-carries them as ``vnb/_widgets``.
+``widgets/`` holds the source (plain ES modules and CSS; `node --test` tests them in place).
+``npm run build`` in ``widgets/`` bundles them with esbuild into ``vnb/notebook/static/``:
+``editor.js`` (the editor), ``editor.css`` and ``loader.js``. They are committed: a checkout, an
+editable install and the wheel all use them without node, and CI checks that they equal a fresh
+build (``npm run check``).
 
-The editor is several plain ES modules (``widgets/editor.js`` imports ``./logic.js`` and the
-others). anywidget loads ``_esm`` from a Blob URL, where a relative import cannot resolve, so
-`esm` hands it the entry module with every ``import … from "./x.js"`` (and ``export … from``)
-replaced by an import of a ``data:text/javascript;base64,…`` URL holding that module, its own
-relative imports inlined the same way first. A module reached along two paths becomes the
-same URL (the same text), so the browser evaluates it once. No bundler, no build step: node
-and a checkout use the files as they are.
+Sent once per page, not per editor: an editor's ``_esm`` is ``loader.js`` (under 1 KB) and it
+has no ``_css``; the bundle and the stylesheet travel once per kernel in `shared_bundle`, a
+plain widget model every editor names in its ``bundle`` trait, and the loader evaluates the
+module and adds the stylesheet once per page. This needs nothing but the kernel's comm (no
+server extension), so it works wherever widgets do.
 
-Hot reload: with ``ANYWIDGET_HMR=1`` `esm_contents` watches the widgets folder (polling, no
-extra package) and sends the re-inlined module to every open editor when any ``.js`` file in
-it changes; anywidget then re-renders the views with it.
+Hot reload: with ``ANYWIDGET_HMR=1`` (and the ``watchfiles`` package) the editor's ``_esm`` and
+``_css`` are ``editor.js`` and ``editor.css`` themselves as `pathlib.Path` s, which anywidget
+watches and re-sends on every change: run ``npm run build -- --watch`` in ``widgets/``.
 """
 
 from __future__ import annotations
 
-import base64
-import logging
+import hashlib
 import os
-import re
-import threading
-import time
 from pathlib import Path
-from typing import Any
 
-__all__: list[str] = []  # internal: used only inside its own package
+import ipywidgets
+import traitlets as t
 
-_PACKAGE = Path(__file__).resolve().parent.parent
-_log = logging.getLogger("vnb")
+__all__ = [
+    "EDITOR_CSS",
+    "EDITOR_ESM",
+    "HOT_RELOAD",
+    "LOADER_ESM",
+    "STATIC",
+    "editor_esm",
+    "shared_bundle",
+]
 
-# `import {a} from "./x.js"`, `import x from './x.js'`, `export * from "./x.js"`, `import "./x.js"`
-# at the start of a line; the names between may span lines.
-_RELATIVE = re.compile(
-    r"""^(?P<head>(?:import|export)\b[^;'"]*?\bfrom\s*|import\s*)(?P<q>["'])\./(?P<name>[\w.-]+\.js)(?P=q)""",
-    re.MULTILINE,
-)
-
-
-def asset(name: str) -> Path:
-    """The path of the widget file ``name`` (e.g. ``"editor.js"``).
-
-    Raises:
-        FileNotFoundError: neither the checkout nor the installed package has it.
-    """
-    checkout = _PACKAGE.parent / "widgets" / name
-    if (_PACKAGE.parent / "pyproject.toml").is_file() and checkout.is_file():
-        return checkout
-    installed = _PACKAGE / "_widgets" / name
-    if installed.is_file():
-        return installed
-    msg = f"vnb widget file {name!r} is missing: looked in {checkout} and {installed}"
-    raise FileNotFoundError(msg)
+STATIC = Path(__file__).resolve().parent / "static"
+"""The folder of the built front end."""
+EDITOR_ESM = STATIC / "editor.js"
+"""The editor's bundled ES module."""
+EDITOR_CSS = STATIC / "editor.css"
+"""The editor's stylesheet (``_css``)."""
+LOADER_ESM = STATIC / "loader.js"
+"""The per-editor module that renders with the shared bundle."""
 
 
-def _data_url(text: str) -> str:
-    return "data:text/javascript;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
+HOT_RELOAD = os.environ.get("ANYWIDGET_HMR") == "1"
+"""Whether anywidget's hot reload is on (when vnb.notebook.editor was imported)."""
 
 
-def esm(name: str = "editor.js") -> str:
-    """The text of module ``name`` with its relative imports inlined as ``data:`` URLs.
-
-    Raises:
-        FileNotFoundError: a module, or one it imports, is missing.
-        ImportError: the modules import each other in a cycle (which inlining cannot express).
-    """
-    done: dict[str, str] = {}
-
-    def inline(module: str, stack: tuple[str, ...]) -> str:
-        if module in stack:
-            chain = " → ".join((*stack[stack.index(module) :], module))
-            msg = f"widgets: circular import {chain}"
-            raise ImportError(msg)
-        if module not in done:
-            text = asset(module).read_text(encoding="utf-8")
-
-            def replace(m: re.Match[str]) -> str:
-                url = _data_url(inline(m["name"], (*stack, module)))
-                return f'{m["head"]}"{url}"'
-
-            done[module] = _RELATIVE.sub(replace, text)
-        return done[module]
-
-    return inline(name, ())
+def editor_esm() -> Path:
+    """What an editor's ``_esm`` is: the loader, or with hot reload the bundle itself."""
+    return EDITOR_ESM if HOT_RELOAD else LOADER_ESM
 
 
-def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """What changes when a module of ``folder`` is edited: names, mtimes and sizes."""
-    try:
-        return tuple(
-            sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.js"))
-        )
-    except OSError:  # a file replaced while listed: the next look sees it
-        return ()
+class _Bundle(ipywidgets.Widget):
+    """The editor's ES module as a widget model without a view, shared by every editor."""
+
+    esm = t.Unicode("").tag(sync=True)
+    """The text of ``editor.js``."""
+    css = t.Unicode("").tag(sync=True)
+    """The text of ``editor.css``."""
+    key = t.Unicode("").tag(sync=True)
+    """Their digest: the page evaluates each different module once."""
 
 
-def esm_contents(name: str = "editor.js", *, poll: float = 0.5) -> Any:
-    """What an anywidget class takes as ``_esm``: `esm`'s text, hot-reloaded when asked.
+_shared: _Bundle | None = None
 
-    With ``ANYWIDGET_HMR=1`` outside site-packages (a checkout), an anywidget
-    ``VirtualFileContents`` whose text is inlined again whenever a ``.js`` file of the widgets
-    folder changes (looked at every ``poll`` seconds by a daemon thread, which ends when the
-    folder goes); anywidget pushes the new text to the open views. Otherwise the plain text.
-    """
-    folder = asset(name).parent
-    stamp = _stamp(folder)  # before reading: an edit made meanwhile is seen as a change
-    text = esm(name)
-    if os.environ.get("ANYWIDGET_HMR") != "1" or "site-packages" in folder.parts:
-        return text
-    try:
-        from anywidget._file_contents import VirtualFileContents  # noqa: PLC0415
-    except ImportError:  # another anywidget: no hot reload, the text still works
-        return text
-    contents = VirtualFileContents(text)
 
-    def watch() -> None:
-        seen = stamp
-        while folder.is_dir():
-            time.sleep(poll)
-            now = _stamp(folder)
-            if now == seen:
-                continue
-            seen = now
-            try:
-                contents.contents = esm(name)
-            except (OSError, ImportError, UnicodeDecodeError):
-                continue  # a file half-written or a cycle being edited: the next change
-            except Exception:  # a listener failed; keep watching
-                _log.exception("widgets: hot reload")
-
-    threading.Thread(target=watch, name="vnb-widgets-hmr", daemon=True).start()
-    return contents
+def shared_bundle() -> ipywidgets.Widget:
+    """The kernel's one widget model carrying ``editor.js`` (made again once it was closed)."""
+    global _shared  # noqa: PLW0603 (one per kernel is the point)
+    if _shared is None or _shared.comm is None:
+        esm = EDITOR_ESM.read_text(encoding="utf-8")
+        css = EDITOR_CSS.read_text(encoding="utf-8")
+        key = hashlib.sha256(f"{esm}\0{css}".encode()).hexdigest()[:16]
+        _shared = _Bundle(esm=esm, css=css, key=key)
+    return _shared

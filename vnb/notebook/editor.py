@@ -41,13 +41,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import anywidget
+import ipywidgets
 import numpy as np
 import traitlets as t
 
 from vnb.edit import History
 from vnb.errors import ArgumentTypeError, VnbError
 from vnb.notebook import actions, i18n
-from vnb.notebook._assets import asset, esm_contents
+from vnb.notebook._assets import EDITOR_CSS, HOT_RELOAD, editor_esm, shared_bundle
 from vnb.notebook.view import (
     content_key,
     frame_boxes,
@@ -89,8 +90,14 @@ class Editor(anywidget.AnyWidget):
         ```
     """
 
-    _esm = esm_contents("editor.js")
-    _css = asset("editor.css")
+    _esm = editor_esm()
+    if HOT_RELOAD:  # else the stylesheet comes with the shared bundle
+        _css = EDITOR_CSS
+
+    bundle = t.Instance(ipywidgets.Widget, allow_none=True).tag(
+        sync=True, **ipywidgets.widget_serialization
+    )
+    """The kernel's one model carrying the editor's ES module (`vnb.notebook._assets`)."""
 
     timeline = t.Dict().tag(sync=True)
     """The project as the timeline draws it (`vnb.notebook.view.timeline_view`)."""
@@ -147,7 +154,7 @@ class Editor(anywidget.AnyWidget):
         # The whole edit fits about 800 pixels at first.
         options.setdefault("zoom", min(200.0, max(1.0, 800 / max(project.duration, 1.0))))
         options["language"] = i18n.get_language()
-        super().__init__(**options)
+        super().__init__(bundle=shared_bundle(), **options)
         self.labels = i18n.labels(self.language)
         self._refresh()
         self._unsubscribe = project.on_change(self._on_project_change)

@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from vnb.errors import ProjectError, VnbError
 from vnb.notebook.i18n import text
+from vnb.schema.detection import Overlay
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from vnb.schema import Clip, Project, Track
 
 __all__: list[str] = []  # internal: used only inside its own package
@@ -39,6 +42,27 @@ _NUMBER_FIELDS: dict[str, tuple[float | None, float | None, float]] = {
 # Fields whose values span decades: their sliders are logarithmic, with 1.0 (no change) in
 # the middle (the widget's logic.js `logSlider`).
 _LOG_FIELDS = frozenset({"speed", "volume", "transform.scale"})
+_LOG_MIDDLE = 1.0
+
+# The overlay filter's slider: the bounds are the schema's (`Overlay.min_score`), the step is ours.
+# These tables are the only place the editor's value ranges are written: the widget takes
+# every minimum, maximum, step and middle from the traits (`inspector`, `overlays`).
+_SCORE_STEP = 0.01
+
+
+def _schema_bounds(model: type[BaseModel], name: str) -> tuple[float | None, float | None]:
+    """The lowest and highest value a pydantic field allows (``ge``/``gt``, ``le``/``lt``)."""
+    low = high = None
+    for rule in model.model_fields[name].metadata:
+        low = getattr(rule, "ge", getattr(rule, "gt", low))
+        high = getattr(rule, "le", getattr(rule, "lt", high))
+    return low, high
+
+
+def _score_range() -> dict[str, float]:
+    low, high = _schema_bounds(Overlay, "min_score")
+    assert low is not None and high is not None  # noqa: S101 (the schema bounds it)
+    return {"min": float(low), "max": float(high), "step": _SCORE_STEP}
 
 
 def _finite(x: float) -> float | None:
@@ -199,7 +223,7 @@ def _number(key: str, value: float) -> dict[str, Any]:
         "step": step,
     }
     if key in _LOG_FIELDS:
-        field.update(scale="log", mid=1.0)
+        field.update(scale="log", mid=_LOG_MIDDLE)
     return field
 
 
@@ -328,8 +352,11 @@ def set_overlay_filters(project: Project, msg: dict[str, Any]) -> None:
         changes["classes"] = classes
     if "min_score" in msg:
         score = msg["min_score"]
-        if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 1:
-            message = f"overlay message: 'min_score' must be in [0, 1], got {score!r}"
+        bounds = _score_range()
+        low, high = bounds["min"], bounds["max"]
+        numeric = isinstance(score, int | float) and not isinstance(score, bool)
+        if not numeric or not low <= score <= high:
+            message = f"overlay message: 'min_score' must be in [{low:g}, {high:g}], got {score!r}"
             raise ProjectError(message)
         changes["min_score"] = float(score)
     if changes:
@@ -340,8 +367,10 @@ def overlays_view(project: Project) -> list[dict[str, Any]]:
     """The ``overlays`` trait: each detection overlay of the project and its filters.
 
     ``[{"index", "name", "available": [the class names its boxes have], "classes": [shown]
-    or None (all), "min_score", "burn"}]``; empty when the project has none.
+    or None (all), "min_score", "min_score_range": {"min", "max", "step"} (its slider's),
+    "burn"}]``; empty when the project has none.
     """
+    score_range = _score_range()
     return [
         {
             "index": i,
@@ -349,6 +378,7 @@ def overlays_view(project: Project) -> list[dict[str, Any]]:
             "available": list(o.names),
             "classes": None if o.classes is None else list(o.classes),
             "min_score": o.min_score,
+            "min_score_range": score_range,
             "burn": o.burn,
         }
         for i, o in enumerate(project.overlays)

@@ -8,7 +8,7 @@ import {
   logSlider, mediaWanted, nextRate, peakAt, playTime, previewWidth, roundToStep, rowOf,
   rulerStep, snapSpan, snapTargets, snapTime, snapToFrame, thumbSlots, timeToX, timecode,
   trackAt, trackRows, visibleSpan, xToTime, zoomAt,
-} from "../editor.js";
+} from "../logic.js";
 import { ICONS, nodes } from "../dom.js";
 import editor from "../editor.js";
 
@@ -114,6 +114,8 @@ test("logarithmic sliders: speed 0.1–100 and volume 0–10, 1.0 in the middle"
   const linear = logSlider(0, 1, 1);
   assert.equal(linear.toValue(0.25), 0.25);
   assert.equal(linear.toPosition(0.75), 0.75);
+  // no middle given (the range is Python's; the widget assumes none): linear
+  assert.equal(logSlider(0, 10).toPosition(5), 0.5);
   assert.equal(roundToStep(0.1 + 0.2, 0.05), 0.3);
   assert.equal(roundToStep(1.23456, 0.01), 1.23);
   assert.equal(roundToStep(0.7499, 0.25), 0.75);
