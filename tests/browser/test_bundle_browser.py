@@ -6,10 +6,11 @@ comes once per kernel in a shared widget model and is evaluated and styled once 
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.helpers import tools
 
 from .conftest import ARTIFACTS
 from .lab import editor_cells, kernel_value, missing_browser, open_notebook, run_all
@@ -23,9 +24,7 @@ if TYPE_CHECKING:
 _MISSING = missing_browser()
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        bool(_MISSING) and not os.environ.get("VNB_REQUIRE_BROWSER"), reason=_MISSING
-    ),
+    tools.unless(_MISSING),
 ]
 
 SHARED_JS = """() => ({
