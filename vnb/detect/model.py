@@ -15,13 +15,11 @@ running ``session.run`` between two of its operators (inside loops too).
 from __future__ import annotations
 
 import ast
-import contextlib
 import hashlib
 import json
 import os
 import re
 import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -33,7 +31,7 @@ import numpy as np
 from vnb.detect.onnxcheck import OnnxFormatError, check_model_bytes
 from vnb.detect.postprocess import COCO_NAMES
 from vnb.errors import DetectionCancelledError, DetectionError, FileAccessError
-from vnb.fileio import read_regular_file
+from vnb.fileio import atomic_output, atomic_write, read_regular_file
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -486,20 +484,16 @@ def add_model(path: str | os.PathLike[str], name: str | None = None) -> Model:
     folder = models_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.onnx"
-    shutil.copyfile(source, target)
-    if hashlib.sha256(target.read_bytes()).hexdigest() != loaded.sha256:
-        target.unlink()
-        msg = f"{source}: the file changed while it was being registered"
-        raise DetectionError(msg)
+    with atomic_output(target) as tmp:
+        shutil.copyfile(source, tmp)
+        if hashlib.sha256(tmp.read_bytes()).hexdigest() != loaded.sha256:
+            msg = f"{source}: the file changed while it was being registered"
+            raise DetectionError(msg)
     registry = _registry()
     registry[name] = {"file": target.name, "sha256": loaded.sha256, "added_from": str(source)}
-    fd, tmp = tempfile.mkstemp(prefix=".registry.", suffix=".tmp", dir=folder)
+    text = json.dumps(registry, indent=2)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(registry, f, indent=2)
-        Path(tmp).replace(_registry_file())
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
-        raise
+        atomic_write(_registry_file(), text.encode(), what="model registry", backup=False)
+    except FileAccessError as err:
+        raise DetectionError(str(err)) from None
     return loaded

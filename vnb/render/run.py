@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from vnb.errors import FFmpegNotFoundError, RenderCancelledError, RenderError
+from vnb.fileio import replace_file
 from vnb.render.binary import find_ffmpeg
 from vnb.render.outputs import check_target, part_name, sweep_parts
 
@@ -120,21 +121,6 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             with contextlib.suppress(OSError):
                 proc.kill()
         proc.wait()
-
-
-def _fsync_path(path: Path, *, directory: bool = False) -> None:
-    """Flush a file (or a directory entry) to disk; best effort where the OS does not allow it."""
-    try:
-        fd = os.open(path, os.O_RDONLY if directory else os.O_RDWR)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        if not directory:
-            raise
-    finally:
-        os.close(fd)
 
 
 def run_ffmpeg(
@@ -289,10 +275,8 @@ def run_ffmpeg(
                 raise error(RenderError, f"ffmpeg exited 0 but wrote nothing for {target}")
             if check is not None:
                 check(tmp)
-            _fsync_path(tmp)
             check_target(target)  # again: it may have changed during the render
-            tmp.replace(target)
-            _fsync_path(target.parent, directory=True)
+            replace_file(tmp, target)
             if bar is not None:
                 bar.n = bar.total  # displayed once, by close() below
             if on_progress is not None:
