@@ -216,7 +216,7 @@ def test_replace_file_moves_a_temporary_over_the_target(tmp_path) -> None:
 
 
 def test_a_model_registered_is_copied_atomically(tmp_path, monkeypatch) -> None:
-    from vnb.detect import model  # noqa: PLC0415
+    from vnb.detect import model
 
     monkeypatch.setenv("VNB_MODELS_DIR", str(tmp_path / "models"))
     shipped = model.load_model()

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from vnb import cache
-from vnb._bars import advance
+from vnb._bars import open_bar
 from vnb.detect.detections import Detections
 from vnb.detect.model import Model, check_timeout, load_model
 from vnb.detect.postprocess import DARKNET_ALIASES, Letterbox, decode
@@ -260,8 +260,6 @@ def _run(
     cancel: threading.Event | None,
     timeout: float,
 ) -> Detections:
-    from tqdm.auto import tqdm  # noqa: PLC0415
-
     def infer(items: list[_Item]) -> Detections:
         return _infer(model, items, meta, threshold, timeout=timeout, cancel=cancel)
 
@@ -280,7 +278,7 @@ def _run(
     parts: list[Detections] = []
     pending: list[_Item] = []
     failure: BaseException | None = None
-    bar = tqdm(total=expected, unit="frame", desc=f"detect {path.name}", disable=not progress)
+    bar = open_bar(progress, total=expected, unit="frame", desc=f"detect {path.name}")
     worker.start()
     try:
         while True:
@@ -296,7 +294,7 @@ def _run(
                     except DetectionError as err:  # stopped, or the model failed
                         failure, pending = err, []
                         break
-                    advance(bar, len(pending))
+                    bar.advance(len(pending))
                     pending = []
                 continue
             if item is not _END:
@@ -305,7 +303,7 @@ def _run(
         if pending and not isinstance(failure, DetectionCancelledError):
             try:
                 parts.append(infer(pending))
-                advance(bar, len(pending))
+                bar.advance(len(pending))
             except DetectionError as err:
                 failure = failure or err
     finally:

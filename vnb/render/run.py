@@ -18,14 +18,13 @@ import os
 import queue
 import shlex
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
+from vnb._bars import Bar, Progress, open_bar
 from vnb.errors import FFmpegNotFoundError, RenderCancelledError, RenderError
 from vnb.fileio import replace_file
 from vnb.render.binary import find_ffmpeg
@@ -37,27 +36,6 @@ _TAIL_LINES = 40
 _MAX_LINE = 1000
 _POLL = 0.1
 _TERMINATE_GRACE = 3.0
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """How far a render has got.
-
-    Attributes:
-        fraction: Share done, 0..1, never decreasing during one render; 1.0 once it succeeded.
-        seconds: Output time written so far, in seconds.
-        total_seconds: Expected output duration, in seconds.
-        fps: Encoding speed in frames per second as ffmpeg reports it, if known.
-        speed: ffmpeg's speed factor (``1.5`` for ``speed=1.5x``), if known.
-        eta_seconds: Estimated wall-clock seconds left, if known.
-    """
-
-    fraction: float
-    seconds: float
-    total_seconds: float
-    fps: float | None
-    speed: float | None
-    eta_seconds: float | None
 
 
 def _number(text: str | None) -> float | None:
@@ -93,18 +71,6 @@ def _read_stderr(pipe: IO[bytes], tail: collections.deque[str]) -> None:
         for piece in raw.decode("utf-8", errors="replace").split("\r"):
             if piece.strip():
                 tail.append(piece.rstrip()[:_MAX_LINE])
-
-
-def _want_bar(progress_bar: bool | None) -> bool:
-    """Decide whether to show a tqdm bar (``None``: only on a terminal or inside IPython)."""
-    if progress_bar is not None:
-        return progress_bar
-    ipython = sys.modules.get("IPython")
-    with contextlib.suppress(Exception):
-        if ipython is not None and ipython.get_ipython() is not None:
-            return True
-    stream = sys.stderr
-    return bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -215,22 +181,20 @@ def run_ffmpeg(
         threading.Thread(target=_read_progress, args=(proc.stdout, blocks), daemon=True),
         threading.Thread(target=_read_stderr, args=(proc.stderr, tail), daemon=True),
     ]
-    bar: Any = None
+    bar = Bar()
     with proc:  # closes the pipes and reaps ffmpeg on the way out
         try:
             for thread in threads:
                 thread.start()
-            if _want_bar(progress_bar):
-                from tqdm.auto import tqdm  # noqa: PLC0415 - only when a bar is shown
-
-                # Seconds of video rendered, and ffmpeg's speed (×) rather than tqdm's rate,
-                # which reads "s/s" and inverts itself below 1 unit per second.
-                bar = tqdm(
-                    total=round(total_seconds, 2),
-                    desc=description,
-                    bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s "
-                    "[{elapsed}<{remaining}{postfix}]",
-                )
+            # Seconds of video rendered, and ffmpeg's speed (×) rather than tqdm's rate,
+            # which reads "s/s" and inverts itself below 1 unit per second.
+            bar = open_bar(
+                progress_bar,
+                total=round(total_seconds, 2),
+                desc=description,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s "
+                "[{elapsed}<{remaining}{postfix}]",
+            )
             start = time.monotonic()
             deadline = None if timeout is None else start + timeout
             done, fps, speed, eof = 0.0, None, None, False
@@ -257,11 +221,9 @@ def run_ffmpeg(
                 elapsed = time.monotonic() - start
                 eta = elapsed * (1.0 - done) / done if done > 0 else None
                 fps, speed = _number(block.get("fps")), _number(block.get("speed"))
-                if bar is not None and done < 1.0:  # 100 % is shown once, by close()
-                    bar.n = round(done * total_seconds, 2)
-                    if speed:
-                        bar.set_postfix_str(f"{speed:.2g}× real time", refresh=False)
-                    bar.refresh()
+                if done < 1.0:  # 100 % is shown once, by close()
+                    postfix = f"{speed:.2g}× real time" if speed else None
+                    bar.move_to(round(done * total_seconds, 2), postfix)
                 if on_progress is not None:
                     on_progress(Progress(done, seconds, total_seconds, fps, speed, eta))
 
@@ -277,8 +239,7 @@ def run_ffmpeg(
                 check(tmp)
             check_target(target)  # again: it may have changed during the render
             replace_file(tmp, target)
-            if bar is not None:
-                bar.n = bar.total  # displayed once, by close() below
+            bar.finish()  # displayed once, by close() below
             if on_progress is not None:
                 on_progress(Progress(1.0, total_seconds, total_seconds, fps, speed, 0.0))
         except BaseException:
@@ -290,6 +251,5 @@ def run_ffmpeg(
                 tmp.unlink(missing_ok=True)
             raise
         finally:
-            if bar is not None:
-                bar.close()
+            bar.close()
     return target
