@@ -20,6 +20,7 @@ import numpy as np
 
 from vnb import cache
 from vnb._bars import open_bar
+from vnb.cache.memory import LRU
 from vnb.detect.detections import Detections
 from vnb.detect.model import Model, check_timeout, load_model
 from vnb.detect.postprocess import DARKNET_ALIASES, Letterbox, decode
@@ -33,8 +34,7 @@ DEFAULT_SIZE = 320
 _TRACK_LOW = 0.1  # weak detections kept for the tracker's second stage
 _KEY = "vnb.detect.analyze/2"  # 2: boxes of display-rotated sources are upright
 _END = object()
-_last: dict[str, Detections] = {}
-_last_lock = threading.Lock()
+_last: LRU[str, Detections] = LRU(32)  # the latest analysis of each of the last videos
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +48,7 @@ class _Item:
 
 def last_analysis(video: str | os.PathLike[str]) -> Detections | None:
     """The detections of the latest :func:`analyze` of ``video`` in this process, if any."""
-    with _last_lock:
-        return _last.get(str(Path(video).resolve()))
+    return _last.get(str(Path(video).resolve()))
 
 
 def analyze(
@@ -156,8 +155,7 @@ def analyze(
             timeout=limit,
         )
         cache.put_json(key, dets.to_dict())
-    with _last_lock:
-        _last[str(path)] = dets
+    _last.put(str(path), dets)
     if project is not None:
         from vnb.detect.edits import stored_corrections  # noqa: PLC0415
 

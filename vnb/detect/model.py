@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from vnb.cache.memory import LRU
 from vnb.detect.onnxcheck import OnnxFormatError, check_model_bytes
 from vnb.detect.postprocess import COCO_NAMES
 from vnb.errors import DetectionCancelledError, DetectionError, FileAccessError
@@ -62,7 +63,7 @@ _POLL = 0.02
 _MAX_BYTES = 2 * 1024**3
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _lock = threading.Lock()
-_loaded: dict[tuple[str, tuple[str, ...]], Model] = {}
+_loaded: LRU[tuple[str, tuple[str, ...]], Model] = LRU(8)  # sessions: the last models used
 
 Layout = Literal["yolov5", "yolov8"]
 
@@ -293,8 +294,7 @@ def load_model(model: str | os.PathLike[str] | None = None) -> Model:
     name, path, data, sha = _resolve(model)
     providers = _providers()
     key = (sha, providers)
-    with _lock:
-        found = _loaded.get(key)
+    found = _loaded.get(key)
     if found is not None:
         return found
     if sha != SHIPPED_SHA256:
@@ -304,8 +304,12 @@ def load_model(model: str | os.PathLike[str] | None = None) -> Model:
             msg = f"{path}: not a usable ONNX model: {err}"
             raise DetectionError(msg) from None
     loaded = _make(name, path, data, sha, providers)
-    with _lock:
-        return _loaded.setdefault(key, loaded)
+    with _lock:  # two threads loading one model share the first session made
+        found = _loaded.get(key)
+        if found is not None:
+            return found
+        _loaded.put(key, loaded)
+    return loaded
 
 
 def health() -> dict[str, Any]:
