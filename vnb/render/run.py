@@ -21,6 +21,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -30,12 +31,29 @@ from vnb.fileio import replace_file
 from vnb.render.binary import find_ffmpeg
 from vnb.render.outputs import check_target, part_name, sweep_parts
 
-__all__ = ["Progress", "run_ffmpeg"]
+__all__ = ["Progress", "RunOptions", "run_ffmpeg"]
 
 _TAIL_LINES = 40
 _MAX_LINE = 1000
 _POLL = 0.1
 _TERMINATE_GRACE = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How a render runs, passed down to every ffmpeg it starts (see `run_ffmpeg`).
+
+    Attributes:
+        on_progress: Called with a `Progress` about twice a second.
+        cancel: Set it to stop the render.
+        timeout: Seconds the render may take (``None``: no limit).
+        progress_bar: Show a tqdm bar (``None``: in notebooks and terminals).
+    """
+
+    on_progress: Callable[[Progress], None] | None = None
+    cancel: threading.Event | None = None
+    timeout: float | None = None
+    progress_bar: bool | None = None
 
 
 def _number(text: str | None) -> float | None:
