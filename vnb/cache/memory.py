@@ -138,7 +138,9 @@ class MemoryStore:
     def __init__(self, size_limit: int) -> None:
         self.size_limit = size_limit
         self.directory: str | None = None
-        self._items: LRU[str, bytes | str] = LRU(_MAX_ENTRIES, max_weight=size_limit, weigh=len)
+        self._items: LRU[str, tuple[bytes | str, str | None]] = LRU(
+            _MAX_ENTRIES, max_weight=size_limit, weigh=lambda entry: len(entry[0])
+        )
         self._hits = 0
         self._misses = 0
         self._lock = threading.Lock()
@@ -146,21 +148,25 @@ class MemoryStore:
     def get(self, key: str, default: Any = None, read: bool = False) -> Any:
         """Return the value stored under ``key`` (most recently used now), or ``default``."""
         with self._lock:
-            value = self._items.get(key)
-            if value is None:
+            entry = self._items.get(key)
+            if entry is None:
                 self._misses += 1
                 return default
             self._hits += 1
-            return value
+            return entry[0]
 
-    def set(self, key: str, value: bytes | str, read: bool = False) -> bool:
+    def set(self, key: str, value: bytes | str, read: bool = False, tag: str | None = None) -> bool:
         """Store ``value`` under ``key``, evicting the least recently used beyond the bound."""
         with self._lock:
             self._items.pop(key)
             if len(value) > self.size_limit:
                 return False
-            self._items.put(key, value)
+            self._items.put(key, (value, tag))
             return True
+
+    def count(self, tag: str) -> int:
+        """How many entries were stored with ``tag``."""
+        return sum(entry[1] == tag for entry in self._items.values())
 
     def delete(self, key: str) -> bool:
         """Forget ``key``; True if it was there."""

@@ -216,5 +216,6 @@ def cached_render(
             "result": fields,
             "command": list(result.command),
         },
+        tag=store.RENDERS,
     )
     return result
