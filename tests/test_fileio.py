@@ -226,3 +226,28 @@ def test_a_model_registered_is_copied_atomically(tmp_path, monkeypatch) -> None:
     names = sorted(p.name for p in (tmp_path / "models").iterdir())
     assert names == ["mine.onnx", "registry.json"]  # no temporaries left
     assert model.load_model("mine").sha256 == shipped.sha256
+
+
+def test_only_vnb_fileio_renames_a_file_over_another() -> None:
+    """Every whole-file write goes through vnb.fileio: no module renames files by hand.
+
+    ``Path.replace(p)`` / ``Path.rename(p)`` (one positional argument), ``os.replace`` and
+    ``os.rename`` appear only in vnb/fileio.py, and in vnb/render/sequence.py, whose rename
+    publishes a staged folder of frames and must never replace anything.
+    """
+    import ast
+
+    allowed = {"vnb/fileio.py", "vnb/render/sequence.py"}
+    root = Path(vnb.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        name = path.relative_to(root.parent).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            attr, owner = node.func.attr, node.func.value
+            by_os = isinstance(owner, ast.Name) and owner.id == "os"
+            one_arg = len(node.args) == 1 and not node.keywords
+            if attr in {"replace", "rename"} and (by_os or one_arg) and name not in allowed:
+                found.append(f"{name}:{node.lineno}")
+    assert found == []
