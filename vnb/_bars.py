@@ -111,7 +111,7 @@ class Bar:
 def open_bar(
     progress_bar: bool | None,
     *,
-    total: float,
+    total: float | None,
     desc: str,
     unit: str = "it",
     bar_format: str | None = None,
