@@ -77,8 +77,7 @@ DEFAULT_SIZE_LIMIT = 2 * 1024**3
 DEFAULT_FILES_LIMIT = 4 * 1024**3
 """The default bound on the cache's media files (proxies, pre-renders): 4 GiB."""
 RENDERS = "render"
-"""The tag of the render cache's records (`vnb.render.rendercache`): they live in the store,
-under its bound, emptied by :func:`clear` and counted by :func:`stats` as ``renders``."""
+"""The tag of the render cache's records: in the store, under its bound, counted by stats()."""
 
 _TIMEOUT = 10.0  # seconds to wait for another process's lock before giving up (a miss)
 _MEMORY_LIMIT = 256 * 1024**2  # the in-memory fallback never holds more than this
@@ -477,12 +476,10 @@ def stats() -> dict[str, Any]:
 
 
 def _count(cache: diskcache.Cache | MemoryStore, tag: str) -> int:
-    """How many entries of the store carry ``tag``."""
+    """How many entries of the store carry ``tag`` (diskcache has no public count by tag)."""
     if isinstance(cache, MemoryStore):
         return cache.count(tag)
-    # diskcache has no public count by tag; its table is stable across its 4.x and 5.x versions
-    (count,) = cache._sql("SELECT COUNT(*) FROM Cache WHERE tag = ?", (tag,)).fetchone()
-    return int(count)
+    return int(cache._sql("SELECT COUNT(*) FROM Cache WHERE tag = ?", (tag,)).fetchone()[0])
 
 
 def clear() -> int:
