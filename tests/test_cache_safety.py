@@ -382,6 +382,36 @@ def test_a_damaged_render_cache_entry_is_discarded_and_rendered_again(
     assert third.path.read_bytes() == again.path.read_bytes()
 
 
+def test_the_render_cache_is_counted_shown_and_cleared_with_the_rest(tmp_cache, clip, tmp_path):
+    from vnb.render.rendercache import cached_render
+
+    cache.put_json("other", [1])  # not a render record
+    cached_render(tiny_project(clip), tmp_path / "a.mp4", speed="ultrafast")
+    figures = cache.stats()
+    assert figures["renders"] == 1
+    assert figures["entries"] >= 2  # (a render stores more: encoder trials, source indexes)
+    done = vnb_cache(tmp_cache, "stats")
+    assert "1 renders remembered" in done.stdout, done.stdout
+    assert json.loads(vnb_cache(tmp_cache, "stats", "--json").stdout)["renders"] == 1
+    done = vnb_cache(tmp_cache, "clear")
+    assert f"{figures['entries']} entries (1 renders)" in done.stdout, done.stdout
+    assert cache.stats()["renders"] == 0
+    again = cached_render(tiny_project(clip), tmp_path / "b.mp4", speed="ultrafast")
+    assert "render cache" not in again.note  # cleared: rendered anew
+    assert (tmp_path / "a.mp4").is_file()  # the user's earlier output is not the cache's
+
+
+def test_the_memory_store_counts_render_records_too(tmp_path):
+    cache.configure(directory=tmp_path / "file")
+    (tmp_path / "file").write_text("not a folder")
+    cache.put_json("r", {"x": 1}, tag=cache.RENDERS)
+    cache.put_json("o", 2)
+    figures = cache.stats()
+    assert (figures["backend"], figures["renders"], figures["entries"]) == ("memory", 1, 2)
+    cache.clear()
+    assert cache.stats()["renders"] == 0
+
+
 # --------------------------------------------------------------------------- 5. tests' own cache
 
 

@@ -21,7 +21,7 @@ from vnb.errors import (
     ProjectError,
     VnbError,
 )
-from vnb.fileio import read_regular_file
+from vnb.fileio import atomic_output, read_regular_file, replace_file
 from vnb.text import load_subtitles
 
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
@@ -166,3 +166,88 @@ def test_a_model_path_that_is_a_fifo_or_folder_is_named_so(tmp_path, fifo) -> No
         err = within(10, lambda path=path: load_model(path))
         assert isinstance(err, vnb.errors.DetectionError), err
         assert str(path) in str(err) and kind in str(err)
+
+
+# -- one atomic writer (issue 13) ------------------------------------------------------------
+
+
+def test_atomic_output_replaces_the_target_whole_or_not_at_all(tmp_path) -> None:
+    target = tmp_path / "made.bin"
+    target.write_bytes(b"old")
+    dead = tmp_path / ".made.bin.999999999.0badcafe.tmp"  # a dead process's temporary
+    dead.write_bytes(b"left over")
+    os.utime(dead, (0, 0))
+    with atomic_output(target) as tmp:
+        assert tmp.parent == tmp_path
+        assert f".made.bin.{os.getpid()}." in tmp.name  # pid-named, like atomic_write's
+        assert tmp.is_file()  # reserved: no other writer takes the name
+        assert target.read_bytes() == b"old"  # untouched until the block ends
+        tmp.write_bytes(b"new")
+    assert target.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["made.bin"]  # the dead one swept
+
+    with pytest.raises(RuntimeError), atomic_output(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError
+    assert target.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["made.bin"]
+
+
+def test_atomic_output_with_a_callers_temporary_name(tmp_path) -> None:
+    target = tmp_path / "x.mov"
+    part = tmp_path / ".x.mov.abc.part"
+    with atomic_output(target, temp=part) as tmp:
+        assert tmp == part
+        assert not part.exists()  # the caller's writer creates it
+        part.write_bytes(b"frames")
+    assert target.read_bytes() == b"frames"
+    assert not part.exists()
+
+
+def test_replace_file_moves_a_temporary_over_the_target(tmp_path) -> None:
+    tmp, target = tmp_path / ".t.part", tmp_path / "t"
+    tmp.write_bytes(b"whole")
+    replace_file(tmp, target)
+    assert target.read_bytes() == b"whole"
+    assert not tmp.exists()
+    with pytest.raises(OSError):
+        replace_file(tmp_path / "missing", target)
+    assert target.read_bytes() == b"whole"
+
+
+def test_a_model_registered_is_copied_atomically(tmp_path, monkeypatch) -> None:
+    from vnb.detect import model
+
+    monkeypatch.setenv("VNB_MODELS_DIR", str(tmp_path / "models"))
+    shipped = model.load_model()
+    source = tmp_path / "mine.onnx"
+    source.write_bytes(Path(shipped.path).read_bytes())
+    model.add_model(source, "mine")
+    names = sorted(p.name for p in (tmp_path / "models").iterdir())
+    assert names == ["mine.onnx", "registry.json"]  # no temporaries left
+    assert model.load_model("mine").sha256 == shipped.sha256
+
+
+def test_only_vnb_fileio_renames_a_file_over_another() -> None:
+    """Every whole-file write goes through vnb.fileio: no module renames files by hand.
+
+    ``Path.replace(p)`` / ``Path.rename(p)`` (one positional argument), ``os.replace`` and
+    ``os.rename`` appear only in vnb/fileio.py, and in vnb/render/sequence.py, whose rename
+    publishes a staged folder of frames and must never replace anything.
+    """
+    import ast
+
+    allowed = {"vnb/fileio.py", "vnb/render/sequence.py"}
+    root = Path(vnb.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        name = path.relative_to(root.parent).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            attr, owner = node.func.attr, node.func.value
+            by_os = isinstance(owner, ast.Name) and owner.id == "os"
+            one_arg = len(node.args) == 1 and not node.keywords
+            if attr in {"replace", "rename"} and (by_os or one_arg) and name not in allowed:
+                found.append(f"{name}:{node.lineno}")
+    assert found == []

@@ -228,7 +228,8 @@ def _cache(args: argparse.Namespace) -> int:
     if args.action == "clear":
         before = cache.stats()
         freed = before["bytes"] + cache.clear()
-        print(f"emptied the cache at {before['directory']} ({freed / 1e6:.1f} MB freed)")
+        gone = f"{before['entries']} entries ({before['renders']} renders), {before['files']} files"
+        print(f"emptied the cache at {before['directory']}: {gone}, {freed / 1e6:.1f} MB freed")
         return 0
     figures = cache.stats()
     if args.json:
@@ -240,6 +241,7 @@ def _cache(args: argparse.Namespace) -> int:
     print(f"{figures['entries']} entries, {volume:.1f} MB of {limit:.0f} MB")
     files, files_limit = figures["files_bytes"] / 1e6, figures["files_limit"] / 1e6
     print(f"{figures['files']} proxies and pre-renders, {files:.1f} MB of {files_limit:.0f} MB")
+    print(f"{figures['renders']} renders remembered: an identical render again is a copy")
     hits, misses, ratio = figures["hits"], figures["misses"], figures["hit_ratio"]
     print(f"{hits} hits, {misses} misses (hit ratio {ratio:.0%})")
     return 0

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from vnb.errors import VnbError
+from vnb.fileio import atomic_write
 
 __all__: list[str] = []  # a script (`python -m vnb.docs`), not an API
 
@@ -140,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             made = {name: make() for name, make in generated_sections().items()}
             new = update(text, made)
             if new != text:
-                args.readme.write_text(new, encoding="utf-8")
+                atomic_write(args.readme.absolute(), new.encode(), what="README", backup=False)
             print(
                 f"{args.readme}: {', '.join(made)} "
                 + ("rewritten" if new != text else "up to date")

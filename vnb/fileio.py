@@ -3,7 +3,11 @@
 A FIFO would block an ``open`` or ``read`` forever and ``/dev/zero`` never ends; a symlink
 loop gives an errno nobody understands. :func:`read_regular_file` opens with ``O_NONBLOCK``,
 checks the open descriptor is a regular file, and reads at most the cap. :func:`atomic_write`
-writes through a temp file unique to the save and renames it over the target.
+writes bytes through a temp file unique to the save and renames it over the target.
+
+Every file vnb writes whole goes through this module: `atomic_write` for bytes in memory,
+`atomic_output` for a file another writer makes (PyAV, a copy, a link) at a temporary path,
+and `replace_file` (flush, rename, flush the folder) for a temporary ffmpeg wrote.
 """
 
 from __future__ import annotations
@@ -17,16 +21,19 @@ import secrets
 import shutil
 import stat
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from vnb.errors import FileAccessError
 
 __all__ = [
+    "atomic_output",
     "atomic_write",
     "check_regular_file",
     "file_kind",
     "process_alive",
     "read_regular_file",
+    "replace_file",
 ]
 
 _FLAGS = (
@@ -265,7 +272,7 @@ def atomic_write(target: Path, data: bytes, *, what: str, backup: bool = True) -
                 _backup(target, folder)
             except OSError as err:  # the document matters more than its backup
                 _log.warning("%s: no backup kept: %s", target, err.strerror or err)
-        tmp.replace(target)
+        replace_file(tmp, target, flushed=True)
         tmp = None
     except OSError as err:
         why = f"cannot save: {err.strerror or err}; the previous file is unchanged"
@@ -274,10 +281,69 @@ def atomic_write(target: Path, data: bytes, *, what: str, backup: bool = True) -
         if tmp is not None:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-    if hasattr(os, "O_DIRECTORY"):  # make the rename durable; the file is saved either way
+
+
+def fsync_path(path: Path, *, directory: bool = False) -> None:
+    """Flush a file (or a folder's entries) to disk; best effort where the OS does not allow it.
+
+    Raises:
+        OSError: flushing a file failed (e.g. no space left); a folder's failure is ignored.
+    """
+    if directory and not hasattr(os, "O_DIRECTORY"):
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY if directory else os.O_RDWR)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not directory:
+            raise
+    finally:
+        os.close(fd)
+
+
+def replace_file(tmp: Path, target: Path, *, flushed: bool = False) -> None:
+    """Move the whole temporary file ``tmp`` over ``target`` durably.
+
+    ``tmp`` is flushed to disk (unless ``flushed``), renamed over ``target`` in one step (a
+    reader sees the old file or the new one, never a part), then the folder's entry is flushed
+    so the rename survives a crash.
+
+    Raises:
+        OSError: flushing or renaming failed; ``target`` is unchanged and ``tmp`` left as is.
+    """
+    if not flushed:
+        fsync_path(tmp)
+    tmp.replace(target)
+    fsync_path(target.parent, directory=True)
+
+
+@contextlib.contextmanager
+def atomic_output(target: Path, *, temp: Path | None = None) -> Iterator[Path]:
+    """Give a temporary path beside ``target`` to write into; make it ``target`` when whole.
+
+    When the ``with`` block ends normally the temporary file is moved over ``target`` with
+    `replace_file`; when it raises (or nothing was written there) the temporary is removed and
+    ``target`` is unchanged. The block may check the target once more as its last step.
+
+    Args:
+        target: The file to make.
+        temp: The temporary name (a module with its own sweep of leftovers names it, e.g.
+            ``.part`` files); by default a new file named like `atomic_write`'s, with this
+            process's id, created empty (``0o666`` less the umask) so the name is reserved.
+
+    Raises:
+        OSError: the temporary could not be created, or flushing or renaming failed.
+    """
+    if temp is None:
+        _sweep_temp_files(target.parent, target.name)
+        fd, temp = _create_temp(target.parent, target.name, None)
+        os.close(fd)
+    try:
+        yield temp
+        replace_file(temp, target)
+    finally:
         with contextlib.suppress(OSError):
-            dfd = os.open(folder, os.O_DIRECTORY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+            temp.unlink(missing_ok=True)

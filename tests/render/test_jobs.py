@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,30 @@ def test_n_workers_run_at_once(testsrc, tmp_path):
     for job in batch:
         job.result(timeout=60)
     assert most[0] == 2
+
+
+def test_more_workers_start_the_queued_jobs_now(testsrc, tmp_path):
+    running: set[int] = set()
+    most = [0]
+    lock = threading.Lock()
+
+    def watch(job: jobs.RenderJob) -> None:
+        with lock:
+            (running.add if job.state == "running" else running.discard)(id(job))
+            most[0] = max(most[0], len(running))
+
+    first = jobs.submit(project(testsrc, clips=3), tmp_path / "a.mp4", cache=False, **SLOW)
+    first.on_update(watch)
+    second = jobs.submit(project(testsrc, clips=1), tmp_path / "b.mp4", cache=False, **SLOW)
+    second.on_update(watch)
+    while first.progress is None and not first.done():
+        time.sleep(0.02)
+    assert second.state == "queued"  # one worker
+    jobs.set_workers(2)  # the queued job moves to a pool of two and starts beside the first
+    second.result(timeout=60)
+    first.result(timeout=60)
+    assert most[0] == 2
+    assert jobs.jobs() == []
 
 
 def test_a_second_identical_render_comes_from_the_render_cache(testsrc, tmp_path):

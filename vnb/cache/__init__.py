@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     import diskcache
 
 __all__ = [
+    "RENDERS",
     "check",
     "clear",
     "configure",
@@ -71,6 +72,8 @@ DEFAULT_SIZE_LIMIT = 2 * 1024**3
 """The default bound on the cache's volume: 2 GiB."""
 DEFAULT_FILES_LIMIT = 4 * 1024**3
 """The default bound on the cache's media files (proxies, pre-renders): 4 GiB."""
+RENDERS = "render"
+"""The tag of the render cache's records: in the store, under its bound, counted by stats()."""
 
 _TIMEOUT = 10.0  # seconds to wait for another process's lock before giving up (a miss)
 _MEMORY_LIMIT = 256 * 1024**2  # the in-memory fallback never holds more than this
@@ -435,7 +438,9 @@ def stats() -> dict[str, Any]:
         volume on disk), ``entries``, ``directory`` (the configured folder), ``size_limit``,
         ``backend`` (``"disk"``, or ``"memory"`` when the folder could not be used), ``problem``
         (why, or None), and the media files: ``files``, ``files_bytes``, ``files_limit`` and
-        ``folders`` (``{"proxies": {"files": n, "bytes": b}, "prerender": {...}}``).
+        ``folders`` (``{"proxies": {"files": n, "bytes": b}, "prerender": {...}}``), and
+        ``renders``: the render cache's records among the entries (outputs a later identical
+        render copies; the outputs are the user's files, not the cache's).
     """
     cache = store()
     per_folder = folders.file_figures(_root())
@@ -453,15 +458,24 @@ def stats() -> dict[str, Any]:
         "files_bytes": sum(f["bytes"] for f in per_folder.values()),
         "files_limit": _files_limit(),
         "folders": per_folder,
+        "renders": 0,
     }
     try:
         hits, misses = cache.stats(enable=True)
         figures.update(hits=hits, misses=misses, bytes=cache.volume(), entries=len(cache))
+        figures["renders"] = _count(cache, RENDERS)
     except Exception as err:
         _failed(cache, "stats", err)
     total = figures["hits"] + figures["misses"]
     figures["hit_ratio"] = figures["hits"] / total if total else 0.0
     return figures
+
+
+def _count(cache: diskcache.Cache | MemoryStore, tag: str) -> int:
+    """How many entries of the store carry ``tag`` (diskcache has no public count by tag)."""
+    if isinstance(cache, MemoryStore):
+        return cache.count(tag)
+    return int(cache._sql("SELECT COUNT(*) FROM Cache WHERE tag = ?", (tag,)).fetchone()[0])
 
 
 def clear() -> int:

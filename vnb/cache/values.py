@@ -120,17 +120,18 @@ def _decode_array(value: Any) -> np.ndarray:
     return array
 
 
-def put_json(key: str, value: Any) -> None:
+def put_json(key: str, value: Any, *, tag: str | None = None) -> None:
     """Store a JSON-compatible value under ``key`` as JSON text (no pickle).
 
-    Storage errors are logged, not raised.
+    Storage errors are logged, not raised. ``tag`` names the kind of entry, so the cache's
+    figures can count them (`vnb.cache.RENDERS`: the render cache's records).
 
     Raises:
         TypeError: ``value`` cannot be written as JSON.
         ValueError: ``value`` holds NaN or infinity, or refers to itself.
     """
     text = json.dumps(value, allow_nan=False, separators=(",", ":"))
-    _put(key, text)
+    _put(key, text, tag)
 
 
 def get_json(key: str) -> Any | None:
@@ -157,7 +158,7 @@ def get_json(key: str) -> Any | None:
         return None
 
 
-def _put(key: str, data: bytes | str) -> None:
+def _put(key: str, data: bytes | str, tag: str | None = None) -> None:
     """Store ``data`` under ``key`` unless it exceeds the bound; log a failure."""
     if not isinstance(key, str):
         msg = f"cache keys are strings (see make_key), not {type(key).__qualname__}"
@@ -167,6 +168,6 @@ def _put(key: str, data: bytes | str) -> None:
         _log.debug("not caching %d bytes: more than the cache's bound", len(data))
         return
     try:
-        cache.set(key, data)
+        cache.set(key, data, tag=tag)
     except Exception as err:
         _cache._failed(cache, "write", err)

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from vnb import cache
-from vnb._bars import advance
+from vnb._bars import open_bar
+from vnb.cache.memory import LRU
 from vnb.detect.detections import Detections
 from vnb.detect.model import Model, check_timeout, load_model
 from vnb.detect.postprocess import DARKNET_ALIASES, Letterbox, decode
@@ -33,8 +34,7 @@ DEFAULT_SIZE = 320
 _TRACK_LOW = 0.1  # weak detections kept for the tracker's second stage
 _KEY = "vnb.detect.analyze/2"  # 2: boxes of display-rotated sources are upright
 _END = object()
-_last: dict[str, Detections] = {}
-_last_lock = threading.Lock()
+_last: LRU[str, Detections] = LRU(32)  # the latest analysis of each of the last videos
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +48,7 @@ class _Item:
 
 def last_analysis(video: str | os.PathLike[str]) -> Detections | None:
     """The detections of the latest :func:`analyze` of ``video`` in this process, if any."""
-    with _last_lock:
-        return _last.get(str(Path(video).resolve()))
+    return _last.get(str(Path(video).resolve()))
 
 
 def analyze(
@@ -156,8 +155,7 @@ def analyze(
             timeout=limit,
         )
         cache.put_json(key, dets.to_dict())
-    with _last_lock:
-        _last[str(path)] = dets
+    _last.put(str(path), dets)
     if project is not None:
         from vnb.detect.edits import stored_corrections  # noqa: PLC0415
 
@@ -260,8 +258,6 @@ def _run(
     cancel: threading.Event | None,
     timeout: float,
 ) -> Detections:
-    from tqdm.auto import tqdm  # noqa: PLC0415
-
     def infer(items: list[_Item]) -> Detections:
         return _infer(model, items, meta, threshold, timeout=timeout, cancel=cancel)
 
@@ -280,7 +276,7 @@ def _run(
     parts: list[Detections] = []
     pending: list[_Item] = []
     failure: BaseException | None = None
-    bar = tqdm(total=expected, unit="frame", desc=f"detect {path.name}", disable=not progress)
+    bar = open_bar(progress, total=expected, unit="frame", desc=f"detect {path.name}")
     worker.start()
     try:
         while True:
@@ -296,7 +292,7 @@ def _run(
                     except DetectionError as err:  # stopped, or the model failed
                         failure, pending = err, []
                         break
-                    advance(bar, len(pending))
+                    bar.advance(len(pending))
                     pending = []
                 continue
             if item is not _END:
@@ -305,7 +301,7 @@ def _run(
         if pending and not isinstance(failure, DetectionCancelledError):
             try:
                 parts.append(infer(pending))
-                advance(bar, len(pending))
+                bar.advance(len(pending))
             except DetectionError as err:
                 failure = failure or err
     finally:

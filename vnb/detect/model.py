@@ -15,13 +15,11 @@ running ``session.run`` between two of its operators (inside loops too).
 from __future__ import annotations
 
 import ast
-import contextlib
 import hashlib
 import json
 import os
 import re
 import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -30,10 +28,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+from vnb.cache.memory import LRU
 from vnb.detect.onnxcheck import OnnxFormatError, check_model_bytes
 from vnb.detect.postprocess import COCO_NAMES
 from vnb.errors import DetectionCancelledError, DetectionError, FileAccessError
-from vnb.fileio import read_regular_file
+from vnb.fileio import atomic_output, atomic_write, read_regular_file
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -60,7 +59,7 @@ _POLL = 0.02
 _MAX_BYTES = 2 * 1024**3
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _lock = threading.Lock()
-_loaded: dict[tuple[str, tuple[str, ...]], Model] = {}
+_loaded: LRU[tuple[str, tuple[str, ...]], Model] = LRU(8)  # sessions: the last models used
 
 Layout = Literal["yolov5", "yolov8"]
 
@@ -291,8 +290,7 @@ def load_model(model: str | os.PathLike[str] | None = None) -> Model:
     name, path, data, sha = _resolve(model)
     providers = _providers()
     key = (sha, providers)
-    with _lock:
-        found = _loaded.get(key)
+    found = _loaded.get(key)
     if found is not None:
         return found
     if sha != SHIPPED_SHA256:
@@ -302,8 +300,12 @@ def load_model(model: str | os.PathLike[str] | None = None) -> Model:
             msg = f"{path}: not a usable ONNX model: {err}"
             raise DetectionError(msg) from None
     loaded = _make(name, path, data, sha, providers)
-    with _lock:
-        return _loaded.setdefault(key, loaded)
+    with _lock:  # two threads loading one model share the first session made
+        found = _loaded.get(key)
+        if found is not None:
+            return found
+        _loaded.put(key, loaded)
+    return loaded
 
 
 def health() -> dict[str, Any]:
@@ -482,20 +484,16 @@ def add_model(path: str | os.PathLike[str], name: str | None = None) -> Model:
     folder = models_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.onnx"
-    shutil.copyfile(source, target)
-    if hashlib.sha256(target.read_bytes()).hexdigest() != loaded.sha256:
-        target.unlink()
-        msg = f"{source}: the file changed while it was being registered"
-        raise DetectionError(msg)
+    with atomic_output(target) as tmp:
+        shutil.copyfile(source, tmp)
+        if hashlib.sha256(tmp.read_bytes()).hexdigest() != loaded.sha256:
+            msg = f"{source}: the file changed while it was being registered"
+            raise DetectionError(msg)
     registry = _registry()
     registry[name] = {"file": target.name, "sha256": loaded.sha256, "added_from": str(source)}
-    fd, tmp = tempfile.mkstemp(prefix=".registry.", suffix=".tmp", dir=folder)
+    text = json.dumps(registry, indent=2)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(registry, f, indent=2)
-        Path(tmp).replace(_registry_file())
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
-        raise
+        atomic_write(_registry_file(), text.encode(), what="model registry", backup=False)
+    except FileAccessError as err:
+        raise DetectionError(str(err)) from None
     return loaded

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from vnb.effects.custom import Stop, apply_chain, custom_effects, has_alpha, stopping, to_rgba
 from vnb.errors import MediaError
+from vnb.fileio import replace_file
 
 if TYPE_CHECKING:
     import av
@@ -191,7 +192,7 @@ def prerender_item(
             output.mux(packet)
         output.close()
         output = None
-        tmp.replace(job.path)
+        replace_file(tmp, job.path)
     except av.error.FFmpegError as err:
         msg = f"pre-rendering clip {job.item.clip_id!r}: {err}"
         raise MediaError(msg) from err

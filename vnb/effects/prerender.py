@@ -26,16 +26,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from vnb._bars import advance
+from vnb._bars import Progress, open_bar
 from vnb.effects.custom import Stop, chain_identity, has_custom
 from vnb.effects.intermediate import prerender_item
 from vnb.effects.registry import is_custom
 
 if TYPE_CHECKING:
     from vnb.plan import Plan, VideoItem
-    from vnb.render.run import Progress
 
 __all__ = ["prerender"]
 
@@ -214,20 +213,13 @@ def _run_jobs(
     stop: Stop,
     progress_bar: bool | None,
 ) -> None:
-    from vnb.render.run import Progress, _want_bar  # noqa: PLC0415
-
-    bar: Any = None
-    if _want_bar(progress_bar):
-        from tqdm.auto import tqdm  # noqa: PLC0415
-
-        bar = tqdm(total=todo, desc="effects", unit="frame")
+    bar = open_bar(progress_bar, total=todo, desc="effects", unit="frame")
     made = [0]
     start = time.monotonic()
 
     def tick() -> None:
         made[0] += 1
-        if bar is not None:
-            advance(bar)
+        bar.advance()
         if on_progress is not None and (made[0] % 5 == 0 or made[0] == todo):
             elapsed = time.monotonic() - start
             rate = made[0] / elapsed if elapsed > 0 else None
@@ -235,9 +227,6 @@ def _run_jobs(
             fraction = share * min(1.0, made[0] / todo)
             on_progress(Progress(fraction, 0.0, plan.duration, rate, None, eta))
 
-    try:
+    with bar:
         for job in jobs:
             prerender_item(job, on_frame=tick, cancel=stop.cancel, stop=stop)
-    finally:
-        if bar is not None:
-            bar.close()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -24,6 +24,7 @@ import av
 import av.error
 import numpy as np
 
+from vnb.cache.memory import LRU
 from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
 from vnb.ffmpeg.graph import Filter, make_filter
 from vnb.media.probing import media_errors, open_input, probe
@@ -230,9 +231,8 @@ def decode_still(path: str | Path) -> av.VideoFrame:
     return frame
 
 
-_READERS: OrderedDict[tuple[str, int, int], SourceReader] = OrderedDict()
-_READERS_LOCK = threading.Lock()
 _MAX_OPEN = 16
+_READERS: LRU[tuple[str, int, int], SourceReader] = LRU(_MAX_OPEN, on_evict=lambda r: r.close())
 
 
 def reader_for(path: str | Path) -> SourceReader:
@@ -244,15 +244,9 @@ def reader_for(path: str | Path) -> SourceReader:
         msg = f"{p}: cannot open: {err.strerror or err}"
         raise MediaNotFoundError(msg) from None
     key = (str(p), st.st_size, st.st_mtime_ns)
-    with _READERS_LOCK:
-        reader = _READERS.get(key)
-        if reader is not None:
-            _READERS.move_to_end(key)
-            return reader
+    reader = _READERS.get(key)
+    if reader is not None:
+        return reader
     reader = SourceReader(p)
-    with _READERS_LOCK:
-        _READERS[key] = reader
-        while len(_READERS) > _MAX_OPEN:
-            _, old = _READERS.popitem(last=False)
-            old.close()
+    _READERS.put(key, reader)
     return reader

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import operator
 import os
-import threading
 import time
-from collections import OrderedDict
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vnb import telemetry
+from vnb.cache.memory import LRU
 from vnb.errors import ProjectError, VnbError
 from vnb.media.proxy import PROXY_HEIGHT
 from vnb.preview.compose import compose, frame_key_parts
@@ -32,8 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["frame_at", "frame_index", "plan_of"]
 
 KEY_VERSION = 1
-_PLANS: OrderedDict[tuple[int, tuple[int, int] | None], tuple[str, Plan]] = OrderedDict()
-_PLANS_LOCK = threading.Lock()
+_PLANS: LRU[tuple[int, tuple[int, int] | None], tuple[str, Plan]] = LRU(16)
 
 
 def plan_of(project: Project) -> Plan:
@@ -48,16 +46,11 @@ def _cached_plan(project: Project, proxy_size: tuple[int, int] | None) -> Plan:
     if proxy_size is not None:
         fingerprint += repr((proxy_size, _proxies(project)))
     key = (id(project), proxy_size)
-    with _PLANS_LOCK:
-        hit = _PLANS.get(key)
-        if hit is not None and hit[0] == fingerprint:
-            _PLANS.move_to_end(key)
-            return hit[1]
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] == fingerprint:
+        return hit[1]
     plan = plan_project(project if proxy_size is None else _proxy_project(project, proxy_size))
-    with _PLANS_LOCK:
-        _PLANS[key] = (fingerprint, plan)
-        while len(_PLANS) > 16:
-            _PLANS.popitem(last=False)
+    _PLANS.put(key, (fingerprint, plan))
     return plan
 
 
@@ -65,7 +58,7 @@ def _sources(project: Project) -> list[str]:
     return list(dict.fromkeys(c.source for t in project.tracks for c in t.clips if c.source))
 
 
-_PROXY_SEEN: dict[tuple[str, int, int], tuple[float, str | None]] = {}
+_PROXY_SEEN: LRU[tuple[str, int, int], tuple[float, str | None]] = LRU(1024)
 _PROXY_RECHECK = 1.0  # seconds between looks for a proxy still being made
 
 
@@ -86,8 +79,9 @@ def _proxy_of(path: Path) -> str | None:
     ):
         return seen[1]
     proxy = get_proxy(path)
-    _PROXY_SEEN[key] = (now, None if proxy is None else str(proxy))
-    return _PROXY_SEEN[key][1]
+    made = None if proxy is None else str(proxy)
+    _PROXY_SEEN.put(key, (now, made))
+    return made
 
 
 def _proxies(project: Project) -> dict[str, str]:

@@ -17,6 +17,7 @@ from fractions import Fraction
 import av
 import numpy as np
 
+from vnb.cache.memory import LRU
 from vnb.effects.custom import apply_custom, chain_identity, clock, has_custom
 from vnb.errors import ProjectError
 from vnb.ffmpeg.chains import (
@@ -36,7 +37,10 @@ from vnb.schema.color import parse_color, to_ffmpeg_color
 
 __all__ = ["source_frame_index"]
 
-_STILLS: dict[str, av.VideoFrame] = {}
+_STILLS: LRU[str, av.VideoFrame] = LRU(
+    64, max_weight=512 * 1024**2, weigh=lambda f: sum(p.buffer_size for p in f.planes)
+)
+"""Decoded still images and solid colours (most recently used kept, up to 512 MiB)."""
 _LOCK = threading.Lock()
 _DECODERS = ThreadPoolExecutor(4, thread_name_prefix="vnb-decode")
 """Decodes the sources of several layers side by side (PyAV lets go of the GIL meanwhile)."""
@@ -92,7 +96,7 @@ def _solid(color: str, size: tuple[int, int], fmt: str) -> av.VideoFrame:
             rgba = np.empty((size[1], size[0], 4), np.uint8)
             rgba[:] = (r, g, b, a)
             frame = av.VideoFrame.from_ndarray(rgba, format="rgba").reformat(format=fmt)
-            _STILLS[key] = frame
+            _STILLS.put(key, frame)
         return frame
 
 
@@ -103,7 +107,7 @@ def _still(path: str) -> av.VideoFrame:
             from vnb.media.reader import decode_still  # noqa: PLC0415
 
             frame = decode_still(path)  # a damaged image is a MediaError naming it
-            _STILLS[path] = frame
+            _STILLS.put(path, frame)
         return frame
 
 

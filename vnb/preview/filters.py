@@ -9,7 +9,6 @@ Configured graphs are kept and reused, except those whose filters follow time (`
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -17,6 +16,7 @@ import av
 import av.error
 import av.filter
 
+from vnb.cache.memory import LRU
 from vnb.errors import EffectError
 from vnb.ffmpeg.escape import format_options
 from vnb.ffmpeg.graph import Filter
@@ -24,9 +24,9 @@ from vnb.ffmpeg.graph import Filter
 __all__ = ["filter_frame"]
 
 _Entry = tuple[av.filter.Graph, list[object], object]
-_GRAPHS: OrderedDict[tuple[object, ...], _Entry] = OrderedDict()
-_LOCK = threading.Lock()
 _MAX_GRAPHS = 64
+_GRAPHS: LRU[tuple[object, ...], _Entry] = LRU(_MAX_GRAPHS)
+_LOCK = threading.Lock()
 _CLOCK = [0]
 
 
@@ -65,7 +65,7 @@ def _run(
     """Push one frame into each input of a graph made by ``build`` and pull the result."""
     full_key = (key, fps, *((f.width, f.height, f.format.name) for f in frames))
     with _LOCK:
-        entry = _GRAPHS.pop(full_key, None) if reuse else None
+        entry = _GRAPHS.pop(full_key) if reuse else None
         try:
             if entry is None:
                 graph = av.filter.Graph()
@@ -85,9 +85,7 @@ def _run(
             msg = f"preview filters ({key[0]}) failed: {err}"
             raise EffectError(msg) from err
         if reuse:
-            _GRAPHS[full_key] = entry
-            while len(_GRAPHS) > _MAX_GRAPHS:
-                _GRAPHS.popitem(last=False)
+            _GRAPHS.put(full_key, entry)
     if not out:
         msg = f"preview filters ({key[0]}) produced no frame"
         raise EffectError(msg)

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vnb._bars import advance
+from vnb._bars import open_bar
 from vnb.errors import ArgumentError, RenderError
 
 if TYPE_CHECKING:
@@ -206,20 +206,10 @@ def _refuse_project_files(
 
 def _follow(futures: list[cf.Future[dict[str, Any]]], progress_bar: bool | None) -> None:
     """Wait for every future, with a bar counting them when wanted."""
-    from vnb.render.run import _want_bar  # noqa: PLC0415
-
-    bar: Any = None
-    if _want_bar(progress_bar):
-        from tqdm.auto import tqdm  # noqa: PLC0415
-
-        bar = tqdm(total=len(futures), desc="renders", unit="project")
-    try:
+    bar = open_bar(progress_bar, total=len(futures), desc="renders", unit="project")
+    with bar:
         for _ in cf.as_completed(futures):
-            if bar is not None:
-                advance(bar)
-    finally:
-        if bar is not None:
-            bar.close()
+            bar.advance()
 
 
 def output_paths(

@@ -18,7 +18,7 @@ from vnb.ffmpeg import TextImage, build_command, build_graph
 from vnb.render.binary import ENV_VAR, ffmpeg_has, find_ffmpeg
 from vnb.render.encoders import EncoderChoice, choose_encoder
 from vnb.render.outputs import check_output
-from vnb.render.run import Progress, run_ffmpeg
+from vnb.render.run import Progress, RunOptions, run_ffmpeg
 from vnb.render.sequence import Frames, frames_target
 from vnb.schema.export import FORMATS, ExportSettings, resolve_export
 
@@ -216,8 +216,7 @@ def render(
         if frames is None:
             check_output(project, output, plan)  # nor over a pre-rendered intermediate
     choice = choose_encoder(export, exe)
-    run = {"on_progress": on_progress, "cancel": cancel, "timeout": timeout}
-    run["progress_bar"] = progress_bar
+    run = RunOptions(on_progress, cancel, timeout, progress_bar)
     done, smart_note = (None, "smart render was turned off")
     if smart:
         done, smart_note = _smart(plan, export, exe, output, run)
@@ -276,7 +275,7 @@ def _smart(
     export: ExportSettings,
     exe: str,
     output: str | os.PathLike[str],
-    run: dict[str, Any],
+    run: RunOptions,
 ) -> tuple[tuple[Path, tuple[str, ...], int, str] | None, str]:
     """Try smart render: (path, command, frames copied, note), or None and why it was not used."""
     from vnb.plan.smart import describe, smart_plan  # noqa: PLC0415
@@ -295,7 +294,7 @@ def _smart(
     has_sound = export.audio_codec != "none" and any(t.items for t in plan.audio)
     sound_export = export.model_copy(update={"video_codec": "none", "container": "m4a"})
 
-    def sound(folder: Path, options: dict[str, Any]) -> Path | None:
+    def sound(folder: Path, options: RunOptions) -> Path | None:
         if not has_sound:
             return None
         return _encode(plan, sound_export, exe, None, folder / "sound.m4a", options)[0]
@@ -327,7 +326,7 @@ def _encode(  # noqa: PLR0917 - private, called twice
     exe: str,
     setup: EncoderSetup | None,
     output: str | os.PathLike[str] | Frames,
-    run: dict[str, Any],
+    run: RunOptions,
 ) -> tuple[Path, Command, int, tuple[str, ...]]:
     """Build the command for ``plan`` with the chosen encoder (None: software) and run it.
 
@@ -344,7 +343,11 @@ def _encode(  # noqa: PLR0917 - private, called twice
             script.write_text(command.graph, encoding="utf-8")
         frames = _expected_frames(plan, export) if graph.video else 0
         args = command.args(str(script) if script else None)
-        options = {"muxer": command.muxer, "total_seconds": max(plan.duration, 1e-3), "exe": exe}
+        options: dict[str, Any] = {
+            "muxer": command.muxer,
+            "total_seconds": max(plan.duration, 1e-3),
+            "exe": exe,
+        }
         if isinstance(output, Frames):
             path = _run_frames(args, output, frames, options, run)
         else:
@@ -353,19 +356,29 @@ def _encode(  # noqa: PLR0917 - private, called twice
                 output,
                 description=Path(output).name,
                 check=_checker(plan, export, frames),
+                on_progress=run.on_progress,
+                cancel=run.cancel,
+                timeout=run.timeout,
+                progress_bar=run.progress_bar,
                 **options,
-                **run,
             )
     return path, command, frames, (exe, *args)
 
 
 def _run_frames(
-    args: list[str], frames: Frames, expected: int, options: dict[str, Any], run: dict[str, Any]
+    args: list[str], frames: Frames, expected: int, options: dict[str, Any], run: RunOptions
 ) -> Path:
     """Render a PNG sequence: one stream of PNGs, split into numbered files, moved into place."""
     with frames.staging() as staged:
         stream = run_ffmpeg(
-            args, staged / "frames.stream", description=frames.path.name, **options, **run
+            args,
+            staged / "frames.stream",
+            description=frames.path.name,
+            on_progress=run.on_progress,
+            cancel=run.cancel,
+            timeout=run.timeout,
+            progress_bar=run.progress_bar,
+            **options,
         )
         count = frames.split(stream, staged)
         stream.unlink()

@@ -1,13 +1,14 @@
 """Background renders: a job per request, a queue that runs them, a cache of finished outputs.
 
 ``job = project.render_async("out.mp4")`` returns at once with a `RenderJob`; a module-level
-queue runs the jobs one after another (`set_workers` lets N run at once). A job reports its
+`concurrent.futures.ThreadPoolExecutor` runs the jobs one after another (`set_workers` lets N
+run at once). A job reports its
 progress (fraction, fps, ETA), can be cancelled, and in a notebook shows a progress bar with a
 cancel button (ipywidgets, imported only then). The render cache makes a second request for
 the same content and settings a copy (a hard link where the filesystem allows) of the earlier
 output instead of a render. No ffmpeg outlives its job: cancelling stops and reaps ffmpeg
 (`vnb.render.run_ffmpeg`), interrupting ``job.result()`` cancels the job, and at interpreter
-exit every live job is cancelled and waited for.
+exit every live job is cancelled and waited for (before the executor waits for its threads).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
-import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -37,10 +38,9 @@ State = Literal["queued", "running", "done", "failed", "cancelled"]
 _EXIT_WAIT = 10.0
 
 _lock = threading.Lock()
-_queue: queue.Queue[RenderJob | None] = queue.Queue()
-_workers: list[threading.Thread] = []
+_pool: ThreadPoolExecutor | None = None
 _wanted = max(1, int(os.environ.get("VNB_RENDER_WORKERS", "1") or 1))
-_live: set[RenderJob] = set()
+_live: dict[RenderJob, None] = {}  # queued and running jobs, in the order submitted
 
 
 # --------------------------------------------------------------------------- jobs
@@ -82,6 +82,7 @@ class RenderJob:
         self._result: RenderResult | None = None
         self._error: BaseException | None = None
         self._listeners: list[Callable[[RenderJob], None]] = []
+        self._future: Future[None] | None = None
 
     # -- what callers use ------------------------------------------------------------------
 
@@ -119,6 +120,8 @@ class RenderJob:
             queued = self.state == "queued"
             if queued:
                 self.state = "cancelled"  # the worker skips it
+                if self._future is not None:
+                    self._future.cancel()
         if queued:
             msg = f"{self._name} was cancelled before it started"
             self._finish("cancelled", error=RenderCancelledError(msg))
@@ -201,7 +204,7 @@ class RenderJob:
     ) -> None:
         self.state, self._result, self._error = state, result, error
         self._finished.set()
-        _live.discard(self)
+        _live.pop(self, None)
         self._notify()
 
     def _notify(self) -> None:
@@ -241,39 +244,35 @@ class RenderJob:
 # --------------------------------------------------------------------------- the queue
 
 
-def _work() -> None:
-    while True:
-        job = _queue.get()
-        if job is None:
-            return
-        job._run()
+def _executor() -> ThreadPoolExecutor:
+    """The pool that runs the jobs (made on first use; call with ``_lock`` held)."""
+    global _pool  # noqa: PLW0603
+    if _pool is None:
+        _pool = ThreadPoolExecutor(_wanted, thread_name_prefix="vnb-render")
+    return _pool
 
 
 def set_workers(n: int) -> None:
     """Run up to ``n`` renders at once from now on (default 1, or ``VNB_RENDER_WORKERS``).
 
+    Running jobs finish where they are; queued ones move to a pool of ``n`` workers.
+
     Raises:
         ValueError: ``n`` is less than 1.
     """
-    global _wanted  # noqa: PLW0603
+    global _wanted, _pool  # noqa: PLW0603
     if n < 1:
         msg = f"workers must be at least 1, not {n}"
         raise ArgumentError(msg)
     with _lock:
         _wanted = n
-        _workers[:] = [t for t in _workers if t.is_alive()]
-        for _ in range(len(_workers) - n):
-            _queue.put(None)  # a worker retires after its current job
-            _workers.pop()
-
-
-def _ensure_workers() -> None:
-    with _lock:
-        _workers[:] = [t for t in _workers if t.is_alive()]
-        while len(_workers) < _wanted:
-            thread = threading.Thread(target=_work, name="vnb-render", daemon=True)
-            thread.start()
-            _workers.append(thread)
+        old, _pool = _pool, None
+        if old is None:
+            return
+        waiting = [j for j in _live if j._future is not None and j._future.cancel()]
+        old.shutdown(wait=False)  # its threads end after their current job
+        for job in waiting:
+            job._future = _executor().submit(job._run)
 
 
 def submit(
@@ -307,9 +306,9 @@ def submit(
         msg = "a render job has its own cancel(); do not pass cancel="
         raise RenderError(msg)
     job = RenderJob(project, output, preset, cache=cache, **options)
-    _live.add(job)
-    _ensure_workers()
-    _queue.put(job)
+    with _lock:
+        _live[job] = None
+        job._future = _executor().submit(job._run)
     return job
 
 
@@ -330,4 +329,7 @@ def cancel_all(wait: float | None = None) -> None:
             job.wait(left)
 
 
-atexit.register(cancel_all, _EXIT_WAIT)
+# At exit, stop the jobs before concurrent.futures waits for its threads to finish them: its
+# hook runs at threading's shutdown, before atexit's, and in reverse order of registration.
+_register = getattr(threading, "_register_atexit", atexit.register)
+_register(cancel_all, _EXIT_WAIT)

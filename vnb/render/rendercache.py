@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vnb import telemetry
+from vnb.fileio import atomic_output
 from vnb.render.export import RenderResult, render
 from vnb.render.outputs import check_output, check_target, part_name
 
@@ -149,17 +150,12 @@ def _materialize(source: Path, target: Path) -> None:
     """Make ``target`` a copy of ``source``: hard link if possible, else copy; atomically."""
     if target.exists() and target.samefile(source):
         return
-    tmp = part_name(target)
-    try:
+    with atomic_output(target, temp=part_name(target)) as tmp:
         try:
             os.link(source, tmp)
         except OSError:
             shutil.copy2(source, tmp)
         check_target(target)
-        tmp.replace(target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def cached_render(
@@ -220,5 +216,6 @@ def cached_render(
             "result": fields,
             "command": list(result.command),
         },
+        tag=store.RENDERS,
     )
     return result

@@ -18,19 +18,20 @@ import os
 import queue
 import shlex
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
+from vnb._bars import Bar, Progress, open_bar
 from vnb.errors import ArgumentError, FFmpegNotFoundError, RenderCancelledError, RenderError
+from vnb.fileio import replace_file
 from vnb.render.binary import find_ffmpeg
 from vnb.render.outputs import check_target, part_name, sweep_parts
 
-__all__ = ["Progress", "run_ffmpeg"]
+__all__ = ["Progress", "RunOptions", "run_ffmpeg"]
 
 _TAIL_LINES = 40
 _MAX_LINE = 1000
@@ -39,24 +40,20 @@ _TERMINATE_GRACE = 3.0
 
 
 @dataclass(frozen=True, slots=True)
-class Progress:
-    """How far a render has got.
+class RunOptions:
+    """How a render runs, passed down to every ffmpeg it starts (see `run_ffmpeg`).
 
     Attributes:
-        fraction: Share done, 0..1, never decreasing during one render; 1.0 once it succeeded.
-        seconds: Output time written so far, in seconds.
-        total_seconds: Expected output duration, in seconds.
-        fps: Encoding speed in frames per second as ffmpeg reports it, if known.
-        speed: ffmpeg's speed factor (``1.5`` for ``speed=1.5x``), if known.
-        eta_seconds: Estimated wall-clock seconds left, if known.
+        on_progress: Called with a `Progress` about twice a second.
+        cancel: Set it to stop the render.
+        timeout: Seconds the render may take (``None``: no limit).
+        progress_bar: Show a tqdm bar (``None``: in notebooks and terminals).
     """
 
-    fraction: float
-    seconds: float
-    total_seconds: float
-    fps: float | None
-    speed: float | None
-    eta_seconds: float | None
+    on_progress: Callable[[Progress], None] | None = None
+    cancel: threading.Event | None = None
+    timeout: float | None = None
+    progress_bar: bool | None = None
 
 
 def _number(text: str | None) -> float | None:
@@ -94,18 +91,6 @@ def _read_stderr(pipe: IO[bytes], tail: collections.deque[str]) -> None:
                 tail.append(piece.rstrip()[:_MAX_LINE])
 
 
-def _want_bar(progress_bar: bool | None) -> bool:
-    """Decide whether to show a tqdm bar (``None``: only on a terminal or inside IPython)."""
-    if progress_bar is not None:
-        return progress_bar
-    ipython = sys.modules.get("IPython")
-    with contextlib.suppress(Exception):
-        if ipython is not None and ipython.get_ipython() is not None:
-            return True
-    stream = sys.stderr
-    return bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
-
-
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     """Terminate ffmpeg, kill it if it has not exited after a grace period, and reap it."""
     try:
@@ -120,21 +105,6 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             with contextlib.suppress(OSError):
                 proc.kill()
         proc.wait()
-
-
-def _fsync_path(path: Path, *, directory: bool = False) -> None:
-    """Flush a file (or a directory entry) to disk; best effort where the OS does not allow it."""
-    try:
-        fd = os.open(path, os.O_RDONLY if directory else os.O_RDWR)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        if not directory:
-            raise
-    finally:
-        os.close(fd)
 
 
 def run_ffmpeg(
@@ -229,22 +199,20 @@ def run_ffmpeg(
         threading.Thread(target=_read_progress, args=(proc.stdout, blocks), daemon=True),
         threading.Thread(target=_read_stderr, args=(proc.stderr, tail), daemon=True),
     ]
-    bar: Any = None
+    bar = Bar()
     with proc:  # closes the pipes and reaps ffmpeg on the way out
         try:
             for thread in threads:
                 thread.start()
-            if _want_bar(progress_bar):
-                from tqdm.auto import tqdm  # noqa: PLC0415 - only when a bar is shown
-
-                # Seconds of video rendered, and ffmpeg's speed (×) rather than tqdm's rate,
-                # which reads "s/s" and inverts itself below 1 unit per second.
-                bar = tqdm(
-                    total=round(total_seconds, 2),
-                    desc=description,
-                    bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s "
-                    "[{elapsed}<{remaining}{postfix}]",
-                )
+            # Seconds of video rendered, and ffmpeg's speed (×) rather than tqdm's rate,
+            # which reads "s/s" and inverts itself below 1 unit per second.
+            bar = open_bar(
+                progress_bar,
+                total=round(total_seconds, 2),
+                desc=description,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s "
+                "[{elapsed}<{remaining}{postfix}]",
+            )
             start = time.monotonic()
             deadline = None if timeout is None else start + timeout
             done, fps, speed, eof = 0.0, None, None, False
@@ -271,11 +239,9 @@ def run_ffmpeg(
                 elapsed = time.monotonic() - start
                 eta = elapsed * (1.0 - done) / done if done > 0 else None
                 fps, speed = _number(block.get("fps")), _number(block.get("speed"))
-                if bar is not None and done < 1.0:  # 100 % is shown once, by close()
-                    bar.n = round(done * total_seconds, 2)
-                    if speed:
-                        bar.set_postfix_str(f"{speed:.2g}× real time", refresh=False)
-                    bar.refresh()
+                if done < 1.0:  # 100 % is shown once, by close()
+                    postfix = f"{speed:.2g}× real time" if speed else None
+                    bar.move_to(round(done * total_seconds, 2), postfix)
                 if on_progress is not None:
                     on_progress(Progress(done, seconds, total_seconds, fps, speed, eta))
 
@@ -289,12 +255,9 @@ def run_ffmpeg(
                 raise error(RenderError, f"ffmpeg exited 0 but wrote nothing for {target}")
             if check is not None:
                 check(tmp)
-            _fsync_path(tmp)
             check_target(target)  # again: it may have changed during the render
-            tmp.replace(target)
-            _fsync_path(target.parent, directory=True)
-            if bar is not None:
-                bar.n = bar.total  # displayed once, by close() below
+            replace_file(tmp, target)
+            bar.finish()  # displayed once, by close() below
             if on_progress is not None:
                 on_progress(Progress(1.0, total_seconds, total_seconds, fps, speed, 0.0))
         except BaseException:
@@ -306,6 +269,5 @@ def run_ffmpeg(
                 tmp.unlink(missing_ok=True)
             raise
         finally:
-            if bar is not None:
-                bar.close()
+            bar.close()
     return target

@@ -28,14 +28,14 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vnb.errors import MediaError, RenderCancelledError, RenderError
 from vnb.plan.smart import EncodeRun, SmartPlan, SourceIndex, Span
-from vnb.render.run import Progress, run_ffmpeg
+from vnb.render.run import Progress, RunOptions, run_ffmpeg
 
 if TYPE_CHECKING:
     from vnb.plan import Plan
@@ -286,7 +286,7 @@ def _encode_batch(  # noqa: PLR0917
     ids: int,
     target: Path,
     exe: str,
-    run: dict[str, Any],
+    run: RunOptions,
 ) -> None:
     """Re-encode ``runs`` one after another into ``target`` (MP4), an IDR at each run's start."""
     spans = [s for r in runs for s in r.spans]
@@ -313,7 +313,17 @@ def _encode_batch(  # noqa: PLR0917
     args += ["-fps_mode", "passthrough", "-c:v", "libx264", "-preset", export.speed]
     args += ["-crf", str(export.crf), "-pix_fmt", "yuv420p", "-forced-idr", "1"]
     args += ["-force_key_frames", f"expr:{keys}", "-x264-params", f"sps-id={ids}"]
-    run_ffmpeg(args, target, muxer="mp4", total_seconds=float(at / rate), exe=exe, **run)
+    run_ffmpeg(
+        args,
+        target,
+        muxer="mp4",
+        total_seconds=float(at / rate),
+        exe=exe,
+        on_progress=run.on_progress,
+        cancel=run.cancel,
+        timeout=run.timeout,
+        progress_bar=run.progress_bar,
+    )
 
 
 def _fresh_id(indexes: dict[str, SourceIndex]) -> int:
@@ -452,9 +462,9 @@ def render_smart(
     output: str | os.PathLike[str],
     *,
     exe: str,
-    sound: Callable[[Path, dict[str, Any]], Path | None],
+    sound: Callable[[Path, RunOptions], Path | None],
     check: Callable[[Path], None] | None,
-    run: dict[str, Any],
+    run: RunOptions,
 ) -> tuple[Path, tuple[str, ...]]:
     """Write ``plan`` to ``output`` as ``smart`` says: copy spans, encode runs, add the sound.
 
@@ -468,7 +478,7 @@ def render_smart(
         sound: renders the edit's sound into a file in the given folder (with the given
             run options) and returns it, or returns None when the output has no sound.
         check: called on the finished temporary file before it is renamed.
-        run: ``on_progress``, ``cancel``, ``timeout``, ``progress_bar`` as for `run_ffmpeg`.
+        run: how the render runs (progress, cancel, timeout, bar).
 
     Returns:
         The output path and the last ffmpeg command (the mux).
@@ -478,24 +488,23 @@ def render_smart(
         RenderCancelledError: cancelled or timed out.
     """
     started = time.monotonic()
-    cancel, timeout = run.get("cancel"), run.get("timeout")
+    cancel, timeout = run.cancel, run.timeout
     runs = [p for p in smart.parts if isinstance(p, EncodeRun)]
     steps = _Steps(
         smart.encoded + 0.05 * smart.copied + 30,
-        run.get("on_progress"),
+        run.on_progress,
         plan.frames,
         max(plan.duration, 1e-3),
     )
     steps.started = started
 
-    def options(weight: float) -> dict[str, Any]:
+    def options(weight: float) -> RunOptions:
+        """A quiet run given ``weight`` of the progress and what is left of the timeout."""
         left = None if timeout is None else timeout - (time.monotonic() - started)
         if left is not None and left <= 0:
             msg = f"smart render stopped: timeout of {timeout:g} s expired"
             raise RenderCancelledError(msg)
-        return {"on_progress": steps.part(weight), "cancel": cancel, "timeout": left}
-
-    quiet = {"progress_bar": False}
+        return RunOptions(steps.part(weight), cancel, left, progress_bar=False)
 
     ids = _fresh_id(indexes)
     batches: list[list[EncodeRun]] = [[]]
@@ -510,10 +519,11 @@ def render_smart(
         folder = Path(tmp)
         # The sound (one ffmpeg, mostly one core) renders while x264 encodes the runs.
         stop = threading.Event()
-        sound_options = options(15) | quiet | {"cancel": stop}
-        relay = sound_options.pop("on_progress")
+        sound_options = options(15)
+        relay = sound_options.on_progress
         heard: queue.SimpleQueue[Progress] = queue.SimpleQueue()
-        sound_options["on_progress"] = heard.put  # reported from this thread, in order
+        # reported from this thread, in order
+        sound_options = replace(sound_options, cancel=stop, on_progress=heard.put)
 
         def report_sound() -> None:
             while not heard.empty():
@@ -527,7 +537,7 @@ def render_smart(
             for n, group in enumerate(b for b in batches if b):
                 path = folder / f"runs{n}.mp4"
                 weight = sum(r.frames for r in group)
-                _encode_batch(group, indexes, export, ids, path, exe, options(weight) | quiet)
+                _encode_batch(group, indexes, export, ids, path, exe, options(weight))
                 encoded.append(_packets_of_runs(path, group))
                 report_sound()
             while not pending.done():
@@ -559,9 +569,11 @@ def render_smart(
             total_seconds=max(plan.duration, 1e-3),
             exe=exe,
             check=check,
-            progress_bar=run.get("progress_bar"),
+            progress_bar=run.progress_bar,
             description=Path(output).name,
-            **mux,
+            on_progress=mux.on_progress,
+            cancel=mux.cancel,
+            timeout=mux.timeout,
         )
     if steps.on_progress is not None:
         steps.on_progress(Progress(1.0, plan.duration, plan.duration, None, None, 0.0))

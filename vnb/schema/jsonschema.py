@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from vnb.fileio import atomic_write
 from vnb.schema.project import Project
 
 __all__: list[str] = []  # a script (`python -m vnb.schema.jsonschema`), not an API
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     """Write the schema to ``project.schema.json`` (or to the path given) and say where."""
     args = sys.argv[1:] if argv is None else argv
     target = Path(args[0]) if args else SCHEMA_FILE
-    target.write_text(render_json_schema(), encoding="utf-8")
+    atomic_write(target.absolute(), render_json_schema().encode(), what="schema", backup=False)
     sys.stdout.write(f"wrote {target}\n")
     return 0
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -17,6 +15,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
+from vnb.cache.memory import LRU
 from vnb.errors import ArgumentError, ProjectError
 from vnb.text.fonts import find_font
 
@@ -209,8 +208,9 @@ def _render(text: str, style: TextStyle) -> np.ndarray:
 CACHE_BYTES = 256 * 1024 * 1024
 """Rasterised images kept for reuse, in bytes (the least recently used go first)."""
 
-_CACHE: OrderedDict[tuple[str, TextStyle], np.ndarray] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
+_CACHE: LRU[tuple[str, TextStyle], np.ndarray] = LRU(
+    4096, max_weight=CACHE_BYTES, weigh=lambda a: a.nbytes
+)
 
 
 def _cached(text: str, style: TextStyle) -> np.ndarray:
@@ -219,20 +219,16 @@ def _cached(text: str, style: TextStyle) -> np.ndarray:
     At most `CACHE_BYTES` of images are kept: a count (128) kept large titles whole, gigabytes.
     """
     key = (text, style)
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
     if not text:
         out = np.zeros((1, 1, 4), dtype=np.uint8)
     else:
         out = np.array(_render(text, style), dtype=np.uint8, copy=True)
     out.setflags(write=False)
-    with _CACHE_LOCK:
-        _CACHE[key] = out
-        total = sum(a.nbytes for a in _CACHE.values())
-        while total > CACHE_BYTES and len(_CACHE) > 1:
-            total -= _CACHE.popitem(last=False)[1].nbytes
+    _CACHE.max_weight = CACHE_BYTES  # read at each use: a test (or a user) may lower it
+    _CACHE.put(key, out)
     return out
 
 

@@ -20,11 +20,11 @@ import atexit
 import os
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any
 
+from vnb.cache.memory import LRU
 from vnb.errors import PluginError
 
 __all__ = [
@@ -62,7 +62,7 @@ class Limits:
 
 _lock = threading.Lock()
 _engines: dict[bool, Any] = {}
-_compiled: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+_compiled: LRU[tuple[object, ...], Any] = LRU(_MAX_COMPILED)
 _ticker: threading.Thread | None = None
 
 
@@ -195,11 +195,9 @@ def compile_module(wasm: bytes, sha256: str, fuel: bool, who: str) -> Any:
     import wasmtime  # noqa: PLC0415
 
     key = (sha256, *_settings(fuel))
-    with _lock:
-        module = _compiled.get(key)
-        if module is not None:
-            _compiled.move_to_end(key)
-            return module
+    module = _compiled.get(key)
+    if module is not None:
+        return module
     shared = engine(fuel)
     try:
         module = _compile_within(lambda: wasmtime.Module(shared, wasm), who)
@@ -207,8 +205,5 @@ def compile_module(wasm: bytes, sha256: str, fuel: bool, who: str) -> Any:
         msg = f"invalid module: {str(err).splitlines()[0]}"
         raise PluginError(who, msg) from None
     check_exports(module, who)
-    with _lock:
-        _compiled[key] = module
-        while len(_compiled) > _MAX_COMPILED:
-            _compiled.popitem(last=False)
+    _compiled.put(key, module)
     return module

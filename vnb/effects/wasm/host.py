@@ -23,13 +23,13 @@ import os
 import struct
 import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from vnb.cache.memory import LRU
 from vnb.effects.wasm.binary import MAX_TABLE
 from vnb.effects.wasm.engine import (
     DEFAULT_DEADLINE,
@@ -222,10 +222,10 @@ if hasattr(os, "register_at_fork"):  # a child cannot use the parent's instances
     os.register_at_fork(after_in_child=_release)
 
 
-def _instances() -> OrderedDict[tuple[object, ...], _Instance]:
+def _instances() -> LRU[tuple[object, ...], _Instance]:
     cache = getattr(_local, "instances", None)
     if cache is None:
-        cache = _local.instances = OrderedDict()
+        cache = _local.instances = LRU(_MAX_INSTANCES_PER_THREAD)
     return cache
 
 
@@ -276,7 +276,7 @@ def run(
         raise PluginError(who, msg)
     cache = _instances()
     ikey = (*program.key, w, h)
-    inst = cache.pop(ikey, None)
+    inst = cache.pop(ikey)
     try:
         if inst is None:
             compiled = program.module()
@@ -288,7 +288,5 @@ def run(
     except (wasmtime.Trap, wasmtime.WasmtimeError, KeyError, IndexError, TypeError) as err:
         where = inst.phase if inst is not None else "instantiation"
         raise PluginError(who, _describe(err, limits, where)) from None
-    cache[ikey] = inst
-    while len(cache) > _MAX_INSTANCES_PER_THREAD:
-        cache.popitem(last=False)
+    cache.put(ikey, inst)
     return out
