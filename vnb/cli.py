@@ -14,10 +14,14 @@ import io
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vnb.errors import VnbError
+
+if TYPE_CHECKING:
+    _Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 __all__ = ["main"]
 
@@ -309,13 +313,8 @@ def _lab(args: argparse.Namespace) -> int:
     return run_lab(folder, *options, *args.jupyter_options)
 
 
-def _parser() -> argparse.ArgumentParser:
-    from vnb import __version__  # noqa: PLC0415
-
-    parser = argparse.ArgumentParser(prog="vnb", description="vnb: a Jupyter-native video editor.")
-    parser.add_argument("--version", action="version", version=f"vnb {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def _add_render(sub: _Commands) -> None:
+    """The ``render`` command: render a project file to a video file."""
     p = sub.add_parser("render", help="render a project file to a video file")
     p.add_argument("project", help="a .vnb.json project file")
     p.add_argument(
@@ -345,6 +344,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_render)
 
+
+def _add_batch(sub: _Commands) -> None:
+    """The ``batch`` command: render many project files in parallel."""
     p = sub.add_parser("batch", help="render many project files in parallel")
     p.add_argument("files", nargs="+", metavar="FILE", help=".vnb.json project files")
     p.add_argument("--out-dir", required=True, help="folder for the outputs (NAME.mp4 …)")
@@ -357,6 +359,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_batch)
 
+
+def _add_frame(sub: _Commands) -> None:
+    """The ``frame`` command: write the frame at a time as a PNG."""
     p = sub.add_parser("frame", help="write the frame at a time as a PNG")
     p.add_argument("project")
     p.add_argument("time", type=float, help="seconds on the timeline")
@@ -365,29 +370,48 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--height", type=_side, help="pixels; alone, the width keeps the aspect")
     p.set_defaults(run=_frame)
 
+
+def _add_probe(sub: _Commands) -> None:
+    """The ``probe`` command: describe a media file as JSON."""
     p = sub.add_parser("probe", help="describe a media file as JSON")
     p.add_argument("file")
     p.set_defaults(run=_probe)
 
+
+def _add_doctor(sub: _Commands) -> None:
+    """The ``doctor`` command: check ffmpeg, PyAV, fonts and the cache."""
     p = sub.add_parser("doctor", help="check ffmpeg, PyAV, fonts and the cache")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(run=_doctor)
 
+
+def _add_demo(sub: _Commands) -> None:
+    """The ``demo`` command: make sample media and render a demo edit."""
     p = sub.add_parser("demo", help="make sample media and render a demo edit")
     p.add_argument("--folder", default="vnb-demo", help="where to put it (default: ./vnb-demo)")
     p.add_argument("--no-render", action="store_true", help="only make the media and the project")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_demo)
 
+
+def _add_effects(sub: _Commands) -> None:
+    """The ``effects`` command: list effects (built-in, WASM, Python); check a WASM module."""
     p = sub.add_parser("effects", help="list effects (built-in, WASM, Python); check a WASM module")
     p.add_argument("action", nargs="?", choices=["list", "check"], default="list")
     p.add_argument("file", nargs="?", help="for check: the .wasm or .wat module")
     p.set_defaults(run=_effects)
 
+
+def _add_cache(sub: _Commands) -> None:
+    """The ``cache`` command: show the cache's figures, or empty it."""
     p = sub.add_parser("cache", help="show the cache's figures, or empty it")
     p.add_argument("action", choices=["stats", "clear"])
     p.add_argument("--json", action="store_true", help="machine-readable figures")
     p.set_defaults(run=_cache)
+
+
+def _add_detect(sub: _Commands) -> None:
+    """The ``detect`` command: detect and track objects in a video (JSON or COCO)."""
     p = sub.add_parser("detect", help="detect and track objects in a video (JSON or COCO)")
     p.add_argument("video")
     p.add_argument("--out", help="the file to write (default: standard output)")
@@ -401,12 +425,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_detect)
 
+
+def _add_models(sub: _Commands) -> None:
+    """The ``models`` command: list detection models, or register an ONNX export."""
     p = sub.add_parser("models", help="list detection models, or register an ONNX export")
     p.add_argument("action", choices=["list", "add"])
     p.add_argument("path", nargs="?", help="for add: the ONNX file (YOLOv5 or YOLOv8/v11)")
     p.add_argument("--name", help="for add: the name to register it under")
     p.set_defaults(run=_models)
 
+
+def _add_lab(sub: _Commands) -> None:
+    """The ``lab`` command: open JupyterLab on the tutorials (notebooks/ of the checkout)."""
     p = sub.add_parser(
         "lab",
         help="open JupyterLab on the tutorials (notebooks/ of the checkout)",
@@ -426,6 +456,32 @@ def _parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=120.0, help="seconds --check waits for it (default 120)"
     )
     p.set_defaults(run=_lab)
+
+
+_COMMANDS: tuple[Callable[[_Commands], None], ...] = (
+    _add_render,
+    _add_batch,
+    _add_frame,
+    _add_probe,
+    _add_doctor,
+    _add_demo,
+    _add_effects,
+    _add_cache,
+    _add_detect,
+    _add_models,
+    _add_lab,
+)
+"""The subcommands, in the order ``vnb --help`` lists them."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    from vnb import __version__  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="vnb", description="vnb: a Jupyter-native video editor.")
+    parser.add_argument("--version", action="version", version=f"vnb {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in _COMMANDS:
+        add(sub)
     return parser
 
 
