@@ -12,43 +12,14 @@ import argparse
 import contextlib
 import io
 import json
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from vnb import _cliargs as _args
 from vnb.errors import VnbError
-from vnb.schema.export import FITS, HARDWARE
 
 __all__ = ["main"]
-
-HARDWARE_CHOICES = list(HARDWARE)
-MAX_SIDE = 8192
-"""The largest ``--width``/``--height`` of `vnb frame`: the project's own bound."""
-
-
-def _side(text: str) -> int:
-    """An argparse type: a frame side in pixels, 1..`MAX_SIDE`."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= MAX_SIDE:
-        msg = f"must be a whole number of pixels from 1 to {MAX_SIDE}, not {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
-def _score(text: str) -> float:
-    """An argparse type: a confidence score, a finite number from 0 to 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
-        msg = f"must be a number from 0 to 1, not {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -318,117 +289,17 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vnb", description="vnb: a Jupyter-native video editor.")
     parser.add_argument("--version", action="version", version=f"vnb {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("render", help="render a project file to a video file")
-    p.add_argument("project", help="a .vnb.json project file")
-    p.add_argument(
-        "output",
-        help="the file to write; its extension picks the format (.mp4 .mov .mkv .webm .gif "
-        ".m4a .wav .mp3 .flac .opus .ogg, NAME_%%05d.png or FOLDER/ for PNG frames)",
-    )
-    p.add_argument(
-        "--preset", help="web-1080p, web-720p, vertical, square, webm, prores, gif, audio-only"
-    )
-    p.add_argument("--crf", type=int, help="quality (lower is better)")
-    p.add_argument("--speed", help="encoder speed preset (ultrafast … slower)")
-    p.add_argument("--hardware", choices=HARDWARE_CHOICES, help="hardware encoding")
-    p.add_argument("--video-codec", help="e.g. prores for a .mov (default: the format's)")
-    p.add_argument("--audio-codec", help="e.g. opus for a .mkv (default: the format's)")
-    p.add_argument(
-        "--fit",
-        choices=list(FITS),
-        help="an output of another aspect: bars, crop to the centre, or over a blurred copy",
-    )
-    p.add_argument(
-        "--no-smart",
-        dest="smart",
-        action="store_false",
-        help="re-encode everything (no stream copy of untouched H.264 stretches)",
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(run=_render)
-
-    p = sub.add_parser("batch", help="render many project files in parallel")
-    p.add_argument("files", nargs="+", metavar="FILE", help=".vnb.json project files")
-    p.add_argument("--out-dir", required=True, help="folder for the outputs (NAME.mp4 …)")
-    p.add_argument("--workers", type=int, default=2, help="local processes (default 2)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://h:8786")
-    p.add_argument("--preset", help="a named preset for every render")
-    p.add_argument("--crf", type=int, help="quality (lower is better)")
-    p.add_argument("--speed", help="encoder speed preset (ultrafast … slower)")
-    p.add_argument("--hardware", choices=HARDWARE_CHOICES, help="hardware encoding")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(run=_batch)
-
-    p = sub.add_parser("frame", help="write the frame at a time as a PNG")
-    p.add_argument("project")
-    p.add_argument("time", type=float, help="seconds on the timeline")
-    p.add_argument("output", help="the PNG to write")
-    p.add_argument("--width", type=_side, help="pixels; alone, the height keeps the aspect")
-    p.add_argument("--height", type=_side, help="pixels; alone, the width keeps the aspect")
-    p.set_defaults(run=_frame)
-
-    p = sub.add_parser("probe", help="describe a media file as JSON")
-    p.add_argument("file")
-    p.set_defaults(run=_probe)
-
-    p = sub.add_parser("doctor", help="check ffmpeg, PyAV, fonts and the cache")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(run=_doctor)
-
-    p = sub.add_parser("demo", help="make sample media and render a demo edit")
-    p.add_argument("--folder", default="vnb-demo", help="where to put it (default: ./vnb-demo)")
-    p.add_argument("--no-render", action="store_true", help="only make the media and the project")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(run=_demo)
-
-    p = sub.add_parser("effects", help="list effects (built-in, WASM, Python); check a WASM module")
-    p.add_argument("action", nargs="?", choices=["list", "check"], default="list")
-    p.add_argument("file", nargs="?", help="for check: the .wasm or .wat module")
-    p.set_defaults(run=_effects)
-
-    p = sub.add_parser("cache", help="show the cache's figures, or empty it")
-    p.add_argument("action", choices=["stats", "clear"])
-    p.add_argument("--json", action="store_true", help="machine-readable figures")
-    p.set_defaults(run=_cache)
-    p = sub.add_parser("detect", help="detect and track objects in a video (JSON or COCO)")
-    p.add_argument("video")
-    p.add_argument("--out", help="the file to write (default: standard output)")
-    p.add_argument("--format", choices=["json", "coco"], default="json")
-    p.add_argument("--every", type=int, default=1, help="analyse one frame in N (default 1)")
-    p.add_argument("--classes", help="comma-separated class names, e.g. person,car")
-    p.add_argument("--model", help="a registered model's name or an ONNX file")
-    p.add_argument("--size", type=int, help="model input side, a multiple of 32 (default 320)")
-    p.add_argument("--conf", type=_score, default=0.25, help="lowest score kept, 0..1")
-    p.add_argument("--timeout", type=float, help="seconds one model call may take (default 60)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(run=_detect)
-
-    p = sub.add_parser("models", help="list detection models, or register an ONNX export")
-    p.add_argument("action", choices=["list", "add"])
-    p.add_argument("path", nargs="?", help="for add: the ONNX file (YOLOv5 or YOLOv8/v11)")
-    p.add_argument("--name", help="for add: the name to register it under")
-    p.set_defaults(run=_models)
-
-    p = sub.add_parser(
-        "lab",
-        help="open JupyterLab on the tutorials (notebooks/ of the checkout)",
-        description="Open JupyterLab on the tutorials. Options it does not know go to "
-        "JupyterLab, e.g. `vnb lab --ServerApp.token=x` or `vnb lab -- --collaborative`.",
-    )
-    p.add_argument("--folder", help="another folder of notebooks (default: notebooks/)")
-    p.add_argument("--port", type=int, help="the port to serve on (default: JupyterLab's, 8888)")
-    p.add_argument("--ip", help="the address to listen on (default: JupyterLab's, localhost)")
-    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    p.add_argument(
-        "--check",
-        action="store_true",
-        help="start it headless, check that it serves the tutorials, stop (also: VNB_LAB_CHECK=1)",
-    )
-    p.add_argument(
-        "--timeout", type=float, default=120.0, help="seconds --check waits for it (default 120)"
-    )
-    p.set_defaults(run=_lab)
+    _args.add_render(sub).set_defaults(run=_render)
+    _args.add_batch(sub).set_defaults(run=_batch)
+    _args.add_frame(sub).set_defaults(run=_frame)
+    _args.add_probe(sub).set_defaults(run=_probe)
+    _args.add_doctor(sub).set_defaults(run=_doctor)
+    _args.add_demo(sub).set_defaults(run=_demo)
+    _args.add_effects(sub).set_defaults(run=_effects)
+    _args.add_cache(sub).set_defaults(run=_cache)
+    _args.add_detect(sub).set_defaults(run=_detect)
+    _args.add_models(sub).set_defaults(run=_models)
+    _args.add_lab(sub).set_defaults(run=_lab)
     return parser
 
 

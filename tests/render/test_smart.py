@@ -22,6 +22,7 @@ from tests.helpers.ffmpeg import ffmpeg_argv, run_ffmpeg
 from vnb.errors import RenderCancelledError
 from vnb.media import plan_project
 from vnb.plan import smart as sp
+from vnb.render import h264
 from vnb.render import smart as sm
 from vnb.schema.export import resolve_export
 
@@ -180,7 +181,7 @@ def test_cuts_only_edit_is_frame_exact_copied_and_decodes(
             got = data[position : position + part.frames]
             idr = source[part.first]
             if got[0] != idr:
-                sets = sm._in_band(sm.source_index(part.source).extradata)
+                sets = h264.in_band(sm.source_index(part.source).extradata)
                 assert got[0] == sets + idr
                 announced += 1
             wanted = sorted(source[n] for n in range(part.first + 1, part.end))

@@ -229,23 +229,30 @@ def _open() -> diskcache.Cache | MemoryStore:
     try:
         return _ready(_open_disk(diskcache, directory, limit))
     except Exception as err:
-        if _busy(err):  # healthy but locked by another process: never wipe it
-            _log.warning("the cache at %s is busy (%s); caching in memory", directory, err)
-            return MemoryStore(min(limit, _MEMORY_LIMIT))
-        if not directory.is_dir():
-            return _fallback(directory, f"it cannot be made ({err})")
-        if not folders.is_ours(directory):
-            return _fallback(directory, f"{err}; the folder is not one vnb made, so it stays as is")
-        _log.warning(
-            "the cache at %s is damaged (%s); rebuilding it in place (only its own files)",
-            directory,
-            err,
-        )
+        return _reopen(diskcache, directory, limit, err)
+
+
+def _reopen(
+    diskcache: Any, directory: Path, limit: int, err: Exception
+) -> diskcache.Cache | MemoryStore:
+    """After ``err`` opening the folder: rebuild a damaged store of vnb's once; else memory."""
+    if _busy(err):  # healthy but locked by another process: never wipe it
+        _log.warning("the cache at %s is busy (%s); caching in memory", directory, err)
+        return MemoryStore(min(limit, _MEMORY_LIMIT))
+    if not directory.is_dir():
+        return _fallback(directory, f"it cannot be made ({err})")
+    if not folders.is_ours(directory):
+        return _fallback(directory, f"{err}; the folder is not one vnb made, so it stays as is")
+    _log.warning(
+        "the cache at %s is damaged (%s); rebuilding it in place (only its own files)",
+        directory,
+        err,
+    )
     try:
         folders.remove_store(directory)
         return _ready(_open_disk(diskcache, directory, limit))
-    except Exception as err:
-        return _fallback(directory, f"it cannot be rebuilt ({err})")
+    except Exception as again:
+        return _fallback(directory, f"it cannot be rebuilt ({again})")
 
 
 def _ready(cache: diskcache.Cache) -> diskcache.Cache:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path, PurePath
+from typing import Any
 
 __all__ = ["make_key", "source_identity"]
 
@@ -41,39 +43,52 @@ def _encode(value: object) -> bytes:
     """Return the canonical, self-delimiting encoding of ``value`` (see :func:`make_key`)."""
     if value is None:
         return b"N"
-    if value is True:
-        return b"T"
-    if value is False:
-        return b"F"
-    if isinstance(value, int):
-        return b"i%d;" % value
-    if isinstance(value, float):
-        return b"f" + float(value).hex().encode() + b";"
-    if isinstance(value, str):
-        data = value.encode("utf-8", "surrogatepass")
-        return b"s%d:" % len(data) + data
-    if isinstance(value, bytes | bytearray):
-        return b"b%d:" % len(value) + bytes(value)
-    if isinstance(value, Fraction):
-        return b"q%d/%d;" % (value.numerator, value.denominator)
-    if isinstance(value, PurePath):
-        return b"p" + _encode(str(value))
-    if isinstance(value, tuple | list):
-        tag = b"t" if isinstance(value, tuple) else b"l"
-        return tag + b"%d[" % len(value) + b"".join(_encode(v) for v in value) + b"]"
-    if isinstance(value, dict):
-        items = sorted((_encode(k), _encode(v)) for k, v in value.items())
-        return b"d%d{" % len(items) + b"".join(k + v for k, v in items) + b"}"
+    for kind, encode in _ENCODERS:  # bool before int: True is an int too
+        if isinstance(value, kind):
+            return encode(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        params = getattr(type(value), "__dataclass_params__", None)
-        if params is None or not params.frozen:
-            msg = f"cannot make a cache key of a mutable dataclass: {type(value).__qualname__}"
-            raise TypeError(msg)
-        cls = type(value)
-        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        return b"D" + _encode(f"{cls.__module__}.{cls.__qualname__}") + _encode(fields)
+        return _encode_dataclass(value)
     msg = f"cannot make a cache key of a {type(value).__qualname__}: {value!r:.80}"
     raise TypeError(msg)
+
+
+def _encode_str(value: str) -> bytes:
+    data = value.encode("utf-8", "surrogatepass")
+    return b"s%d:" % len(data) + data
+
+
+def _encode_sequence(value: tuple[object, ...] | list[object]) -> bytes:
+    tag = b"t" if isinstance(value, tuple) else b"l"
+    return tag + b"%d[" % len(value) + b"".join(_encode(v) for v in value) + b"]"
+
+
+def _encode_dict(value: dict[object, object]) -> bytes:
+    items = sorted((_encode(k), _encode(v)) for k, v in value.items())
+    return b"d%d{" % len(items) + b"".join(k + v for k, v in items) + b"}"
+
+
+def _encode_dataclass(value: Any) -> bytes:
+    params = getattr(type(value), "__dataclass_params__", None)
+    if params is None or not params.frozen:
+        msg = f"cannot make a cache key of a mutable dataclass: {type(value).__qualname__}"
+        raise TypeError(msg)
+    cls = type(value)
+    fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    return b"D" + _encode(f"{cls.__module__}.{cls.__qualname__}") + _encode(fields)
+
+
+_ENCODERS: tuple[tuple[type | tuple[type, ...], Callable[[Any], bytes]], ...] = (
+    (bool, lambda v: b"T" if v else b"F"),
+    (int, lambda v: b"i%d;" % v),
+    (float, lambda v: b"f" + float(v).hex().encode() + b";"),
+    (str, _encode_str),
+    ((bytes, bytearray), lambda v: b"b%d:" % len(v) + bytes(v)),
+    (Fraction, lambda v: b"q%d/%d;" % (v.numerator, v.denominator)),
+    (PurePath, lambda v: b"p" + _encode(str(v))),
+    ((tuple, list), _encode_sequence),
+    (dict, _encode_dict),
+)
+"""How each kind of value is encoded, tried in order (a subclass encodes as its base)."""
 
 
 def source_identity(path: str | os.PathLike[str]) -> tuple[str, int, int]:

@@ -11,10 +11,10 @@ import math
 import os
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from vnb.detect.model import Model, check_timeout, load_model
 from vnb.detect.postprocess import DARKNET_ALIASES, Letterbox, decode
 from vnb.detect.tracker import track_detections
 from vnb.errors import DetectionCancelledError, DetectionError, MediaError
+
+if TYPE_CHECKING:
+    from vnb.media import MediaInfo, VideoStreamInfo
 
 __all__ = ["analyze"]
 
@@ -100,48 +103,21 @@ def analyze(
         DetectionCancelledError: ``cancel`` was set (``partial`` too).
         MediaError: The video cannot be opened.
     """
-    from vnb.media import probe, resolve_media_path  # noqa: PLC0415 - PyAV
-
     if not isinstance(every, int) or every < 1:
         msg = f"every must be a whole number of frames >= 1, not {every!r}"
         raise DetectionError(msg)
     limit = check_timeout(timeout)
-    base = project.base_dir if project is not None else None
-    path = resolve_media_path(video, base)
-    info = probe(path)
-    if info.video is None:
-        msg = f"{path}: has no video stream to analyse"
-        raise DetectionError(msg)
+    path, info, stream = _video_info(video, project)
     loaded = load_model(model)
     input_size = _input_size(loaded, size)
-    fps = float(info.video.fps) if info.video.fps else 0.0
-    turned = info.video.rotation in (90, 270)  # boxes are in the upright picture
-    meta = {
-        "source": str(path),
-        "width": info.video.height if turned else info.video.width,
-        "height": info.video.width if turned else info.video.height,
-        "fps": fps,
-        "duration": info.duration,
-        "every": every,
-        "names": list(loaded.names),
-        "model": loaded.name,
-        "model_sha256": loaded.sha256,
-        "size": list(input_size),
-        "conf": conf,
-        "iou": iou,
-        "tracked": bool(track),
-    }
+    meta = _meta(
+        path, info, stream, loaded, input_size, every=every, conf=conf, iou=iou, track=track
+    )
     params = {key: meta[key] for key in ("every", "size", "conf", "iou", "tracked")}
     key = cache.make_key(_KEY, cache.source_identity(path), loaded.sha256, params)
-    stored = cache.get_json(key)
-    dets = None
-    if stored is not None:
-        try:
-            dets = Detections.from_json(stored)
-        except DetectionError:
-            dets = None
+    dets = _cached(key)
     if dets is None:
-        frames = info.video.frames or math.ceil((info.duration or 0) * fps) or None
+        frames = stream.frames or math.ceil((info.duration or 0) * meta["fps"]) or None
         expected = None if frames is None else math.ceil(frames / every)
         dets = _run(
             path,
@@ -165,6 +141,63 @@ def analyze(
         _check_classes(classes, loaded.names)
         dets = dets.of_class(*classes)
     return dets
+
+
+def _video_info(
+    video: str | os.PathLike[str], project: Any
+) -> tuple[Path, MediaInfo, VideoStreamInfo]:
+    """The video's path (resolved against ``project``'s folder) and its probe; it has video."""
+    from vnb.media import probe, resolve_media_path  # noqa: PLC0415 - PyAV
+
+    base = project.base_dir if project is not None else None
+    path = resolve_media_path(video, base)
+    info = probe(path)
+    if info.video is None:
+        msg = f"{path}: has no video stream to analyse"
+        raise DetectionError(msg)
+    return path, info, info.video
+
+
+def _meta(
+    path: Path,
+    info: MediaInfo,
+    video: VideoStreamInfo,
+    model: Model,
+    input_size: tuple[int, int],
+    *,
+    every: int,
+    conf: float,
+    iou: float,
+    track: bool,
+) -> dict[str, Any]:
+    """What the detections record about their making (the parameters key the cache)."""
+    turned = video.rotation in (90, 270)  # boxes are in the upright picture
+    return {
+        "source": str(path),
+        "width": video.height if turned else video.width,
+        "height": video.width if turned else video.height,
+        "fps": float(video.fps) if video.fps else 0.0,
+        "duration": info.duration,
+        "every": every,
+        "names": list(model.names),
+        "model": model.name,
+        "model_sha256": model.sha256,
+        "size": list(input_size),
+        "conf": conf,
+        "iou": iou,
+        "tracked": bool(track),
+    }
+
+
+def _cached(key: str) -> Detections | None:
+    """The stored detections under ``key``; None when absent or unreadable."""
+    stored = cache.get_json(key)
+    if stored is None:
+        return None
+    try:
+        return Detections.from_json(stored)
+    except DetectionError:
+        return None
 
 
 def _input_size(model: Model, size: int | None) -> tuple[int, int]:
@@ -273,37 +306,10 @@ def _run(
         name="vnb-detect-decode",
         daemon=True,
     )
-    parts: list[Detections] = []
-    pending: list[_Item] = []
-    failure: BaseException | None = None
     bar = open_bar(progress, total=expected, unit="frame", desc=f"detect {path.name}")
     worker.start()
     try:
-        while True:
-            if cancel is not None and cancel.is_set():
-                failure = DetectionCancelledError(f"{path}: analysis cancelled")
-                break
-            item = frames.get()
-            if isinstance(item, _Item):
-                pending.append(item)
-                if len(pending) == batch:
-                    try:
-                        parts.append(infer(pending))
-                    except DetectionError as err:  # stopped, or the model failed
-                        failure, pending = err, []
-                        break
-                    bar.advance(len(pending))
-                    pending = []
-                continue
-            if item is not _END:
-                failure = item
-            break
-        if pending and not isinstance(failure, DetectionCancelledError):
-            try:
-                parts.append(infer(pending))
-                bar.advance(len(pending))
-            except DetectionError as err:
-                failure = failure or err
+        parts, failure = _infer_all(path, frames, batch, infer, bar, cancel)
     finally:
         stop.set()
         bar.close()
@@ -320,6 +326,47 @@ def _run(
         msg = f"{path}: the video is damaged {where}: {failure}"
         raise DetectionError(msg, partial=found) from failure
     return found
+
+
+def _infer_all(  # noqa: PLR0917 - private, one caller
+    path: Path,
+    frames: queue.Queue[Any],
+    batch: int,
+    infer: Callable[[list[_Item]], Detections],
+    bar: Any,
+    cancel: threading.Event | None,
+) -> tuple[list[Detections], BaseException | None]:
+    """Run the model over the decoded frames, ``batch`` at a time, until the end or a failure.
+
+    Returns the detections of each batch, and what stopped it early: a `DetectionError`
+    (cancelled, or the model failed), or the decoder's error; None when all went through.
+    """
+    parts: list[Detections] = []
+    pending: list[_Item] = []
+    failure: BaseException | None = None
+    while True:
+        if cancel is not None and cancel.is_set():
+            failure = DetectionCancelledError(f"{path}: analysis cancelled")
+            break
+        item = frames.get()
+        if not isinstance(item, _Item):
+            failure = None if item is _END else item
+            break
+        pending.append(item)
+        if len(pending) == batch:
+            try:
+                parts.append(infer(pending))
+            except DetectionError as err:  # stopped, or the model failed
+                return parts, err
+            bar.advance(len(pending))
+            pending = []
+    if pending and not isinstance(failure, DetectionCancelledError):
+        try:
+            parts.append(infer(pending))
+            bar.advance(len(pending))
+        except DetectionError as err:
+            failure = failure or err
+    return parts, failure
 
 
 def _infer(

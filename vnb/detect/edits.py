@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -141,9 +142,16 @@ def _clips_of(project: Project, detections: Detections) -> list[tuple[int, Clip]
     return found
 
 
-def _subject_path(
-    detections: Detections, track_id: int, smooth: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@dataclass(frozen=True, slots=True)
+class _Subject:
+    """The followed subject: times, raw boxes (x0, y0, x1, y1) and smoothed centres."""
+
+    times: np.ndarray
+    boxes: np.ndarray
+    centres: np.ndarray
+
+
+def _subject_path(detections: Detections, track_id: int, smooth: float) -> _Subject:
     """Times, raw boxes and smoothed centres of one track."""
     subject = detections.track(track_id)
     if not len(subject):
@@ -155,7 +163,7 @@ def _subject_path(
     if smooth > 0 and len(times) > 1:
         weights = np.exp(-0.5 * ((times[:, None] - times[None, :]) / smooth) ** 2)
         centres = weights @ centres / weights.sum(axis=1, keepdims=True)
-    return times, boxes, centres
+    return _Subject(times, boxes, centres)
 
 
 def _place(
@@ -207,80 +215,18 @@ def reframe(
         DetectionError: No such track, no detections, or a bad aspect.
         ProjectError: No clip of the analysed source in the project.
     """
-    from vnb.detect.analyze import last_analysis  # noqa: PLC0415
-    from vnb.schema import Project as ProjectType  # noqa: PLC0415
-    from vnb.schema.timebase import to_frame  # noqa: PLC0415
-
     ratio = parse_aspect(aspect)
     if detections is None:
-        first = next(
-            (c for t in project.tracks if t.kind == "video" for c in t.clips if c.source), None
-        )
-        found = None if first is None else last_analysis(project.base_dir / str(first.source))
-        if found is None:
-            msg = "reframe: give detections= (no analysis of the project's source was made yet)"
-            raise DetectionError(msg)
-        detections = found
-    times, boxes, centres = _subject_path(detections, track_id, smooth)
-    width, height_src = int(detections.meta["width"]), int(detections.meta["height"])
-    horizontal = Fraction(width, height_src) > ratio  # crop the sides, else top and bottom
-    full = width if horizontal else height_src
-    span = 2 * (int(height_src * ratio if horizontal else width / ratio) // 2)
-    out_h = 2 * ((height or project.height) // 2)
-    out_w = max(16, 2 * round(out_h * ratio / 2))
-    new = ProjectType.model_validate(project.model_dump())
-    new._base_dir = project._base_dir
-    new.name = f"{project.name} ({aspect})" if isinstance(aspect, str) else project.name
-    new.width, new.height = out_w, out_h
+        detections = _latest_detections(project)
+    subject = _subject_path(detections, track_id, smooth)
+    frame = _Frame.of(detections, ratio)
+    new = _resized_copy(project, aspect, ratio, height)
     targets = _clips_of(new, detections)
     if not targets:
         msg = f"reframe: no clip of {detections.meta.get('source')} on a video track"
         raise ProjectError(msg)
-    fps = new.fps
-    axis = 0 if horizontal else 1
     for ti, clip in targets:
-        track = new.tracks[ti]
-        k0, k1 = to_frame(clip.start, fps), to_frame(clip.end, fps)
-        step = max(1, round(piece * fps))
-        edges = [*range(k0, k1, step), k1]
-        if len(edges) > 2 and edges[-1] - edges[-2] < step // 2:
-            edges.pop(-2)  # no sliver at the end
-        dump = clip.model_dump()
-        pieces = []
-        for n, (a, b) in enumerate(itertools.pairwise(edges)):
-            ss = clip.source_start + float((a - k0) / fps) * clip.speed
-            se = ss + float((b - a) / fps) * clip.speed
-            inside = (times >= ss - 1e-6) & (times < se - 1e-6)
-            mid = np.interp((ss + se) / 2, times, centres[:, axis])
-            if inside.any():
-                lo_edge = float(boxes[inside, axis].min())
-                hi_edge = float(boxes[inside, axis + 2].max())
-                mid = float(np.mean(centres[inside, axis]))
-            else:
-                lo_edge = hi_edge = float(mid)
-            start = 2 * int(_place((lo_edge, hi_edge), float(mid), span, full, margin * span) // 2)
-            crop = {"left": (start + 0.25) / full, "right": (full - start - span - 0.25) / full}
-            if not horizontal:
-                crop = {"top": crop["left"], "bottom": crop["right"]}
-            fields = {
-                **dump,
-                "id": f"{clip.id}.{n + 1}",
-                "start": float(a / fps),
-                "source_start": max(0.0, ss),
-                "duration": float((b - a) / fps),
-                "transform": {**dump["transform"], "crop": crop, "fit": "fill"},
-                "fade_in": clip.fade_in if n == 0 else 0.0,
-                "fade_out": clip.fade_out if b == k1 else 0.0,
-            }
-            pieces.append(fields)
-        index = next(i for i, c in enumerate(track.clips) if c is clip)
-        made = [type(clip).model_validate(p) for p in pieces]
-        track.clips = [*track.clips[:index], *made, *track.clips[index + 1 :]]
-        for tr in track.transitions:
-            if tr.from_clip == clip.id:
-                tr.from_clip = made[-1].id
-            if tr.to_clip == clip.id:
-                tr.to_clip = made[0].id
+        _split_clip(new.tracks[ti], clip, subject, frame, new.fps, piece, margin)
     note = {
         "reframe": {
             "source": detections.meta.get("source"),
@@ -293,6 +239,129 @@ def reframe(
     }
     new.metadata = {**new.metadata, META_KEY: {**_meta(new), **note}}
     return new
+
+
+def _latest_detections(project: Project) -> Detections:
+    """The latest `analyze` in this process of the source of the project's first video clip."""
+    from vnb.detect.analyze import last_analysis  # noqa: PLC0415
+
+    first = next(
+        (c for t in project.tracks if t.kind == "video" for c in t.clips if c.source), None
+    )
+    found = None if first is None else last_analysis(project.base_dir / str(first.source))
+    if found is None:
+        msg = "reframe: give detections= (no analysis of the project's source was made yet)"
+        raise DetectionError(msg)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """How the source is cropped: along which axis, its length there, the crop's length."""
+
+    horizontal: bool
+    """Crop the sides (else the top and bottom)."""
+    full: int
+    span: int
+
+    @classmethod
+    def of(cls, detections: Detections, ratio: Fraction) -> _Frame:
+        """The crop of the analysed picture to the aspect ``ratio``."""
+        width, height = int(detections.meta["width"]), int(detections.meta["height"])
+        horizontal = Fraction(width, height) > ratio
+        span = 2 * (int(height * ratio if horizontal else width / ratio) // 2)
+        return cls(horizontal, width if horizontal else height, span)
+
+    @property
+    def axis(self) -> int:
+        """0 for x, 1 for y."""
+        return 0 if self.horizontal else 1
+
+
+def _resized_copy(
+    project: Project, aspect: str | float | tuple[int, int], ratio: Fraction, height: int | None
+) -> Project:
+    """A copy of ``project`` (same folder) at the new aspect and ``height``."""
+    from vnb.schema import Project as ProjectType  # noqa: PLC0415
+
+    out_h = 2 * ((height or project.height) // 2)
+    out_w = max(16, 2 * round(out_h * ratio / 2))
+    new = ProjectType.model_validate(project.model_dump())
+    new._base_dir = project._base_dir
+    new.name = f"{project.name} ({aspect})" if isinstance(aspect, str) else project.name
+    new.width, new.height = out_w, out_h
+    return new
+
+
+def _piece_edges(k0: int, k1: int, step: int) -> list[int]:
+    """Frame edges of pieces of ``[k0, k1)``, ``step`` frames each, no sliver at the end."""
+    edges = [*range(k0, k1, step), k1]
+    if len(edges) > 2 and edges[-1] - edges[-2] < step // 2:
+        edges.pop(-2)
+    return edges
+
+
+def _crop(
+    subject: _Subject, frame: _Frame, span: tuple[float, float], margin: float
+) -> dict[str, float]:
+    """The ``transform.crop`` of the piece showing source seconds ``span``."""
+    ss, se = span
+    times, boxes, centres, axis = subject.times, subject.boxes, subject.centres, frame.axis
+    inside = (times >= ss - 1e-6) & (times < se - 1e-6)
+    mid = np.interp((ss + se) / 2, times, centres[:, axis])
+    if inside.any():
+        lo_edge = float(boxes[inside, axis].min())
+        hi_edge = float(boxes[inside, axis + 2].max())
+        mid = float(np.mean(centres[inside, axis]))
+    else:
+        lo_edge = hi_edge = float(mid)
+    full, width = frame.full, frame.span
+    start = 2 * int(_place((lo_edge, hi_edge), float(mid), width, full, margin * width) // 2)
+    crop = {"left": (start + 0.25) / full, "right": (full - start - width - 0.25) / full}
+    if not frame.horizontal:
+        crop = {"top": crop["left"], "bottom": crop["right"]}
+    return crop
+
+
+def _split_clip(  # noqa: PLR0917 - private, one caller
+    track: Track,
+    clip: Clip,
+    subject: _Subject,
+    frame: _Frame,
+    fps: Fraction,
+    piece: float,
+    margin: float,
+) -> None:
+    """Replace ``clip`` on ``track`` by pieces of about ``piece`` s, each cropped to the subject."""
+    from vnb.schema.timebase import to_frame  # noqa: PLC0415
+
+    k0, k1 = to_frame(clip.start, fps), to_frame(clip.end, fps)
+    edges = _piece_edges(k0, k1, max(1, round(piece * fps)))
+    dump = clip.model_dump()
+    pieces = []
+    for n, (a, b) in enumerate(itertools.pairwise(edges)):
+        ss = clip.source_start + float((a - k0) / fps) * clip.speed
+        se = ss + float((b - a) / fps) * clip.speed
+        crop = _crop(subject, frame, (ss, se), margin)
+        fields = {
+            **dump,
+            "id": f"{clip.id}.{n + 1}",
+            "start": float(a / fps),
+            "source_start": max(0.0, ss),
+            "duration": float((b - a) / fps),
+            "transform": {**dump["transform"], "crop": crop, "fit": "fill"},
+            "fade_in": clip.fade_in if n == 0 else 0.0,
+            "fade_out": clip.fade_out if b == k1 else 0.0,
+        }
+        pieces.append(fields)
+    index = next(i for i, c in enumerate(track.clips) if c is clip)
+    made = [type(clip).model_validate(p) for p in pieces]
+    track.clips = [*track.clips[:index], *made, *track.clips[index + 1 :]]
+    for tr in track.transitions:
+        if tr.from_clip == clip.id:
+            tr.from_clip = made[-1].id
+        if tr.to_clip == clip.id:
+            tr.to_clip = made[0].id
 
 
 def _meta(project: Project) -> dict[str, Any]:

@@ -14,7 +14,6 @@ running ``session.run`` between two of its operators (inside loops too).
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import os
@@ -24,13 +23,19 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from vnb.cache.memory import LRU
+from vnb.detect.layouts import (
+    Layout,
+    class_names,
+    expected_shape,
+    numbered_classes,
+    output_layout,
+)
 from vnb.detect.onnxcheck import OnnxFormatError, check_model_bytes
-from vnb.detect.postprocess import COCO_NAMES
 from vnb.errors import DetectionCancelledError, DetectionError, FileAccessError
 from vnb.fileio import atomic_output, atomic_write, read_regular_file
 
@@ -60,8 +65,6 @@ _MAX_BYTES = 2 * 1024**3
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _lock = threading.Lock()
 _loaded: LRU[tuple[str, tuple[str, ...]], Model] = LRU(8)  # sessions: the last models used
-
-Layout = Literal["yolov5", "yolov8"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,7 +167,7 @@ class Model:
         if out.ndim != 3 or out.shape[0] != images.shape[0] or out.shape[2] != want:
             msg = (
                 f"{self.path}: output of shape {list(out.shape)}; expected "
-                f"{_expected(self.layout, len(self.names))}"
+                f"{expected_shape(self.layout, len(self.names))}"
             )
             raise DetectionError(msg)
         return out
@@ -183,12 +186,6 @@ def check_timeout(timeout: float | None) -> float:
         msg = f"timeout must be a number of seconds in (0, {MAX_TIMEOUT:g}], not {timeout!r}"
         raise DetectionError(msg)
     return float(timeout)
-
-
-def _expected(layout: str, classes: int) -> str:
-    if layout == "yolov5":
-        return f"[batch, N, {classes + 5}] (YOLOv5: box, objectness, {classes} classes)"
-    return f"[batch, {classes + 4}, N] (YOLOv8/v11: box, {classes} classes)"
 
 
 def models_dir() -> Path:
@@ -383,13 +380,10 @@ def _make(name: str, path: Path, data: bytes, sha: str, providers: tuple[str, ..
         raise DetectionError(msg)
     meta = session.get_modelmeta().custom_metadata_map
     shape = list(outputs[0].shape)
-    names = _names(meta.get("names"), shape)
-    layout = _layout(path, shape, names)
+    names = class_names(meta.get("names"))
+    layout = output_layout(path, shape, names)
     if names is None:
-        classes = int(shape[2]) - 5 if layout == "yolov5" else int(shape[1]) - 4
-        names = (
-            COCO_NAMES if classes == len(COCO_NAMES) else tuple(f"class{i}" for i in range(classes))
-        )
+        names = numbered_classes(layout, shape)
     b, _, h, w = inputs[0].shape
     fixed = (w, h) if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0 else None
     return Model(
@@ -404,59 +398,6 @@ def _make(name: str, path: Path, data: bytes, sha: str, providers: tuple[str, ..
         provider=session.get_providers()[0],
         session=session,
     )
-
-
-def _names(raw: str | None, shape: list[Any]) -> tuple[str, ...] | None:
-    """Class names from the ``names`` metadata: a JSON list or dict, or a Python dict literal."""
-    if not raw:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        try:
-            value = ast.literal_eval(raw)  # Ultralytics writes "{0: 'person', ...}"
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            return None
-    if isinstance(value, dict):
-        try:
-            items = sorted((int(k), str(v)) for k, v in value.items())
-        except (TypeError, ValueError):
-            return None
-        if [k for k, _ in items] != list(range(len(items))):
-            return None
-        return tuple(v for _, v in items)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    return None
-
-
-def _layout(path: Path, shape: list[Any], names: tuple[str, ...] | None) -> Layout:
-    """Tell the output layout from its declared shape (and the class count when known)."""
-    dims = [d if isinstance(d, int) and d > 0 else None for d in shape]
-    ok = len(dims) == 3
-    if ok and names is not None:
-        if dims[2] == len(names) + 5:
-            return "yolov5"
-        if dims[1] == len(names) + 4:
-            return "yolov8"
-        ok = False
-    if ok:
-        _, a, b = dims
-        if b == len(COCO_NAMES) + 5 or a == len(COCO_NAMES) + 4:  # COCO-80, the usual case
-            return "yolov5" if b == len(COCO_NAMES) + 5 else "yolov8"
-        if a is not None and b is not None and min(a, b) > 5:
-            return "yolov5" if a > b else "yolov8"
-        if b is not None and a is None and b > 5:
-            return "yolov5"
-        if a is not None and b is None and a > 4:
-            return "yolov8"
-    n = len(names) if names is not None else "C"
-    hint = f"{len(names)} class names in its metadata, so " if names is not None else ""
-    msg = (
-        f"{path}: output of shape {shape} is not a layout vnb understands; {hint}expected "
-        f"[batch, N, {n}+5] (YOLOv5, with objectness) or [batch, {n}+4, N] (YOLOv8/v11)"
-    )
-    raise DetectionError(msg)
 
 
 def add_model(path: str | os.PathLike[str], name: str | None = None) -> Model:

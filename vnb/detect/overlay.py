@@ -380,7 +380,6 @@ def overlay_boxes(project: Project, t: float) -> list[dict[str, Any]]:
     if not 0 <= t < plan.duration:
         return []
     k = frame_index(plan, t)
-    canvas = (plan.width, plan.height)
     out: list[dict[str, Any]] = []
     for layer in plan.layers:
         if not isinstance(layer, VideoTrackPlan):
@@ -395,35 +394,49 @@ def overlay_boxes(project: Project, t: float) -> list[dict[str, Any]]:
             clip = project.find_clip(clip_id)
             if item.source is None or item.still or clip is None or item.opacity <= 0:
                 continue
-            shown: float | None = None
-            for n, ov in enumerate(project.overlays):
-                if not ov.rows or not shows_source(project, ov, clip, item.source):
-                    continue
-                if shown is None:
-                    shown = _shown_time(item, piece.start, k, plan.fps)
-                data = overlay_data(ov.times, ov.rows)
-                rows = overlay_rows_at(
-                    data, shown, ov.step, names=ov.names, classes=ov.classes,
-                    min_score=ov.min_score,
-                )  # fmt: skip
-                for r in rows:
-                    placed = _to_canvas(data.xyxy[r], item, (ov.width, ov.height), canvas)
-                    if placed is None:
-                        continue
-                    c, score, track = int(data.cls[r]), float(data.score[r]), int(data.track[r])
-                    name = ov.names[c] if 0 <= c < len(ov.names) else str(c)
-                    out.append(
-                        {
-                            "x1": placed[0],
-                            "y1": placed[1],
-                            "x2": placed[2],
-                            "y2": placed[3],
-                            "class_name": name,
-                            "score": round(score, 4),
-                            "track_id": track if track >= 0 else None,
-                            "label": label_of(name, score, track),
-                            "overlay": n,
-                            "clip_id": clip_id,
-                        }
-                    )
+            shows = [
+                (n, ov)
+                for n, ov in enumerate(project.overlays)
+                if ov.rows and shows_source(project, ov, clip, item.source)
+            ]
+            if shows:
+                shown = _shown_time(item, piece.start, k, plan.fps)
+                out += _clip_boxes(shows, clip_id, item, shown, (plan.width, plan.height))
+    return out
+
+
+def _clip_boxes(
+    shows: list[tuple[int, Overlay]],
+    clip_id: str,
+    item: VideoItem,
+    shown: float,
+    canvas: tuple[int, int],
+) -> list[dict[str, Any]]:
+    """The boxes of the overlays ``shows`` (index, overlay) at source time ``shown``, placed."""
+    out: list[dict[str, Any]] = []
+    for n, ov in shows:
+        data = overlay_data(ov.times, ov.rows)
+        rows = overlay_rows_at(
+            data, shown, ov.step, names=ov.names, classes=ov.classes, min_score=ov.min_score
+        )
+        for r in rows:
+            placed = _to_canvas(data.xyxy[r], item, (ov.width, ov.height), canvas)
+            if placed is None:
+                continue
+            c, score, track = int(data.cls[r]), float(data.score[r]), int(data.track[r])
+            name = ov.names[c] if 0 <= c < len(ov.names) else str(c)
+            out.append(
+                {
+                    "x1": placed[0],
+                    "y1": placed[1],
+                    "x2": placed[2],
+                    "y2": placed[3],
+                    "class_name": name,
+                    "score": round(score, 4),
+                    "track_id": track if track >= 0 else None,
+                    "label": label_of(name, score, track),
+                    "overlay": n,
+                    "clip_id": clip_id,
+                }
+            )
     return out

@@ -72,58 +72,84 @@ def _feed(h: Any, value: Any, seen: dict[int, int], depth: int, where: str) -> N
         h.update(struct.pack("<q", seen[id(value)]))
         return
     seen[id(value)] = len(seen)
-    if isinstance(value, types.FunctionType):
-        code = value.__code__
-        h.update(b"fn:" + marshal.dumps(code))
-        _feed(h, value.__defaults__, seen, depth + 1, f"{where}: defaults")
-        _feed(h, value.__kwdefaults__, seen, depth + 1, f"{where}: defaults")
-        for name, cell in zip(code.co_freevars, value.__closure__ or (), strict=False):
-            try:
-                inner = cell.cell_contents
-            except ValueError:  # an empty cell: a name not yet bound
-                inner = None
-            h.update(f"cell:{name};".encode())
-            _feed(h, inner, seen, depth + 1, f"closure variable {name!r}")
-        glob = value.__globals__
-        for name in sorted(_globals_of(code)):
-            if name in glob:  # else a builtin or an attribute name
-                h.update(f"global:{name};".encode())
-                _feed(h, glob[name], seen, depth + 1, f"global {name!r}")
+    if (
+        _feed_function(h, value, seen, depth, where)
+        or _feed_container(h, value, seen, depth, where)
+        or _feed_named(h, value)
+        or _feed_numpy(h, value)
+        or _feed_wrapper(h, value, seen, depth, where)
+    ):
         return
+    msg = f"{where} (a {kind.__module__}.{kind.__qualname__})"
+    raise _Unhashable(msg)
+
+
+def _feed_function(h: Any, value: Any, seen: dict[int, int], depth: int, where: str) -> bool:
+    """Feed a Python function: its code, defaults, closure and the globals it reads."""
+    if not isinstance(value, types.FunctionType):
+        return False
+    code = value.__code__
+    h.update(b"fn:" + marshal.dumps(code))
+    _feed(h, value.__defaults__, seen, depth + 1, f"{where}: defaults")
+    _feed(h, value.__kwdefaults__, seen, depth + 1, f"{where}: defaults")
+    for name, cell in zip(code.co_freevars, value.__closure__ or (), strict=False):
+        try:
+            inner = cell.cell_contents
+        except ValueError:  # an empty cell: a name not yet bound
+            inner = None
+        h.update(f"cell:{name};".encode())
+        _feed(h, inner, seen, depth + 1, f"closure variable {name!r}")
+    glob = value.__globals__
+    for name in sorted(_globals_of(code)):
+        if name in glob:  # else a builtin or an attribute name
+            h.update(f"global:{name};".encode())
+            _feed(h, glob[name], seen, depth + 1, f"global {name!r}")
+    return True
+
+
+def _feed_container(h: Any, value: Any, seen: dict[int, int], depth: int, where: str) -> bool:
+    """Feed a tuple, list, set or dict, item by item (sets and dict keys in a stable order)."""
     if isinstance(value, tuple | list | frozenset | set):
         items = list(value)
         if isinstance(value, frozenset | set):
             items = sorted(items, key=repr)
-        h.update(f"{kind.__name__}[{len(items)}];".encode())
+        h.update(f"{type(value).__name__}[{len(items)}];".encode())
         for i, item in enumerate(items):
             _feed(h, item, seen, depth + 1, f"{where}[{i}]")
-        return
+        return True
     if isinstance(value, dict):
         h.update(f"dict[{len(value)}];".encode())
         for key in sorted(value, key=repr):
             _feed(h, key, seen, depth + 1, where)
             _feed(h, value[key], seen, depth + 1, f"{where}[{key!r}]")
-        return
-    if isinstance(value, functools.partial):
-        _feed(h, (value.func, value.args, value.keywords), seen, depth + 1, where)
-        return
+        return True
+    return False
+
+
+def _feed_named(h: Any, value: Any) -> bool:
+    """Feed a module, class or built-in function by its name."""
     if isinstance(value, types.ModuleType):
         h.update(f"module:{value.__name__};".encode())
-        return
+        return True
     if isinstance(value, type | types.BuiltinFunctionType):
         h.update(f"named:{getattr(value, '__module__', '')}.{value.__qualname__};".encode())
-        return
+        return True
+    return False
+
+
+def _feed_wrapper(h: Any, value: Any, seen: dict[int, int], depth: int, where: str) -> bool:
+    """Feed what a partial, a bound method or a `PythonEffect` used as a helper wraps."""
+    if isinstance(value, functools.partial):
+        _feed(h, (value.func, value.args, value.keywords), seen, depth + 1, where)
+        return True
     if isinstance(value, types.MethodType):
         _feed(h, (value.__func__, value.__self__), seen, depth + 1, where)
-        return
-    if _feed_numpy(h, value):
-        return
+        return True
     fn = getattr(value, "fn", None)  # a PythonEffect used as a helper: its function
-    if kind.__name__ == "PythonEffect" and callable(fn):
+    if type(value).__name__ == "PythonEffect" and callable(fn):
         _feed(h, fn, seen, depth + 1, where)
-        return
-    msg = f"{where} (a {kind.__module__}.{kind.__qualname__})"
-    raise _Unhashable(msg)
+        return True
+    return False
 
 
 def _feed_numpy(h: Any, value: Any) -> bool:

@@ -18,7 +18,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -144,23 +144,74 @@ def prerender_item(
             os.utime(job.path)
         return job.path
     job.path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = job.path.with_name(f".{job.path.stem}.{secrets.token_hex(4)}.part")
+    out = _Output(job.path.with_name(f".{job.path.stem}.{secrets.token_hex(4)}.part"), job)
     effects = custom_effects(job.item)
-    pending: deque[Future[None]] = deque()
-    output: Any = None
-    stream: Any = None
-    last_pts = -1
+    try:
+        _make_frames(job, effects, out, stop, halt, on_frame=on_frame)
+        if out.container is None:
+            msg = f"{job.item.source}: no frames to pre-render for clip {job.item.clip_id!r}"
+            raise MediaError(msg)
+        out.finish()
+    except av.error.FFmpegError as err:
+        msg = f"pre-rendering clip {job.item.clip_id!r}: {err}"
+        raise MediaError(msg) from err
+    finally:
+        out.close()
+        out.tmp.unlink(missing_ok=True)
+    return job.path
 
-    def emit(work: Future[Any], pts: int) -> None:
+
+@dataclass(slots=True)
+class _Output:
+    """The intermediate being written to ``tmp``: opened at the first frame, encoded in order."""
+
+    tmp: Path
+    job: Job
+    container: Any = None
+    stream: Any = None
+    last_pts: int = -1
+
+    def open(self, size: tuple[int, int], alpha: bool) -> None:
+        """Open the file and its video stream, unless already open."""
+        if self.container is None:
+            self.container, self.stream = _open_output(self.tmp, self.job, size, alpha)
+
+    def emit(self, work: Future[Any], pts: int) -> None:
         """Encode one result, in order (on the writer thread)."""
-        nonlocal last_pts
         made = work.result()
-        pts = max(pts, last_pts + 1)  # strictly increasing, as the encoder wants
-        last_pts = pts
+        pts = max(pts, self.last_pts + 1)  # strictly increasing, as the encoder wants
+        self.last_pts = pts
         # the encoder's time base: the muxer may change the stream's when it writes the header
-        made.pts, made.time_base = pts, stream.codec_context.time_base
-        for packet in stream.encode(made):
-            output.mux(packet)
+        made.pts, made.time_base = pts, self.stream.codec_context.time_base
+        for packet in self.stream.encode(made):
+            self.container.mux(packet)
+
+    def finish(self) -> None:
+        """Flush the encoder, close the file and move it to the job's path."""
+        for packet in self.stream.encode():
+            self.container.mux(packet)
+        self.container.close()
+        self.container = None
+        replace_file(self.tmp, self.job.path)
+
+    def close(self) -> None:
+        """Close the file if it is still open (after a failure)."""
+        if self.container is not None:
+            with contextlib.suppress(Exception):
+                self.container.close()
+
+
+def _make_frames(
+    job: Job,
+    effects: list[Any],
+    out: _Output,
+    stop: Stop,
+    halt: threading.Event,
+    *,
+    on_frame: Callable[[], None] | None,
+) -> None:
+    """Run the effects over the source's frames in the pool and write the results in order."""
+    pending: deque[Future[None]] = deque()
 
     def settle(block: bool) -> None:
         """Wait for written frames (the oldest first); report each in this thread."""
@@ -169,39 +220,20 @@ def prerender_item(
             if on_frame is not None:
                 on_frame()
 
-    try:
-        with contextlib.ExitStack() as stack:
-            pool = stack.enter_context(ThreadPoolExecutor(WORKERS, thread_name_prefix="vnb-fx"))
-            writer = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="vnb-fx-out"))
-            stack.callback(lambda: [f.cancel() for f in pending])  # on failure: stop quickly
-            stack.callback(halt.set)  # ... and the frames being made stop waiting
-            facts: dict[str, Any] = {}
-            frames = stack.enter_context(contextlib.closing(_frames(job, facts)))
-            for frame, pts, t, index in frames:
-                stop.check()
-                if output is None:
-                    output, stream = _open_output(tmp, job, facts["size"], facts["alpha"])
-                work = pool.submit(_work, effects, frame, t, index, alpha=facts["alpha"], stop=stop)
-                pending.append(writer.submit(emit, work, pts))
-                settle(block=False)
-            settle(block=True)
-        if output is None:
-            msg = f"{job.item.source}: no frames to pre-render for clip {job.item.clip_id!r}"
-            raise MediaError(msg)
-        for packet in stream.encode():
-            output.mux(packet)
-        output.close()
-        output = None
-        replace_file(tmp, job.path)
-    except av.error.FFmpegError as err:
-        msg = f"pre-rendering clip {job.item.clip_id!r}: {err}"
-        raise MediaError(msg) from err
-    finally:
-        if output is not None:
-            with contextlib.suppress(Exception):
-                output.close()
-        tmp.unlink(missing_ok=True)
-    return job.path
+    with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(ThreadPoolExecutor(WORKERS, thread_name_prefix="vnb-fx"))
+        writer = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="vnb-fx-out"))
+        stack.callback(lambda: [f.cancel() for f in pending])  # on failure: stop quickly
+        stack.callback(halt.set)  # ... and the frames being made stop waiting
+        facts: dict[str, Any] = {}
+        frames = stack.enter_context(contextlib.closing(_frames(job, facts)))
+        for frame, pts, t, index in frames:
+            stop.check()
+            out.open(facts["size"], facts["alpha"])
+            work = pool.submit(_work, effects, frame, t, index, alpha=facts["alpha"], stop=stop)
+            pending.append(writer.submit(out.emit, work, pts))
+            settle(block=False)
+        settle(block=True)
 
 
 def _open_output(tmp: Path, job: Job, size: tuple[int, int], alpha: bool) -> tuple[Any, Any]:

@@ -147,6 +147,34 @@ def _accumulate(lows: np.ndarray, highs: np.ndarray, samples: np.ndarray, pos: n
     highs[which] = np.maximum(highs[which], np.maximum.reduceat(samples, firsts))
 
 
+_Job = tuple[Path, int, float, float]
+"""One waveform to compute: (source, columns, first second, last second)."""
+
+
+def _waveform_jobs(
+    project: Project, columns_per_second: float
+) -> dict[_Job, list[tuple[str, float]]]:
+    """The waveforms the project's clips with sound need, each with its (clip id, gain) users."""
+    jobs: dict[_Job, list[tuple[str, float]]] = {}
+    for track in project.tracks:
+        for clip in track.clips:
+            if clip.source is None:
+                continue
+            try:
+                info = probe(clip.source, base_dir=project.base_dir)
+            except MediaError as err:
+                _log.warning("clip %r: no waveform: %s", clip.id, err)
+                continue
+            if info.audio is None or info.is_still:
+                continue
+            columns = max(1, round(clip.duration * columns_per_second))
+            first, last = clip.source_range()
+            gain = 0.0 if clip.muted else clip.volume
+            job = (Path(info.path), columns, float(first), float(last))
+            jobs.setdefault(job, []).append((clip.id, gain))
+    return jobs
+
+
 def clip_waveforms(
     project: Project, *, columns_per_second: float = 100, workers: int | None = None
 ) -> dict[str, np.ndarray]:
@@ -172,28 +200,12 @@ def clip_waveforms(
     if not columns_per_second > 0:
         msg = f"columns_per_second must be positive, not {columns_per_second!r}"
         raise ArgumentError(msg)
-    jobs: dict[tuple[Path, int, float, float], list[tuple[str, float]]] = {}
-    for track in project.tracks:
-        for clip in track.clips:
-            if clip.source is None:
-                continue
-            try:
-                info = probe(clip.source, base_dir=project.base_dir)
-            except MediaError as err:
-                _log.warning("clip %r: no waveform: %s", clip.id, err)
-                continue
-            if info.audio is None or info.is_still:
-                continue
-            columns = max(1, round(clip.duration * columns_per_second))
-            first, last = clip.source_range()
-            gain = 0.0 if clip.muted else clip.volume
-            job = (Path(info.path), columns, float(first), float(last))
-            jobs.setdefault(job, []).append((clip.id, gain))
+    jobs = _waveform_jobs(project, columns_per_second)
     if not jobs:
         return {}
     threads = max(1, min(len(jobs), workers or os.cpu_count() or 2))
 
-    def work(job: tuple[Path, int, float, float]) -> np.ndarray | None:
+    def work(job: _Job) -> np.ndarray | None:
         try:
             return peaks(job[0], columns=job[1], start=job[2], end=job[3])
         except MediaError as err:

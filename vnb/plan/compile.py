@@ -6,7 +6,6 @@ a file or starts a process.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -27,6 +26,7 @@ from vnb.plan.model import (
     VideoItem,
     VideoTrackPlan,
 )
+from vnb.plan.timeline import check_timeline, clip_frames, track_spans
 from vnb.schema.color import parse_color
 from vnb.schema.timebase import frame_to_sample, to_frame
 
@@ -43,85 +43,6 @@ class CueLike(Protocol):
     start: float
     end: float
     text: str
-
-
-def _xfade_name(kind: str) -> str:
-    return "fade" if kind == "crossfade" else kind
-
-
-def _frames(clip: Clip, fps: Fraction) -> tuple[int, int]:
-    return to_frame(clip.start, fps), to_frame(clip.end, fps)
-
-
-def _track_spans(
-    track: Track, where: str, fps: Fraction, problems: list[str]
-) -> tuple[list[Clip], list[TransitionSpan]]:
-    """Sort a track's clips and resolve its transitions, recording every problem found."""
-    clips = sorted(track.clips, key=lambda c: (_frames(c, fps), c.id))
-    by_id = {c.id: c for c in clips}
-    order = {c.id: i for i, c in enumerate(clips)}
-    spans: list[TransitionSpan] = []
-    joined: set[tuple[str, str]] = set()
-    for tr in track.transitions:
-        a, b = by_id.get(tr.from_clip), by_id.get(tr.to_clip)
-        if a is None or b is None:
-            missing = tr.from_clip if a is None else tr.to_clip
-            problems.append(
-                f"{where}: transition {tr.id!r} names clip {missing!r}, not on this track"
-            )
-            continue
-        if order[b.id] != order[a.id] + 1:
-            problems.append(
-                f"{where}: transition {tr.id!r} joins {a.id!r} and {b.id!r}, not adjacent"
-            )
-            continue
-        a_end = _frames(a, fps)[1]
-        b_start = _frames(b, fps)[0]
-        if a_end - b_start != to_frame(tr.duration, fps) or a_end <= b_start:
-            problems.append(
-                f"{where}: transition {tr.id!r} lasts {tr.duration:g} s but clips {a.id!r} and "
-                f"{b.id!r} overlap by {float(max(0, a_end - b_start) / fps):.4g} s; it must last "
-                "exactly their overlap"
-            )
-            continue
-        spans.append(
-            TransitionSpan(kind=_xfade_name(tr.kind), a=a.id, b=b.id, start=b_start, end=a_end)
-        )
-        joined.add((a.id, b.id))
-    for a, b in itertools.pairwise(clips):
-        a1 = _frames(a, fps)[1]
-        b0, b1 = _frames(b, fps)
-        if b0 < a1 and (a.id, b.id) not in joined:
-            problems.append(
-                f"{where}: clips {a.id!r} and {b.id!r} overlap by {float((a1 - b0) / fps):.4g} s "
-                "without a transition (add one with add_transition, or move a clip)"
-            )
-        if b1 <= a1 and b0 < a1:
-            problems.append(f"{where}: clip {b.id!r} lies inside clip {a.id!r}")
-    span_in = {s.b: s for s in spans}
-    span_out = {s.a: s for s in spans}
-    for c in clips:
-        c0, c1 = _frames(c, fps)
-        if c1 <= c0:
-            problems.append(f"{where}: clip {c.id!r} is shorter than one frame")
-            continue
-        body0 = span_in[c.id].end if c.id in span_in else c0
-        body1 = span_out[c.id].start if c.id in span_out else c1
-        if body1 < body0:
-            problems.append(f"{where}: the transitions of clip {c.id!r} overlap each other")
-        if c.fade_in > 0 and c.id in span_in:
-            problems.append(f"{where}: clip {c.id!r} has both a fade_in and a transition in")
-        if c.fade_out > 0 and c.id in span_out:
-            problems.append(f"{where}: clip {c.id!r} has both a fade_out and a transition out")
-    return clips, spans
-
-
-def check_timeline(project: Project) -> list[str]:
-    """Structural problems of the timeline (no media needed), as ``where: what`` lines."""
-    problems: list[str] = []
-    for i, track in enumerate(project.tracks):
-        _track_spans(track, f"tracks[{i}]", project.fps, problems)
-    return problems
 
 
 def _pieces(
@@ -205,7 +126,7 @@ def _video_item(
     problems: list[str],
 ) -> VideoItem | None:
     fps = project.fps
-    start, end = _frames(clip, fps)
+    start, end = clip_frames(clip, fps)
     canvas = (project.width, project.height)
     if clip.source is not None:
         if info is None:
@@ -279,7 +200,7 @@ def _check_sound_end(
     A clip longer than its sound used to be padded with silence without a word; one rule
     now holds for pictures and sound alike.
     """
-    start, end = _frames(clip, fps)
+    start, end = clip_frames(clip, fps)
     source_start = float(to_frame(clip.source_start, fps) / fps)
     needed = source_start + float((end - start) / fps) * clip.speed
     if needed > _sound_end(info) + float(1 / fps) * clip.speed:
@@ -291,7 +212,7 @@ def _check_sound_end(
 
 def _audio_item(clip: Clip, project: Project, info: MediaInfo | None, silent: bool) -> AudioItem:
     fps, sr = project.fps, project.sample_rate
-    start, end = _frames(clip, fps)
+    start, end = clip_frames(clip, fps)
     has_sound = not silent and not clip.muted and info is not None and info.audio is not None
     return AudioItem(
         clip_id=clip.id,
@@ -374,24 +295,16 @@ def compile_plan(
     for index, track in enumerate(project.tracks):
         where = f"tracks[{index}]"
         if track.kind == "text":
-            if not track.hidden:
-                items = _text_items(track, project, cues)
-                if items:
-                    layers.append(TextTrackPlan(index=index, items=items))
+            items = () if track.hidden else _text_items(track, project, cues)
+            if items:
+                layers.append(TextTrackPlan(index=index, items=items))
             continue
-        clips, spans = _track_spans(track, where, fps, problems)
+        clips, spans = track_spans(track, where, fps, problems)
         if not clips:
             continue
-        pieces = _pieces([(c.id, *_frames(c, fps)) for c in clips], spans)
+        pieces = _pieces([(c.id, *clip_frames(c, fps)) for c in clips], spans)
         if track.kind == "video" and not track.hidden:
-            vitems = []
-            for n, c in enumerate(clips):
-                info = media.get(c.source) if c.source else None
-                item = _video_item(
-                    c, f"{where}.clips[{n}]", project, info, upper=seen_video, problems=problems
-                )
-                if item is not None:
-                    vitems.append(item)
+            vitems = _video_items(clips, where, project, media, upper=seen_video, problems=problems)
             if len(vitems) == len(clips):
                 layers.append(
                     VideoTrackPlan(
@@ -399,28 +312,11 @@ def compile_plan(
                     )
                 )
             seen_video = True
-        for n, c in enumerate(clips):
-            info = media.get(c.source) if c.source else None
-            if track.kind == "audio" and c.source and info is not None:
-                if info.audio is None:
-                    problems.append(f"{where}.clips[{n}] ({c.id!r}): {c.source} has no sound")
-                else:
-                    _check_sound_end(c, f"{where}.clips[{n}]", fps, info, problems)
-        aitems = tuple(
-            _audio_item(c, project, media.get(c.source) if c.source else None, track.muted)
-            for c in clips
-        )
-        if any(a.source for a in aitems):
-            fades = tuple(
-                Crossfade(
-                    a=s.a,
-                    b=s.b,
-                    start=frame_to_sample(s.start, fps, sr),
-                    end=frame_to_sample(s.end, fps, sr),
-                )
-                for s in spans
-            )
-            audio.append(AudioTrackPlan(index=index, items=aitems, crossfades=fades, pieces=pieces))
+        if track.kind == "audio":
+            _check_sounds(clips, where, fps, media, problems)
+        sound = _audio_track(track, index, clips, spans, pieces, project, media)
+        if sound is not None:
+            audio.append(sound)
     if problems:
         raise ProjectError(problems)
     frames = to_frame(project.duration, fps)
@@ -438,3 +334,69 @@ def compile_plan(
         layers=tuple(layers),
         audio=tuple(audio),
     )
+
+
+def _video_items(
+    clips: list[Clip],
+    where: str,
+    project: Project,
+    media: Mapping[str, MediaInfo],
+    *,
+    upper: bool,
+    problems: list[str],
+) -> list[VideoItem]:
+    """The video items of a track's clips (those whose media is known and usable)."""
+    vitems = []
+    for n, c in enumerate(clips):
+        info = media.get(c.source) if c.source else None
+        item = _video_item(c, f"{where}.clips[{n}]", project, info, upper=upper, problems=problems)
+        if item is not None:
+            vitems.append(item)
+    return vitems
+
+
+def _check_sounds(
+    clips: list[Clip],
+    where: str,
+    fps: Fraction,
+    media: Mapping[str, MediaInfo],
+    problems: list[str],
+) -> None:
+    """Record the clips of an audio track whose file has no sound or ends too early."""
+    for n, c in enumerate(clips):
+        info = media.get(c.source) if c.source else None
+        if not c.source or info is None:
+            continue
+        if info.audio is None:
+            problems.append(f"{where}.clips[{n}] ({c.id!r}): {c.source} has no sound")
+        else:
+            _check_sound_end(c, f"{where}.clips[{n}]", fps, info, problems)
+
+
+def _audio_track(  # noqa: PLR0917 - private, one caller
+    track: Track,
+    index: int,
+    clips: list[Clip],
+    spans: list[TransitionSpan],
+    pieces: tuple[Piece, ...],
+    project: Project,
+    media: Mapping[str, MediaInfo],
+) -> AudioTrackPlan | None:
+    """The sound of a video or audio track; None when none of its clips has any."""
+    fps, sr = project.fps, project.sample_rate
+    aitems = tuple(
+        _audio_item(c, project, media.get(c.source) if c.source else None, track.muted)
+        for c in clips
+    )
+    if not any(a.source for a in aitems):
+        return None
+    fades = tuple(
+        Crossfade(
+            a=s.a,
+            b=s.b,
+            start=frame_to_sample(s.start, fps, sr),
+            end=frame_to_sample(s.end, fps, sr),
+        )
+        for s in spans
+    )
+    return AudioTrackPlan(index=index, items=aitems, crossfades=fades, pieces=pieces)

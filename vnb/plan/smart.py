@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from vnb.plan import Plan
+    from vnb.plan import Plan, VideoTrackPlan
+    from vnb.plan.model import Piece
     from vnb.schema.export import ExportSettings
 
 __all__ = ["EncodeRun", "SmartPlan", "SourceIndex", "Span", "describe", "smart_plan"]
@@ -192,53 +193,85 @@ def smart_plan(
     plain clips (no transition, effect, transform, speed change, opacity, fade, title or gap)
     from H.264 sources matching the output, written as H.264 (libx264) MP4 in software.
     """
-    from vnb.plan import TextTrackPlan, VideoTrackPlan  # noqa: PLC0415
-
     reason = _export_reason(plan, export)
     if reason:
         return reason
+    track = _only_track(plan)
+    if isinstance(track, str):
+        return track
+    parts = _track_parts(track, indexes, plan)
+    if isinstance(parts, str):
+        return parts
+    result = SmartPlan(tuple(_merge_runs(parts)))
+    if result.copied == 0:
+        return "no whole GOP of a source lies inside a clip (nothing to copy)"
+    return result
+
+
+def _only_track(plan: Plan) -> VideoTrackPlan | str:
+    """The edit's one video track, or why the edit is not just one track of cuts."""
+    from vnb.plan import TextTrackPlan, VideoTrackPlan  # noqa: PLC0415
+
     videos = [layer for layer in plan.layers if isinstance(layer, VideoTrackPlan)]
     texts = [lay for lay in plan.layers if isinstance(lay, TextTrackPlan) and lay.items]
     if texts:
         return "the edit has titles or subtitles"
     if len(videos) != 1:
         return "the edit has no video track" if not videos else "the edit stacks video tracks"
-    track = videos[0]
-    if track.transitions:
+    if videos[0].transitions:
         return "the edit has transitions"
+    return videos[0]
+
+
+def _track_parts(
+    track: VideoTrackPlan, indexes: dict[str, SourceIndex], plan: Plan
+) -> list[Span | EncodeRun] | str:
+    """The track's clips as copied spans and encoded runs, or why one of them cannot be."""
     parts: list[Span | EncodeRun] = []
     covered = 0
     for piece in track.pieces:
         if piece.kind != "clip" or piece.start != covered:
             return f"the edit has a {piece.kind} at frame {piece.start}"
-        item = track.item(piece.item or "")
-        reason = _item_reason(item, plan)
-        if reason:
-            return reason
-        index = indexes.get(item.source or "")
-        if index is None:
-            return f"clip {item.clip_id!r}: its source was not indexed"
-        reason = _source_reason(index, plan)
-        if reason:
-            return reason
-        first = round(item.source_start * plan.fps)
-        span = Span(index.path, first, first + piece.end - piece.start)
-        if first < 0 or span.end > index.frames:
-            return f"clip {item.clip_id!r} reaches past its source's frames"
-        parts += _clip_parts(span, index)
+        found = _piece_span(track, piece, indexes, plan)
+        if isinstance(found, str):
+            return found
+        parts += _clip_parts(*found)
         covered = piece.end
     if covered != plan.frames:
         return "the picture ends before the sound"
+    return parts
+
+
+def _piece_span(
+    track: VideoTrackPlan, piece: Piece, indexes: dict[str, SourceIndex], plan: Plan
+) -> tuple[Span, SourceIndex] | str:
+    """The source frames a clip piece shows and its source's index, or why it cannot be copied."""
+    item = track.item(piece.item or "")
+    reason = _item_reason(item, plan)
+    if reason:
+        return reason
+    index = indexes.get(item.source or "")
+    if index is None:
+        return f"clip {item.clip_id!r}: its source was not indexed"
+    reason = _source_reason(index, plan)
+    if reason:
+        return reason
+    first = round(item.source_start * plan.fps)
+    span = Span(index.path, first, first + piece.end - piece.start)
+    if first < 0 or span.end > index.frames:
+        return f"clip {item.clip_id!r} reaches past its source's frames"
+    return span, index
+
+
+def _merge_runs(parts: list[Span | EncodeRun]) -> list[Span | EncodeRun]:
+    """Adjacent encoded runs become one run (one IDR, one x264 start)."""
     merged: list[Span | EncodeRun] = []
-    for part in parts:  # adjacent encoded runs become one run (one IDR, one x264 start)
+    for part in parts:
         if isinstance(part, EncodeRun) and merged and isinstance(merged[-1], EncodeRun):
             merged[-1] = EncodeRun(merged[-1].spans + part.spans)
         else:
             merged.append(part)
-    result = SmartPlan(tuple(merged))
-    if result.copied == 0:
-        return "no whole GOP of a source lies inside a clip (nothing to copy)"
-    return result
+    return merged
 
 
 def describe(smart: SmartPlan) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import threading
@@ -196,62 +197,22 @@ def render(
     check_output(project, output, folder_ok=True)  # first: what is at the target is safe
     export = resolve_export(project.export, preset, output=output, **overrides)
     plan = plan_project(project)
-    frames = None
-    if export.container == "png":  # numbered new files: `frames_target` never replaces one
-        frames = frames_target(output)
-        frames.check_free(_expected_frames(plan, export))
-    else:
-        check_output(project, output, plan)  # before any work: never over an input, the project
+    frames = _frames_target(project, output, plan, export)
     exe = find_ffmpeg()
     _check_encoders(export, exe)
+    run = RunOptions(on_progress, cancel, timeout, progress_bar)
     if export.video_codec != "none":  # WASM/Python effects: pre-rendered, then read as sources
-        from vnb.effects.prerender import prerender  # noqa: PLC0415
-
-        plan, on_progress = prerender(
-            plan, on_progress=on_progress, cancel=cancel, progress_bar=progress_bar,
-            timeout=timeout, started=started,
-        )  # fmt: skip
-        if timeout is not None and timeout > 0:  # the pre-pass spent part of the timeout
-            timeout = max(1e-3, timeout - (time.monotonic() - started))
+        plan, run = _prerender(plan, run, started)
         if frames is None:
             check_output(project, output, plan)  # nor over a pre-rendered intermediate
     choice = choose_encoder(export, exe)
-    run = RunOptions(on_progress, cancel, timeout, progress_bar)
     done, smart_note = (None, "smart render was turned off")
     if smart:
         done, smart_note = _smart(plan, export, exe, output, run)
     if done is not None:
-        path, argv, copied, smart_note = done
-        return RenderResult(
-            path=path,
-            duration=plan.duration,
-            frames=plan.frames,
-            width=plan.width,
-            height=plan.height,
-            video_codec="libx264",
-            audio_codec=None if export.audio_codec == "none" else export.audio_codec,
-            preset=export.preset,
-            hardware="software",
-            note=choice.note,
-            elapsed=time.monotonic() - started,
-            command=argv,
-            smart=True,
-            frames_copied=copied,
-            smart_note=smart_note,
-        )
-    target = frames or output
-    try:
-        path, command, count, argv = _encode(plan, export, exe, choice.setup, target, run)
-    except RenderCancelledError:
-        raise
-    except RenderError as err:
-        if choice.setup is None:
-            raise
-        telemetry.count("render.hardware_fallback")
-        said = (err.stderr_tail.strip().splitlines() or ["no message"])[-1]
-        note = f"{choice.note} failed during the render ({said}); rendered again in software"
-        choice = EncoderChoice(None, "software", note)
-        path, command, count, argv = _encode(plan, export, exe, None, target, run)
+        return _smart_result(plan, export, choice, done, started)
+    made, choice = _encode_or_fall_back(plan, export, exe, choice, frames or output, run)
+    path, command, count, argv = made
     width = export.width or plan.width
     return RenderResult(
         path=path,
@@ -268,6 +229,90 @@ def render(
         command=argv,
         smart_note=smart_note,
     )
+
+
+def _prerender(plan: Plan, run: RunOptions, started: float) -> tuple[Plan, RunOptions]:
+    """The plan with its WASM/Python effects pre-rendered, and the run options for the rest.
+
+    Their ``on_progress`` reports the render's progress after the pre-pass, and their
+    ``timeout`` is what the pre-pass left of it.
+    """
+    from vnb.effects.prerender import prerender  # noqa: PLC0415
+
+    timeout = run.timeout
+    plan, on_progress = prerender(
+        plan, on_progress=run.on_progress, cancel=run.cancel,
+        progress_bar=run.progress_bar, timeout=timeout, started=started,
+    )  # fmt: skip
+    if timeout is not None and timeout > 0:  # the pre-pass spent part of the timeout
+        timeout = max(1e-3, timeout - (time.monotonic() - started))
+    return plan, dataclasses.replace(run, on_progress=on_progress, timeout=timeout)
+
+
+def _frames_target(
+    project: Project, output: str | os.PathLike[str], plan: Plan, export: ExportSettings
+) -> Frames | None:
+    """For PNG frames, the checked new files to write; else None, once ``output`` is checked."""
+    if export.container != "png":
+        check_output(project, output, plan)  # before any work: never over an input, the project
+        return None
+    frames = frames_target(output)  # numbered new files: `frames_target` never replaces one
+    frames.check_free(_expected_frames(plan, export))
+    return frames
+
+
+def _smart_result(
+    plan: Plan,
+    export: ExportSettings,
+    choice: EncoderChoice,
+    done: tuple[Path, tuple[str, ...], int, str],
+    started: float,
+) -> RenderResult:
+    """What a smart render made: ``done`` is its path, command, frames copied and note."""
+    path, argv, copied, smart_note = done
+    return RenderResult(
+        path=path,
+        duration=plan.duration,
+        frames=plan.frames,
+        width=plan.width,
+        height=plan.height,
+        video_codec="libx264",
+        audio_codec=None if export.audio_codec == "none" else export.audio_codec,
+        preset=export.preset,
+        hardware="software",
+        note=choice.note,
+        elapsed=time.monotonic() - started,
+        command=argv,
+        smart=True,
+        frames_copied=copied,
+        smart_note=smart_note,
+    )
+
+
+def _encode_or_fall_back(  # noqa: PLR0917 - private, one caller
+    plan: Plan,
+    export: ExportSettings,
+    exe: str,
+    choice: EncoderChoice,
+    target: str | os.PathLike[str] | Frames,
+    run: dict[str, Any],
+) -> tuple[tuple[Path, Command, int, tuple[str, ...]], EncoderChoice]:
+    """Encode with the chosen encoder; when hardware fails, again in software.
+
+    Returns what `_encode` returns, and the encoder choice that made it.
+    """
+    try:
+        return _encode(plan, export, exe, choice.setup, target, run), choice
+    except RenderCancelledError:
+        raise
+    except RenderError as err:
+        if choice.setup is None:
+            raise
+        telemetry.count("render.hardware_fallback")
+        said = (err.stderr_tail.strip().splitlines() or ["no message"])[-1]
+        note = f"{choice.note} failed during the render ({said}); rendered again in software"
+        choice = EncoderChoice(None, "software", note)
+    return _encode(plan, export, exe, None, target, run), choice
 
 
 def _smart(

@@ -6,9 +6,10 @@ packets are copied byte for byte; only the frames before the first such IDR (the
 the last clean end (the tail) are re-encoded with libx264, each run starting with an IDR frame.
 
 The decision is pure and lives in `vnb.plan.smart` (`smart_plan` over a `Plan` and the sources'
-`SourceIndex`). This module is the edge: `source_index` reads packets with PyAV (cached per
-source identity) and `render_smart` runs ffmpeg for the encoded runs and the sound, writes the
-video with PyAV and muxes everything into the target with `run_ffmpeg` (atomic, cancellable).
+`SourceIndex`). This module is the edge: `source_index` (`vnb.render.h264`) reads packets with
+PyAV (cached per source identity) and `render_smart` runs ffmpeg for the encoded runs and the
+sound, writes the video with PyAV and muxes everything into the target with `run_ffmpeg`
+(atomic, cancellable).
 
 The copied packets keep the source's SPS/PPS (ids from its ``avcC``); the re-encoded runs use
 x264's ``sps-id`` to pick ids the source does not use, carry their parameter sets in-band on each
@@ -19,22 +20,28 @@ parameter set it needs.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import queue
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from vnb.errors import MediaError, RenderCancelledError, RenderError
+from vnb.errors import RenderCancelledError, RenderError
 from vnb.plan.smart import EncodeRun, SmartPlan, SourceIndex, Span
+from vnb.render.h264 import (
+    avcc_sets,
+    in_band,
+    merge_avcc,
+    nal_types,
+    used_ids,
+)
 from vnb.render.run import Progress, RunOptions, run_ffmpeg
 
 if TYPE_CHECKING:
@@ -49,198 +56,6 @@ _POLL = 0.1
 """Seconds between looks at the cancel event while the sound finishes."""
 _TICKS = 512
 """Output time-base ticks per frame."""
-
-
-# -- H.264 bits (pure) -------------------------------------------------------------------------
-
-
-def _ue(data: bytes, bit: int) -> tuple[int, int]:
-    """Read an unsigned Exp-Golomb number at ``bit``; return it and the next bit position."""
-    zeros = 0
-    while not (data[(bit + zeros) // 8] >> (7 - (bit + zeros) % 8)) & 1:
-        zeros += 1
-    bit += zeros + 1
-    value = 0
-    for _ in range(zeros):
-        value = value << 1 | (data[bit // 8] >> (7 - bit % 8)) & 1
-        bit += 1
-    return (1 << zeros) - 1 + value, bit
-
-
-def _avcc_sets(extradata: bytes) -> tuple[list[bytes], list[bytes], bytes]:
-    """The SPS and PPS NAL units of an ``avcC`` record, and its trailing bytes."""
-    pos, sps, pps = 6, [], []
-    for _ in range(extradata[5] & 0x1F):
-        size = int.from_bytes(extradata[pos : pos + 2], "big")
-        sps.append(extradata[pos + 2 : pos + 2 + size])
-        pos += 2 + size
-    count, pos = extradata[pos], pos + 1
-    for _ in range(count):
-        size = int.from_bytes(extradata[pos : pos + 2], "big")
-        pps.append(extradata[pos + 2 : pos + 2 + size])
-        pos += 2 + size
-    return sps, pps, extradata[pos:]
-
-
-def _used_ids(extradata: bytes) -> set[int]:
-    """SPS and PPS ids an ``avcC`` record defines."""
-    sps, pps, _ = _avcc_sets(extradata)
-    ids = {_ue(s, 32)[0] for s in sps}
-    for p in pps:
-        pps_id, bit = _ue(p, 8)
-        ids |= {pps_id, _ue(p, bit)[0]}
-    return ids
-
-
-def _merge_avcc(base: bytes, extra: Sequence[bytes]) -> bytes:
-    """One ``avcC`` record with the parameter sets of ``base`` and then of each of ``extra``."""
-    sps, pps, tail = _avcc_sets(base)
-    for record in extra:
-        more_sps, more_pps, _ = _avcc_sets(record)
-        sps += [s for s in more_sps if s not in sps]
-        pps += [p for p in more_pps if p not in pps]
-    out = bytearray(base[:5]) + bytes([0xE0 | len(sps)])
-    for s in sps:
-        out += len(s).to_bytes(2, "big") + s
-    out.append(len(pps))
-    for p in pps:
-        out += len(p).to_bytes(2, "big") + p
-    return bytes(out + tail)
-
-
-def _in_band(extradata: bytes) -> bytes:
-    """The parameter sets of an ``avcC`` record as 4-byte length-prefixed NAL units."""
-    sps, pps, _ = _avcc_sets(extradata)
-    return b"".join(len(n).to_bytes(4, "big") + n for n in (*sps, *pps))
-
-
-def _nal_types(data: bytes) -> set[int]:
-    """NAL unit types in a 4-byte length-prefixed H.264 packet."""
-    types, pos = set(), 0
-    while pos + 4 < len(data):
-        size = int.from_bytes(data[pos : pos + 4], "big")
-        types.add(data[pos + 4] & 0x1F)
-        pos += 4 + size
-    return types
-
-
-# -- the edge: indexing sources ----------------------------------------------------------------
-
-
-def _read_index(path: str) -> dict[str, Any]:
-    """Read one source's packets (no decoding) into the JSON form of a `SourceIndex`."""
-    from vnb.media.probing import open_input, probe  # noqa: PLC0415
-
-    with open_input(path) as container:
-        if not container.streams.video:
-            msg = f"{path}: no video stream"
-            raise MediaError(msg)
-        stream = container.streams.video[0]
-        cc = stream.codec_context
-        pts: list[int] = []
-        idr: list[bool] = []
-        for packet in container.demux(stream):
-            if packet.size == 0:
-                continue
-            if packet.pts is None:
-                msg = f"{path}: a packet without a timestamp"
-                raise MediaError(msg)
-            pts.append(packet.pts)
-            idr.append(packet.is_keyframe and 5 in _nal_types(bytes(packet)))
-        start = (container.start_time or 0) / 1_000_000
-        extradata = bytes(cc.extradata or b"")
-        rate = stream.average_rate or stream.guessed_rate or 0
-        sar = cc.sample_aspect_ratio
-        info = {
-            "codec": cc.codec.canonical_name,
-            "width": cc.width,
-            "height": cc.height,
-            "pix_fmt": cc.pix_fmt,
-            "time_base": [stream.time_base.numerator, stream.time_base.denominator],
-        }
-    shown = sorted(pts)
-    steps = {b - a for a, b in itertools.pairwise(shown)}
-    step = steps.pop() if len(steps) == 1 else (shown[1] - shown[0] if len(shown) > 1 else 1)
-    cfr = not steps and step > 0
-    order = {p: i for i, p in enumerate(shown)}
-    ends, starts, top, delay = [], [], -1, 0
-    for j, p in enumerate(pts):
-        d = order[p]
-        delay = max(delay, j - d)
-        if idr[j] and d == j and top == j - 1:
-            starts.append(j)
-        top = max(top, d)
-        if top == j:
-            ends.append(j + 1)
-    tb = Fraction(*info["time_base"])
-    fps = Fraction(1) / (step * tb) if cfr else Fraction(rate)
-    video = probe(path).video
-    return {
-        **info,
-        "rotation": video.rotation if video is not None else 0,
-        "square": sar in (None, 0, 1),
-        "rate": [fps.numerator, fps.denominator],
-        "cfr": cfr and len(order) == len(pts),
-        "frames": len(pts),
-        "first_pts": shown[0] if shown else 0,
-        "step": step,
-        "start": start,
-        "extradata": extradata.hex(),
-        "starts": starts,
-        "ends": ends,
-        "delay": delay,
-    }
-
-
-def source_index(path: str | os.PathLike[str]) -> SourceIndex:
-    """The `SourceIndex` of a local video file, cached by the file's identity.
-
-    Raises:
-        MediaError: the file cannot be read or has no video stream.
-    """
-    from vnb import cache  # noqa: PLC0415
-    from vnb.cache import make_key, source_identity  # noqa: PLC0415
-
-    path = os.fspath(path)
-    key = make_key("smart-index", 4, source_identity(path))
-    data = cache.get_json(key)
-    if not isinstance(data, dict):
-        data = _read_index(path)
-        cache.put_json(key, data)
-    return SourceIndex(
-        path=path,
-        codec=data["codec"],
-        width=data["width"],
-        height=data["height"],
-        pix_fmt=data["pix_fmt"],
-        rotation=data["rotation"],
-        square=data["square"],
-        rate=Fraction(*data["rate"]),
-        cfr=data["cfr"],
-        frames=data["frames"],
-        time_base=Fraction(*data["time_base"]),
-        first_pts=data["first_pts"],
-        step=data["step"],
-        start=data["start"],
-        extradata=bytes.fromhex(data["extradata"]),
-        starts=tuple(data["starts"]),
-        ends=frozenset(data["ends"]),
-        delay=data["delay"],
-    )
-
-
-def plan_sources(plan: Plan) -> dict[str, SourceIndex]:
-    """Index every video source of ``plan``'s video tracks (unreadable ones are left out)."""
-    from vnb.plan import VideoTrackPlan  # noqa: PLC0415
-
-    out: dict[str, SourceIndex] = {}
-    for layer in plan.layers:
-        if isinstance(layer, VideoTrackPlan):
-            for item in layer.items:
-                if item.source and not item.still and item.source not in out:
-                    with contextlib.suppress(MediaError, OSError, ValueError, IndexError):
-                        out[item.source] = source_index(item.source)
-    return out
 
 
 # -- the edge: rendering -----------------------------------------------------------------------
@@ -258,6 +73,20 @@ class _Steps:
     done: float = 0.0
     started: float = 0.0
     best: float = 0.0
+    cancel: threading.Event | None = None
+    timeout: float | None = None
+    """Wall-clock seconds for the whole smart render (each run gets what is left)."""
+
+    def options(self, weight: float) -> RunOptions:
+        """Options of the next ffmpeg run (``weight`` of the work): progress, cancel, time left.
+
+        The inner runs show no bar of their own.
+        """
+        left = None if self.timeout is None else self.timeout - (time.monotonic() - self.started)
+        if left is not None and left <= 0:
+            msg = f"smart render stopped: timeout of {self.timeout:g} s expired"
+            raise RenderCancelledError(msg)
+        return RunOptions(self.part(weight), self.cancel, left, progress_bar=False)
 
     def part(self, weight: float) -> Callable[[Progress], None] | None:
         if self.on_progress is None:
@@ -313,24 +142,17 @@ def _encode_batch(  # noqa: PLR0917
     args += ["-fps_mode", "passthrough", "-c:v", "libx264", "-preset", export.speed]
     args += ["-crf", str(export.crf), "-pix_fmt", "yuv420p", "-forced-idr", "1"]
     args += ["-force_key_frames", f"expr:{keys}", "-x264-params", f"sps-id={ids}"]
-    run_ffmpeg(
-        args,
-        target,
-        muxer="mp4",
-        total_seconds=float(at / rate),
-        exe=exe,
-        on_progress=run.on_progress,
-        cancel=run.cancel,
-        timeout=run.timeout,
+    run_ffmpeg(args, target, muxer="mp4", total_seconds=float(at / rate), exe=exe,
+        on_progress=run.on_progress, cancel=run.cancel, timeout=run.timeout,
         progress_bar=run.progress_bar,
-    )
+    )  # fmt: skip
 
 
 def _fresh_id(indexes: dict[str, SourceIndex]) -> int:
     """An SPS/PPS id no source uses."""
     used: set[int] = set()
     for index in indexes.values():
-        used |= _used_ids(index.extradata)
+        used |= used_ids(index.extradata)
     free = next((i for i in range(32) if i not in used), None)
     if free is None:
         msg = "the sources use every SPS id"
@@ -357,7 +179,7 @@ def _packets_of_runs(path: Path, runs: Sequence[EncodeRun]) -> tuple[bytes, list
         if sorted(order[p.pts] for p in chunk) != list(range(at, at + r.frames)):
             msg = "an encoded run is not closed (frames cross its start)"
             raise RenderError(msg)
-        if not chunk[0].is_keyframe or 5 not in _nal_types(bytes(chunk[0])):
+        if not chunk[0].is_keyframe or 5 not in nal_types(bytes(chunk[0])):
             msg = "an encoded run does not start with an IDR frame"
             raise RenderError(msg)
         out.append([(order[p.pts] - at, bytes(p), p.is_keyframe) for p in chunk])
@@ -412,10 +234,10 @@ def _write_video(  # noqa: PLR0917
     import av  # noqa: PLC0415
 
     runs = iter([run for _, batch in encoded for run in batch])
-    leads = iter([_in_band(e) for e, batch in encoded for _ in batch])
+    leads = iter([in_band(e) for e, batch in encoded for _ in batch])
     first = next(indexes[p.source] for p in smart.parts if isinstance(p, Span))
-    avcc = _merge_avcc(first.extradata, [e for e, _ in encoded])
-    active = _avcc_sets(first.extradata)[:2]  # the sources' sets share ids: re-announce on change
+    avcc = merge_avcc(first.extradata, [e for e, _ in encoded])
+    active = avcc_sets(first.extradata)[:2]  # the sources' sets share ids: re-announce on change
     delay = max(
         [indexes[p.source].delay for p in smart.parts if isinstance(p, Span)]
         + [j - k for _, batch in encoded for run in batch for j, (k, _, _) in enumerate(run)]
@@ -435,8 +257,8 @@ def _write_video(  # noqa: PLR0917
             if isinstance(part, Span):
                 index = indexes[part.source]
                 packets, lead = _copied_packets(index, part), b""
-                if _avcc_sets(index.extradata)[:2] != active:
-                    lead, active = _in_band(index.extradata), _avcc_sets(index.extradata)[:2]
+                if avcc_sets(index.extradata)[:2] != active:
+                    lead, active = in_band(index.extradata), avcc_sets(index.extradata)[:2]
             else:
                 packets, lead = next(runs), next(leads)
             for j, (k, data, key) in enumerate(packets):
@@ -478,7 +300,7 @@ def render_smart(
         sound: renders the edit's sound into a file in the given folder (with the given
             run options) and returns it, or returns None when the output has no sound.
         check: called on the finished temporary file before it is renamed.
-        run: how the render runs (progress, cancel, timeout, bar).
+        run: ``on_progress``, ``cancel``, ``timeout``, ``progress_bar`` as for `run_ffmpeg`.
 
     Returns:
         The output path and the last ffmpeg command (the mux).
@@ -487,81 +309,38 @@ def render_smart(
         RenderError: ffmpeg or the muxing failed.
         RenderCancelledError: cancelled or timed out.
     """
-    started = time.monotonic()
-    cancel, timeout = run.cancel, run.timeout
-    runs = [p for p in smart.parts if isinstance(p, EncodeRun)]
     steps = _Steps(
         smart.encoded + 0.05 * smart.copied + 30,
         run.on_progress,
         plan.frames,
         max(plan.duration, 1e-3),
+        started=time.monotonic(),
+        cancel=run.cancel,
+        timeout=run.timeout,
     )
-    steps.started = started
-
-    def options(weight: float) -> RunOptions:
-        """A quiet run given ``weight`` of the progress and what is left of the timeout."""
-        left = None if timeout is None else timeout - (time.monotonic() - started)
-        if left is not None and left <= 0:
-            msg = f"smart render stopped: timeout of {timeout:g} s expired"
-            raise RenderCancelledError(msg)
-        return RunOptions(steps.part(weight), cancel, left, progress_bar=False)
-
     ids = _fresh_id(indexes)
-    batches: list[list[EncodeRun]] = [[]]
-    for r in runs:  # at most _BATCH_INPUTS inputs per process
-        if batches[-1] and sum(len(b.spans) for b in batches[-1]) + len(r.spans) > _BATCH_INPUTS:
-            batches.append([])
-        batches[-1].append(r)
+    batches = _batches([p for p in smart.parts if isinstance(p, EncodeRun)])
     with (
         tempfile.TemporaryDirectory(prefix="vnb-smart-") as tmp,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="vnb-smart-sound") as pool,
     ):
         folder = Path(tmp)
         # The sound (one ffmpeg, mostly one core) renders while x264 encodes the runs.
-        stop = threading.Event()
-        sound_options = options(15)
-        relay = sound_options.on_progress
-        heard: queue.SimpleQueue[Progress] = queue.SimpleQueue()
-        # reported from this thread, in order
-        sound_options = replace(sound_options, cancel=stop, on_progress=heard.put)
-
-        def report_sound() -> None:
-            while not heard.empty():
-                progress = heard.get()
-                if relay is not None:
-                    relay(progress)
-
-        pending = pool.submit(sound, folder, sound_options)
+        background = _start_sound(pool, sound, folder, steps)
         try:
             encoded = []
-            for n, group in enumerate(b for b in batches if b):
-                path = folder / f"runs{n}.mp4"
-                weight = sum(r.frames for r in group)
-                _encode_batch(group, indexes, export, ids, path, exe, options(weight))
-                encoded.append(_packets_of_runs(path, group))
-                report_sound()
-            while not pending.done():
-                report_sound()
-                if cancel is not None and cancel.is_set():
-                    stop.set()
-                with contextlib.suppress(FuturesTimeout):
-                    pending.result(timeout=_POLL)
-            audio = pending.result()
-            report_sound()
+            for n, group in enumerate(batches):
+                part = folder / f"runs{n}.mp4"
+                encoded.append(_encode_runs(group, part, indexes, export, ids, exe, steps))
+                background.report()
+            audio = background.wait(steps.cancel)
         except BaseException:
-            stop.set()
-            with contextlib.suppress(BaseException):
-                pending.result()
+            background.abandon()
             raise
         video = folder / "video.mp4"
-        _write_video(smart, indexes, encoded, plan.fps, video, cancel)
-        args = ["-i", f"file:{video}"]
-        if audio is not None:
-            args += ["-i", f"file:{audio}", "-map", "0:v", "-map", "1:a"]
-        args += ["-c", "copy"]
-        if export.faststart:
-            args += ["-movflags", "+faststart"]
-        mux = options(15 + 0.05 * smart.copied)
+        _write_video(smart, indexes, encoded, plan.fps, video, steps.cancel)
+        args = _mux_args(video, audio, faststart=export.faststart)
+        mux = steps.options(15 + 0.05 * smart.copied)
         path = run_ffmpeg(
             args,
             output,
@@ -578,3 +357,90 @@ def render_smart(
     if steps.on_progress is not None:
         steps.on_progress(Progress(1.0, plan.duration, plan.duration, None, None, 0.0))
     return path, (exe, *args)
+
+
+def _encode_runs(  # noqa: PLR0917 - private, one caller
+    group: Sequence[EncodeRun],
+    path: Path,
+    indexes: dict[str, SourceIndex],
+    export: ExportSettings,
+    ids: int,
+    exe: str,
+    steps: _Steps,
+) -> tuple[bytes, list[Packets]]:
+    """Encode one batch of runs into ``path``; its ``avcC`` and each run's packets."""
+    weight = sum(r.frames for r in group)
+    _encode_batch(group, indexes, export, ids, path, exe, steps.options(weight))
+    return _packets_of_runs(path, group)
+
+
+def _batches(runs: Sequence[EncodeRun]) -> list[list[EncodeRun]]:
+    """Group the encoded runs, in order, at most `_BATCH_INPUTS` spans (inputs) per process."""
+    batches: list[list[EncodeRun]] = [[]]
+    for r in runs:
+        if batches[-1] and sum(len(b.spans) for b in batches[-1]) + len(r.spans) > _BATCH_INPUTS:
+            batches.append([])
+        batches[-1].append(r)
+    return [b for b in batches if b]
+
+
+@dataclass(slots=True)
+class _Sound:
+    """The edit's sound, rendering in a worker thread; its progress relayed from this thread."""
+
+    pending: Future[Path | None]
+    stop: threading.Event
+    heard: queue.SimpleQueue[Progress]
+    relay: Callable[[Progress], None] | None
+
+    def report(self) -> None:
+        """Pass on the progress the sound's render reported so far, in order."""
+        while not self.heard.empty():
+            progress = self.heard.get()
+            if self.relay is not None:
+                self.relay(progress)
+
+    def wait(self, cancel: threading.Event | None) -> Path | None:
+        """The sound file (None: no sound) once rendered, reporting progress meanwhile."""
+        while not self.pending.done():
+            self.report()
+            if cancel is not None and cancel.is_set():
+                self.stop.set()
+            with contextlib.suppress(FuturesTimeout):
+                self.pending.result(timeout=_POLL)
+        audio = self.pending.result()
+        self.report()
+        return audio
+
+    def abandon(self) -> None:
+        """Stop the sound's render and wait for it (its own error is dropped)."""
+        self.stop.set()
+        with contextlib.suppress(BaseException):
+            self.pending.result()
+
+
+def _start_sound(
+    pool: ThreadPoolExecutor,
+    sound: Callable[[Path, RunOptions], Path | None],
+    folder: Path,
+    steps: _Steps,
+) -> _Sound:
+    """Start rendering the sound into ``folder`` in ``pool``, stopped by its own event."""
+    stop = threading.Event()
+    options = steps.options(15)
+    relay = options.on_progress
+    heard: queue.SimpleQueue[Progress] = queue.SimpleQueue()
+    # reported from this thread, in order
+    options = replace(options, cancel=stop, on_progress=heard.put)
+    return _Sound(pool.submit(sound, folder, options), stop, heard, relay)
+
+
+def _mux_args(video: Path, audio: Path | None, *, faststart: bool) -> list[str]:
+    """The arguments that copy the written video and the sound (if any) into one MP4."""
+    args = ["-i", f"file:{video}"]
+    if audio is not None:
+        args += ["-i", f"file:{audio}", "-map", "0:v", "-map", "1:a"]
+    args += ["-c", "copy"]
+    if faststart:
+        args += ["-movflags", "+faststart"]
+    return args

@@ -1,5 +1,8 @@
 """What sits on the timeline: tracks, clips, transitions, titles, subtitles, markers, effects.
 
+Clips and their parts live in `vnb.schema.clips`, titles and subtitles in `vnb.schema.titles`;
+this module holds tracks, transitions and markers, and re-exports the rest.
+
 Time vocabulary: ``start`` is where an item sits on the timeline, ``source_start`` where a clip
 begins in its source, ``duration`` how long it lasts on the timeline; all in seconds, all ranges
 half-open ``[start, start + duration)``.
@@ -8,14 +11,25 @@ half-open ``[start, start + duration)``.
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any, Literal, NamedTuple, get_args
+from typing import Any, Literal, get_args
 
-from pydantic import AfterValidator, Field, JsonValue, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from vnb.errors import ProjectError
-from vnb.schema.base import Model, PathStr, format_validation_error, new_id
-from vnb.schema.color import parse_color
+from vnb.schema.base import Model, format_validation_error, new_id
+from vnb.schema.clips import (
+    Clip,
+    Color,
+    Crop,
+    Effect,
+    ItemId,
+    Metadata,
+    Seconds,
+    TimeRange,
+    Transform,
+)
 from vnb.schema.timebase import frame_time, to_frame
+from vnb.schema.titles import Cue, Subtitles, Title
 
 __all__ = [
     "Clip",
@@ -31,16 +45,6 @@ __all__ = [
     "Transition",
 ]
 
-
-def _color(value: str) -> str:
-    parse_color(value)
-    return value
-
-
-Color = Annotated[str, Field(max_length=64), AfterValidator(_color)]
-Seconds = Annotated[float, Field(ge=0, le=86_400)]
-ItemId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
-Metadata = dict[str, JsonValue]
 
 TransitionKind = Literal[
     "crossfade", "fade", "fadeblack", "fadewhite", "fadegrays", "dissolve", "pixelize",
@@ -58,141 +62,6 @@ AUDIO_TRANSITIONS: tuple[TransitionKind, ...] = ("crossfade", "fade")
 """The kinds an audio track takes (both the same ``acrossfade``)."""
 
 
-class TimeRange(NamedTuple):
-    """A half-open range ``[start, end)`` in seconds."""
-
-    start: float
-    end: float
-
-    @property
-    def duration(self) -> float:
-        """``end - start``."""
-        return self.end - self.start
-
-
-class Effect(Model):
-    """One effect applied to a clip, e.g. ``Effect(name="blur", params={"radius": 4})``.
-
-    Made by the functions in `vnb.effects` (``vnb.effects.blur(4)``); checked against the
-    effect registry, so unknown names, unknown parameters and out-of-range values are refused.
-    """
-
-    name: str = Field(max_length=64)
-    """The effect's name in the registry (``vnb effects`` lists them)."""
-    params: dict[str, float | bool | str] = Field(default_factory=dict, max_length=32)
-    """Parameter values; missing ones take the effect's defaults."""
-
-    @model_validator(mode="after")
-    def _known(self) -> Effect:
-        from vnb.effects.registry import normalize_params  # noqa: PLC0415 - import cycle
-
-        normalize_params(self.name, self.params)
-        return self
-
-
-class Crop(Model):
-    """Fractions of the source picture cut away on each side before scaling."""
-
-    left: float = Field(default=0.0, ge=0, lt=1)
-    top: float = Field(default=0.0, ge=0, lt=1)
-    right: float = Field(default=0.0, ge=0, lt=1)
-    bottom: float = Field(default=0.0, ge=0, lt=1)
-
-    @model_validator(mode="after")
-    def _leaves_something(self) -> Crop:
-        if self.left + self.right >= 0.99 or self.top + self.bottom >= 0.99:
-            msg = "crop leaves (almost) nothing of the picture"
-            raise ValueError(msg)
-        return self
-
-
-class Transform(Model):
-    """Where and how a clip's picture sits on the canvas.
-
-    The picture is first fitted to the canvas (see ``fit``), then scaled by ``scale`` about its
-    centre, rotated by ``rotation`` degrees clockwise, and moved so that its centre is ``x``
-    pixels right of and ``y`` pixels below the canvas centre.
-    """
-
-    x: float = Field(default=0.0, ge=-100_000, le=100_000)
-    """Horizontal offset of the picture's centre from the canvas centre, in canvas pixels."""
-    y: float = Field(default=0.0, ge=-100_000, le=100_000)
-    """Vertical offset of the picture's centre from the canvas centre, in canvas pixels."""
-    scale: float = Field(default=1.0, gt=0, le=20)
-    """Size relative to the fitted picture."""
-    rotation: float = Field(default=0.0, ge=-3600, le=3600)
-    """Clockwise rotation in degrees."""
-    crop: Crop = Field(default_factory=Crop)
-    """Cut away before fitting."""
-    fit: Literal["fit", "fill", "stretch"] = "fit"
-    """fit: whole picture inside the canvas; fill: cover the canvas; stretch: ignore aspect."""
-
-    def is_identity(self) -> bool:
-        """True when the transform leaves a fitted picture where it is."""
-        return self == Transform(fit=self.fit)
-
-
-class Clip(Model):
-    """A piece of a source (video, audio or still image) or a plain colour on a track."""
-
-    id: ItemId = Field(default_factory=lambda: new_id("clip"))
-    """Unique within the project."""
-    source: PathStr | None = Field(default=None, max_length=4096)
-    """The media file, relative to the project file's folder or absolute. None for colours."""
-    color: Color | None = None
-    """For colour clips: the colour (``"red"``, ``"#102030"``)."""
-    start: Seconds = 0.0
-    """Where the clip starts on the timeline."""
-    source_start: Seconds = 0.0
-    """Where the clip starts in its source."""
-    duration: float = Field(default=5.0, gt=0, le=86_400)
-    """How long the clip lasts on the timeline."""
-    speed: float = Field(default=1.0, ge=0.1, le=100)
-    """Playback speed: 2 plays the source twice as fast (audio keeps its pitch)."""
-    volume: float = Field(default=1.0, ge=0, le=10)
-    """Linear gain of the clip's audio."""
-    muted: bool = False
-    """Drop this clip's audio."""
-    opacity: float = Field(default=1.0, ge=0, le=1)
-    """0 transparent, 1 opaque."""
-    transform: Transform = Field(default_factory=Transform)
-    """Position, scale, rotation and crop of the picture."""
-    fade_in: Seconds = 0.0
-    """Fade from transparent (and from silence) over this many seconds at the start."""
-    fade_out: Seconds = 0.0
-    """Fade to transparent (and to silence) over this many seconds at the end."""
-    effects: list[Effect] = Field(default_factory=list, max_length=64)
-    """Effects applied in order."""
-    metadata: Metadata = Field(default_factory=dict)
-    """Free-form data for users and tools."""
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Clip:
-        if (self.source is None) == (self.color is None):
-            msg = "a clip has either a source file or a colour (exactly one)"
-            raise ValueError(msg)
-        if self.fade_in + self.fade_out > self.duration + 1e-9:
-            msg = f"fade_in + fade_out ({self.fade_in + self.fade_out:g} s) exceed the duration"
-            raise ValueError(msg)
-        return self
-
-    def _path(self) -> str:
-        return super()._path() or f"clip {self.id!r}"
-
-    @property
-    def end(self) -> float:
-        """Where the clip ends on the timeline (exclusive)."""
-        return self.start + self.duration
-
-    def timeline_range(self) -> TimeRange:
-        """``[start, start + duration)`` in timeline seconds."""
-        return TimeRange(self.start, self.end)
-
-    def source_range(self) -> TimeRange:
-        """The part of the source the clip plays, in source seconds (speed applied)."""
-        return TimeRange(self.source_start, self.source_start + self.duration * self.speed)
-
-
 class Transition(Model):
     """A transition between two adjacent clips of one track, lasting exactly their overlap."""
 
@@ -205,85 +74,6 @@ class Transition(Model):
     """``crossfade`` (= ``fade``) or any ffmpeg ``xfade`` transition: wipes, slides, circles…"""
     duration: float = Field(gt=0, le=3600)
     """Seconds; equals the overlap of the two clips."""
-
-
-class Title(Model):
-    """Text drawn over the picture for a while."""
-
-    id: ItemId = Field(default_factory=lambda: new_id("title"))
-    text: str = Field(max_length=10_000)
-    """Any text, drawn literally (newlines make lines)."""
-    start: Seconds = 0.0
-    duration: float = Field(default=3.0, gt=0, le=86_400)
-    font: str | None = Field(default=None, max_length=4096)
-    """A font file, a family name found with fontconfig, or None for the shipped DejaVu Sans."""
-    size: int = Field(default=64, ge=4, le=1000)
-    """Font size in canvas pixels."""
-    color: Color = "white"
-    bold: bool = False
-    position: Literal[
-        "center", "top", "bottom", "left", "right",
-        "top-left", "top-right", "bottom-left", "bottom-right",
-    ] = "center"  # fmt: skip
-    """Where the text block sits on the canvas."""
-    margin: int = Field(default=40, ge=0, le=10_000)
-    """Distance in pixels from the canvas edge for edge positions."""
-    box: bool = False
-    """Draw a box behind the text."""
-    box_color: Color = "#000000a0"
-    outline: int = Field(default=0, ge=0, le=50)
-    """Outline width in pixels (0 for none)."""
-    outline_color: Color = "black"
-    fade_in: Seconds = 0.0
-    fade_out: Seconds = 0.0
-
-    @property
-    def end(self) -> float:
-        """Where the title ends on the timeline (exclusive)."""
-        return self.start + self.duration
-
-    def timeline_range(self) -> TimeRange:
-        """``[start, start + duration)`` in timeline seconds."""
-        return TimeRange(self.start, self.end)
-
-
-class Cue(Model):
-    """One inline subtitle."""
-
-    start: Seconds
-    end: float = Field(gt=0, le=86_400)
-    text: str = Field(max_length=10_000)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Cue:
-        if self.end <= self.start:
-            msg = f"end ({self.end:g}) must be after start ({self.start:g})"
-            raise ValueError(msg)
-        return self
-
-
-class Subtitles(Model):
-    """Subtitles burnt into the picture, from a file (SRT, ASS, VTT) or inline cues."""
-
-    id: ItemId = Field(default_factory=lambda: new_id("subs"))
-    file: PathStr | None = Field(default=None, max_length=4096)
-    cues: list[Cue] = Field(default_factory=list, max_length=100_000)
-    offset: float = Field(default=0.0, ge=-86_400, le=86_400)
-    """Shift every cue by this many seconds."""
-    size: int = Field(default=42, ge=4, le=1000)
-    color: Color = "white"
-    font: str | None = Field(default=None, max_length=4096)
-    box: bool = True
-    box_color: Color = "#000000a0"
-    margin: int = Field(default=40, ge=0, le=10_000)
-    """Distance of the text's bottom from the canvas bottom."""
-
-    @model_validator(mode="after")
-    def _one_source(self) -> Subtitles:
-        if (self.file is None) == (not self.cues):
-            msg = "subtitles come from a file or from inline cues (exactly one)"
-            raise ValueError(msg)
-        return self
 
 
 class Marker(Model):

@@ -178,13 +178,7 @@ def outline(data: bytes) -> Outline:
             (`MAX_FUNCTIONS`) or other entries (`MAX_ENTRIES`) than vnb accepts: they are
             refused here, before wasmtime spends unbounded time compiling them.
     """
-    if data[:4] != MAGIC:
-        msg = "not a WebAssembly binary (no \\0asm header)"
-        raise WasmFormatError(msg)
-    if data[4:8] != CORE_VERSION:
-        what = "a WebAssembly component" if data[6:8] == b"\x01\x00" else "an unknown version"
-        msg = f"{what}, not a core module (version bytes {data[4:8].hex()})"
-        raise WasmFormatError(msg)
+    _check_header(data)
     out = Outline()
     r = _Reader(data, 8)
     while r.pos < r.end:
@@ -192,26 +186,42 @@ def outline(data: bytes) -> Outline:
         size = r.uleb()
         body = _Reader(data, r.pos, r.pos + size)
         r.take(size)
-        if section == 0:
-            name = body.name()
-            out.custom.setdefault(name, data[body.pos : body.end])
-        elif section == 2:
-            _imports(body, out)
-        elif section == 4:
-            _tables(body, out)
-        elif section == 5:
-            out.memories += [body.limits() for _ in range(body.uleb())]
-        elif section == 3:
-            _bounded(body.uleb(), "functions", MAX_FUNCTIONS)
-        elif section in _COUNTED:
-            _bounded(body.uleb(), *_COUNTED[section])
-        elif section == 7:
-            for _ in range(_bounded(body.uleb(), "exports", MAX_EXPORTS)):
-                name = body.name()
-                kind = body.byte()
-                out.exports[name] = (_KINDS.get(kind, f"kind {kind}"), body.uleb())
-        elif section == 8:
-            out.has_start = True
-        elif section == 10:
-            _code(body, out, first_func=0 if not out.imports else -1_000_000)
+        _section(section, body, out)
     return out
+
+
+def _check_header(data: bytes) -> None:
+    """Refuse what is not a WebAssembly core module of the version vnb reads."""
+    if data[:4] != MAGIC:
+        msg = "not a WebAssembly binary (no \\0asm header)"
+        raise WasmFormatError(msg)
+    if data[4:8] != CORE_VERSION:
+        what = "a WebAssembly component" if data[6:8] == b"\x01\x00" else "an unknown version"
+        msg = f"{what}, not a core module (version bytes {data[4:8].hex()})"
+        raise WasmFormatError(msg)
+
+
+def _section(section: int, body: _Reader, out: Outline) -> None:
+    """Take what vnb needs from one section (its id and its bytes) into ``out``."""
+    if section == 0:
+        name = body.name()
+        out.custom.setdefault(name, body.data[body.pos : body.end])
+    elif section == 2:
+        _imports(body, out)
+    elif section == 4:
+        _tables(body, out)
+    elif section == 5:
+        out.memories += [body.limits() for _ in range(body.uleb())]
+    elif section == 3:
+        _bounded(body.uleb(), "functions", MAX_FUNCTIONS)
+    elif section in _COUNTED:
+        _bounded(body.uleb(), *_COUNTED[section])
+    elif section == 7:
+        for _ in range(_bounded(body.uleb(), "exports", MAX_EXPORTS)):
+            name = body.name()
+            kind = body.byte()
+            out.exports[name] = (_KINDS.get(kind, f"kind {kind}"), body.uleb())
+    elif section == 8:
+        out.has_start = True
+    elif section == 10:
+        _code(body, out, first_func=0 if not out.imports else -1_000_000)
