@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 HARDWARE_CHOICES = list(HARDWARE)
+"""``--hardware``'s choices: the export settings' `HARDWARE`."""
 MAX_SIDE = 8192
 """The largest ``--width``/``--height`` of `vnb frame`: the project's own bound."""
 

@@ -168,7 +168,7 @@ def test_cuts_only_edit_is_frame_exact_copied_and_decodes(
     # The copied spans are the sources' packets, byte for byte.
     plan = plan_project(project)
     export = resolve_export(project.export, None, speed="ultrafast", crf=18)
-    decision = sp.smart_plan(plan, export, sm.plan_sources(plan))
+    decision = sp.smart_plan(plan, export, h264.plan_sources(plan))
     assert isinstance(decision, sp.SmartPlan)
     assert decision.copied == result.frames_copied
     # Sources made with other x264 settings have other SPS/PPS under the same ids: a span's
@@ -181,7 +181,7 @@ def test_cuts_only_edit_is_frame_exact_copied_and_decodes(
             got = data[position : position + part.frames]
             idr = source[part.first]
             if got[0] != idr:
-                sets = h264.in_band(sm.source_index(part.source).extradata)
+                sets = h264.in_band(h264.source_index(part.source).extradata)
                 assert got[0] == sets + idr
                 announced += 1
             wanted = sorted(source[n] for n in range(part.first + 1, part.end))
@@ -268,14 +268,14 @@ def test_progress_rises_to_one(sources: dict[str, Path], tmp_path: Path) -> None
 
 
 def test_index_finds_idr_starts_only(sources: dict[str, Path]) -> None:
-    closed = sm.source_index(sources["bframes"])
+    closed = h264.source_index(sources["bframes"])
     assert closed.starts == tuple(range(0, SECONDS * 30, 60))
     assert closed.delay > 0  # B-frames
-    opened = sm.source_index(sources["open"])
+    opened = h264.source_index(sources["open"])
     # With open GOPs x264 makes only the first keyframe an IDR; the others are I-frames whose
     # leading B-frames refer back to the GOP before: no copy may start there.
     assert opened.starts == (0,)
-    plain = sm.source_index(sources["ponly"])
+    plain = h264.source_index(sources["ponly"])
     assert plain.delay == 0
     assert plain.ends == frozenset(range(1, SECONDS * 30 + 1))
 
@@ -284,7 +284,7 @@ def test_plan_copies_from_the_first_idr_to_the_last_clean_end(sources: dict[str,
     cuts = [("bframes", 17, 100), ("bframes", 120, 61), ("bframes", 200, 30)]
     plan = plan_project(cuts_project(sources, cuts))
     export = resolve_export(None)
-    real = sm.source_index(sources["bframes"])
+    real = h264.source_index(sources["bframes"])
     index = dataclasses.replace(real, starts=(0, 60, 120, 180, 240), ends=frozenset({60, 110, 170}))
     decision = sp.smart_plan(plan, export, {real.path: index})
     assert isinstance(decision, sp.SmartPlan)

@@ -1,7 +1,7 @@
 """Smart render's decision, pure: which frames of a cuts-only edit are copied, which re-encoded.
 
 `SourceIndex` holds the facts about one H.264 source that matter (read from its packets by
-`vnb.render.smart.source_index`); `smart_plan` takes a `Plan`, the export settings and those
+`vnb.render.h264.source_index`); `smart_plan` takes a `Plan`, the export settings and those
 indexes and either says why the edit does not qualify, or gives a `SmartPlan`: per clip, a
 re-encoded head up to the first IDR frame of its span, a copied middle of whole GOPs, and a
 re-encoded tail; neighbouring tails and heads merge into one `EncodeRun`. No I/O here:

@@ -325,13 +325,14 @@ def _smart(
     """Try smart render: (path, command, frames copied, note), or None and why it was not used."""
     from vnb.plan.smart import describe, smart_plan  # noqa: PLC0415
     from vnb.render import smart  # noqa: PLC0415
+    from vnb.render.h264 import plan_sources  # noqa: PLC0415
 
     if export.container != "mp4":
         kind = FORMATS[export.container].name
         return None, f"smart render writes MP4 only, not {kind}: rendered normally"
     if plan.frames == 0 or export.video_codec != "libx264":
         return None, f"smart render needs H.264 output (not {export.video_codec})"
-    indexes = smart.plan_sources(plan)
+    indexes = plan_sources(plan)
     decision = smart_plan(plan, export, indexes)
     if isinstance(decision, str):
         telemetry.count("render.smart_skipped")

@@ -32,9 +32,13 @@ def _color(value: str) -> str:
 
 
 Color = Annotated[str, Field(max_length=64), AfterValidator(_color)]
+"""A colour as CSS or ffmpeg names it (``"#ff8800"``, ``"black@0.5"``), checked when set."""
 Seconds = Annotated[float, Field(ge=0, le=86_400)]
+"""A time or a duration in seconds, from 0 to a day."""
 ItemId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+"""The id of a track, clip, transition or title: letters, digits, ``_.-``, at most 64."""
 Metadata = dict[str, JsonValue]
+"""Free JSON data a user keeps on an item; vnb carries it and never reads it."""
 
 
 class TimeRange(NamedTuple):
