@@ -32,7 +32,7 @@ def _color(value: str) -> str:
 
 
 Color = Annotated[str, Field(max_length=64), AfterValidator(_color)]
-"""A colour as CSS or ffmpeg names it (``"#ff8800"``, ``"black@0.5"``), checked when set."""
+"""A colour: a CSS name or ``#rgb``/``#rrggbb``/``#rrggbbaa`` (`parse_color`), checked when set."""
 Seconds = Annotated[float, Field(ge=0, le=86_400)]
 """A time or a duration in seconds, from 0 to a day."""
 ItemId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
