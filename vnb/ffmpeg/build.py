@@ -363,8 +363,9 @@ class _Builder:
 
     def video(self, images: Mapping[str, TextImage]) -> str:
         layers = list(self.plan.layers)
-        if layers and isinstance(layers[0], VideoTrackPlan):
-            out = self.base_track(layers.pop(0))
+        if layers and isinstance(base := layers[0], VideoTrackPlan):
+            out = self.base_track(base)
+            del layers[0]
         else:
             out = self.color(self.bg, self.canvas, self.plan.frames)
         for layer in layers:

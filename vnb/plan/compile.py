@@ -38,11 +38,14 @@ __all__ = ["CueLike", "check_timeline", "compile_plan", "place"]
 
 
 class CueLike(Protocol):
-    """A subtitle cue: start and end in seconds, and its text."""
+    """A subtitle cue: start and end in seconds, and its text (read-only: frozen cues fit)."""
 
-    start: float
-    end: float
-    text: str
+    @property
+    def start(self) -> float: ...  # noqa: D102
+    @property
+    def end(self) -> float: ...  # noqa: D102
+    @property
+    def text(self) -> str: ...  # noqa: D102
 
 
 def _xfade_name(kind: str) -> str:

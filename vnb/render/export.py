@@ -344,7 +344,11 @@ def _encode(  # noqa: PLR0917 - private, called twice
             script.write_text(command.graph, encoding="utf-8")
         frames = _expected_frames(plan, export) if graph.video else 0
         args = command.args(str(script) if script else None)
-        options = {"muxer": command.muxer, "total_seconds": max(plan.duration, 1e-3), "exe": exe}
+        options: dict[str, Any] = {
+            "muxer": command.muxer,
+            "total_seconds": max(plan.duration, 1e-3),
+            "exe": exe,
+        }
         if isinstance(output, Frames):
             path = _run_frames(args, output, frames, options, run)
         else:
