@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 
 import vnb
@@ -60,7 +61,7 @@ def demo_project(folder: str | Path) -> vnb.Project:
     Three clips joined by transitions, effects, a picture-in-picture, a title and subtitles.
     """
     media = make_demo_media(folder)
-    p = vnb.Project(name="vnb demo", width=1280, height=720, fps=30)
+    p = vnb.Project(name="vnb demo", width=1280, height=720, fps=Fraction(30))
     p.save(Path(folder) / "demo.vnb.json")  # sources are named relative to the project file
     v = p.add_track("video", "main")
     a = v.add_clip(media["bars.mp4"].name, start=0, duration=4.5)

@@ -113,11 +113,12 @@ def update(text: str, sections: dict[str, str]) -> str:
     """
     for name, body in sections.items():
         pattern = re.compile(re.escape(_begin(name)) + r"\n.*?" + re.escape(_end(name)), re.S)
-        if not pattern.search(text):
+        found = pattern.search(text)
+        if not found:
             msg = f"README.md has no markers for {name!r}: add\n{_begin(name)}\n{_end(name)}"
             raise VnbError(msg)
         block = f"{_begin(name)}\n{body.rstrip()}\n{_end(name)}"
-        text = pattern.sub(lambda _m, block=block: block, text, count=1)
+        text = text[: found.start()] + block + text[found.end() :]
     return text
 
 

@@ -23,7 +23,6 @@ from vnb.errors import RenderCancelledError
 from vnb.media import plan_project
 from vnb.plan import smart as sp
 from vnb.render import h264
-from vnb.render import smart as sm
 from vnb.schema.export import resolve_export
 
 BITS = 12

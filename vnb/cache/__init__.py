@@ -319,11 +319,11 @@ def _failed(cache: diskcache.Cache | MemoryStore, what: str, err: BaseException)
         gone = True
     if not (corrupt or gone):
         return
+    directory = Path(cache.directory)
     with _lock:
         if _store is not cache:
             return
         _close_store()
-        directory = Path(cache.directory)
         if corrupt:
             _log.warning("the cache at %s is damaged; rebuilding it in place", directory)
             try:

@@ -49,7 +49,7 @@ def put_array(key: str, array: np.ndarray) -> None:
         {"descr": dtype_to_descr(contiguous.dtype), "shape": list(contiguous.shape)},
         separators=(",", ":"),
     ).encode()
-    raw = contiguous.reshape(-1).view(np.uint8) if contiguous.size else b""
+    raw = contiguous.reshape(-1).view(np.uint8).data if contiguous.size else b""
     data = b"".join((_ARRAY_HEAD.pack(_ARRAY_MAGIC, len(header)), header, raw))
     _put(key, data)
 
@@ -110,7 +110,7 @@ def _decode_array(value: Any) -> np.ndarray:
         raise ValueError(msg)
     array = np.empty(shape, dtype=dtype)
     if array.nbytes:
-        got = value.readinto(memoryview(array.reshape(-1).view(np.uint8)))
+        got = value.readinto(array.reshape(-1).view(np.uint8).data)
         if got != array.nbytes:
             msg = f"{got} bytes of data, expected {array.nbytes}"
             raise ValueError(msg)

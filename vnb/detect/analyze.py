@@ -265,6 +265,7 @@ def _decode_frames(
                     frame_size, Letterbox.fit(frame_size, input_size)
                 )
                 coded = (lb.height, lb.width) if turns % 2 else (lb.width, lb.height)
+                image: np.ndarray  # PyAV's union of array types would refuse the rotated one
                 image = frame.reformat(  # AREA: anti-aliased, and cheaper than the default
                     width=coded[0], height=coded[1], format="rgb24", interpolation="AREA"
                 ).to_ndarray()
@@ -406,6 +407,6 @@ def _infer(
         class_id=np.concatenate([r[4] for r in rows]),
         class_name=names[np.concatenate([r[4] for r in rows]).astype(np.int64)],
         track_id=np.full(sum(len(r[3]) for r in rows), -1),
-        analyzed_frames=[item.index for item in items],
-        analyzed_times=[item.time for item in items],
+        analyzed_frames=np.array([item.index for item in items], dtype=np.int64),
+        analyzed_times=np.array([item.time for item in items], dtype=np.float64),
     )

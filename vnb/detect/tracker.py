@@ -135,14 +135,14 @@ class ByteTrack:
                 free = [r for r in free if tracks[r].frame == previous]
             if not free or not len(dets):
                 continue
-            pairs = _greedy(iou[np.ix_(free, dets)], threshold)
+            pairs = _greedy(iou[np.ix_(np.asarray(free), dets)], threshold)
             for r, c in pairs:
                 track, d = tracks[free[r]], int(dets[c])
                 self._observe(track, boxes[d], frame)
                 ids[d] = track.id
             taken = {free[r] for r, _ in pairs}
             free = [r for r in free if r not in taken]
-        for d in strong:
+        for d in strong.tolist():
             if ids[d] < 0:
                 track = _Track(self._next_id, int(class_id[d]), boxes[d].copy(), frame)
                 self._next_id += 1

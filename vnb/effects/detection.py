@@ -427,6 +427,7 @@ def clip_effects(
     """
     before: list[tuple[str, Params]] = []
     after: list[tuple[str, Params]] = []
+    params: dict[str, float | bool | str]
     lo, hi = source_start, source_start + clip.duration * clip.speed
     for r in project.redactions:
         if r.times and shows_source(project, r, clip, path):

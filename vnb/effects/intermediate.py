@@ -16,7 +16,7 @@ import os
 import secrets
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -56,7 +56,7 @@ def _solid_rgba(item: VideoItem) -> av.VideoFrame:
     return av.VideoFrame.from_ndarray(rgba, format="rgba").reformat(format="yuv420p")
 
 
-def _frames(job: Job, facts: dict[str, Any]) -> Iterator[tuple[Any, int, float, int]]:
+def _frames(job: Job, facts: dict[str, Any]) -> Generator[tuple[Any, int, float, int], None, None]:
     """``(picture, pts in the intermediate, t, index)`` for every frame of the job.
 
     The picture is a decoded frame, or for stills and colours one RGBA array (converted here,

@@ -6,8 +6,9 @@ libavfilter have (``lutyuv``, ``hue``, ``avgblur``, ``unsharp``, ``vignette``, `
 ``colorchannelmixer``), so the in-process preview can run the very same filters and agree with
 the render by construction.
 
-Filters are described as ``(name, {option: raw value})`` pairs; escaping happens once, when the
-graph is written as text (:mod:`vnb.ffmpeg.escape`).
+Filters are the graph's own values (`vnb.ffmpeg.graph.Filter`: a name and its options with raw
+values, hashable); escaping happens once, when the graph is written as text
+(:mod:`vnb.ffmpeg.escape`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from vnb.errors import EffectError
+
+if TYPE_CHECKING:
+    from vnb.ffmpeg.graph import Filter
 
 __all__ = [
     "REGISTRY",
@@ -26,9 +31,6 @@ __all__ = [
     "normalize_params",
     "spec_of",
 ]
-
-Filter = tuple[str, dict[str, object]]
-"""One ffmpeg filter: its name and its options with raw (unescaped) values."""
 
 ParamValue = float | bool | str
 
@@ -99,30 +101,35 @@ def _num(x: float) -> float:
     return round(float(x), 6)
 
 
+def _filter(name: str, **options: object) -> Filter:
+    """One filter in the graph's form (`vnb.ffmpeg.graph.make_filter` with keyword options)."""
+    return (name, tuple(options.items()))
+
+
 def _brightness(p: Mapping[str, ParamValue]) -> list[Filter]:
     shift = _num(float(p["amount"]) * 219)
-    return [("lutyuv", {"y": f"clip(val+{shift},minval,maxval)"})]
+    return [_filter("lutyuv", y=f"clip(val+{shift},minval,maxval)")]
 
 
 def _contrast(p: Mapping[str, ParamValue]) -> list[Filter]:
     k = _num(float(p["factor"]))
-    return [("lutyuv", {"y": f"clip((val-125.5)*{k}+125.5,minval,maxval)"})]
+    return [_filter("lutyuv", y=f"clip((val-125.5)*{k}+125.5,minval,maxval)")]
 
 
 def _gamma(p: Mapping[str, ParamValue]) -> list[Filter]:
-    return [("lutyuv", {"y": f"gammaval({_num(1 / float(p['gamma']))})"})]
+    return [_filter("lutyuv", y=f"gammaval({_num(1 / float(p['gamma']))})")]
 
 
 def _saturation(p: Mapping[str, ParamValue]) -> list[Filter]:
-    return [("hue", {"s": _num(float(p["factor"]))})]
+    return [_filter("hue", s=_num(float(p["factor"])))]
 
 
 def _hue(p: Mapping[str, ParamValue]) -> list[Filter]:
-    return [("hue", {"h": _num(float(p["degrees"]))})]
+    return [_filter("hue", h=_num(float(p["degrees"])))]
 
 
 def _grayscale(_p: Mapping[str, ParamValue]) -> list[Filter]:
-    return [("hue", {"s": 0})]
+    return [_filter("hue", s=0)]
 
 
 _SEPIA = ((0.393, 0.769, 0.189), (0.349, 0.686, 0.168), (0.272, 0.534, 0.131))
@@ -136,32 +143,30 @@ def _sepia(p: Mapping[str, ParamValue]) -> list[Filter]:
         for j, v in enumerate(row):
             identity = 1.0 if i == j else 0.0
             args[f"{names[i]}{names[j]}"] = _num(identity + (v - identity) * s)
-    return [("colorchannelmixer", args)]
+    return [_filter("colorchannelmixer", **args)]
 
 
 def _blur(p: Mapping[str, ParamValue]) -> list[Filter]:
     r = round(float(p["radius"]))
-    return [] if r == 0 else [("avgblur", {"sizeX": r, "sizeY": r})]
+    return [] if r == 0 else [_filter("avgblur", sizeX=r, sizeY=r)]
 
 
 def _sharpen(p: Mapping[str, ParamValue]) -> list[Filter]:
-    return [("unsharp", {"lx": 5, "ly": 5, "la": _num(float(p["amount"])), "cx": 5, "cy": 5})]
+    return [_filter("unsharp", lx=5, ly=5, la=_num(float(p["amount"])), cx=5, cy=5)]
 
 
 def _vignette(p: Mapping[str, ParamValue]) -> list[Filter]:
-    return [("vignette", {"angle": _num(float(p["angle"]))})]
+    return [_filter("vignette", angle=_num(float(p["angle"])))]
 
 
 def _chromakey(p: Mapping[str, ParamValue]) -> list[Filter]:
     return [
-        ("format", {"pix_fmts": "yuva420p"}),
-        (
+        _filter("format", pix_fmts="yuva420p"),
+        _filter(
             "chromakey",
-            {
-                "color": _rgb_hex(p["color"]),
-                "similarity": _num(float(p["similarity"])),
-                "blend": _num(float(p["blend"])),
-            },
+            color=_rgb_hex(p["color"]),
+            similarity=_num(float(p["similarity"])),
+            blend=_num(float(p["blend"])),
         ),
     ]
 

@@ -221,7 +221,7 @@ def picture_filters(
         make_filter("setsar", {"sar": 1}),
     ]
     for name, params in item.effects:
-        filters += [make_filter(f, opts) for f, opts in effect_filters(name, dict(params))]
+        filters += effect_filters(name, dict(params))
     if alpha and item.opacity < 1:
         filters.append(make_filter("lutyuv", {"a": f"val*{item.opacity!r}"}))
     if p.rotation:

@@ -75,7 +75,7 @@ def encoder_args(
     export: ExportSettings, has_encoder: Callable[[str], bool]
 ) -> tuple[str | None, list[str]]:
     """The video encoder to use and its options, falling back when the binary lacks one."""
-    codec = export.video_codec
+    codec: str = export.video_codec
     if codec == "none":
         return None, ["-vn"]
     if codec in _H264_FALLBACKS and not has_encoder(codec):
@@ -124,6 +124,7 @@ def build_command(
     if video is not None and video.upload and label:
         text, label = f"{text};\n[{label}]{video.upload}[vnbhw]", "vnbhw"
     outputs: list[str] = []
+    codec: str | None
     if label:
         outputs += ["-map", f"[{label}]"]
     if graph.audio:

@@ -19,6 +19,7 @@ from vnb.media.probing import MediaInfo, probe
 
 if TYPE_CHECKING:
     from vnb.schema import Project
+    from vnb.schema.timeline import Subtitles, Title
     from vnb.text import Cue
 
 __all__ = ["input_files", "plan_project"]
@@ -76,7 +77,8 @@ def _check_fonts(project: Project) -> None:
 
     problems = []
     for track in project.tracks:
-        for item in (*track.titles, *track.subtitles):
+        items: list[Title | Subtitles] = [*track.titles, *track.subtitles]
+        for item in items:
             if item.font and looks_like_font_file(item.font):
                 kind = "title" if hasattr(item, "text") else "subtitles"
                 font = font_in_folder(item.font, project.base_dir)

@@ -86,7 +86,10 @@ def repr_mimebundle(
         import anywidget  # noqa: F401, PLC0415
     except ImportError:
         return None
-    data, metadata = editor_for(project)._repr_mimebundle_(include=include, exclude=exclude)
+    bundle = editor_for(project)._repr_mimebundle_(include=include, exclude=exclude)
+    if bundle is None:  # anywidget's own answer for a widget without a view
+        return None
+    data, metadata = bundle
     clips = sum(len(t.clips) for t in project.tracks)
     data["text/plain"] = (
         f"<vnb.Project {project.name!r}: {len(project.tracks)} tracks, {clips} clips, "

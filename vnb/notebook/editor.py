@@ -129,7 +129,7 @@ class Editor(anywidget.AnyWidget):
     """The last settled frame (shown by a new view before its first frame arrives)."""
     frame_index = t.Int(-1).tag(sync=True)
     """The frame number of ``frame_jpeg``."""
-    overlays = t.List().tag(sync=True)
+    overlays: t.List[dict[str, Any]] = t.List().tag(sync=True)
     """The project's detection overlays and their filters (`vnb.notebook.view.overlays_view`)."""
     selected_track = t.Int(None, allow_none=True).tag(sync=True)
     """The track id of the detection box last clicked in the preview (None: none)."""
@@ -330,7 +330,11 @@ class Editor(anywidget.AnyWidget):
                 # The browser painted the frame at the playhead from its cache: make it here.
                 wanted, self._wanted_settle = self._wanted_settle, None
                 t = wanted.get("t") if wanted is not None else None
-                if isinstance(t, int | float) and abs(t - self.playhead) <= 1e-6:
+                if (
+                    wanted is not None
+                    and isinstance(t, int | float)
+                    and abs(t - self.playhead) <= 1e-6
+                ):
                     self._frame(wanted, reply=False)  # settles when it is done
                 else:
                     self._wanted_settle = wanted  # the playhead may still come

@@ -239,7 +239,7 @@ def set_language(language: str) -> None:
 
 def subscribe(method: Callable[[str], None]) -> None:
     """Call the bound ``method(language)`` on every switch (held weakly: no leak)."""
-    _subscribers.append(weakref.WeakMethod(method))  # type: ignore[arg-type]
+    _subscribers.append(weakref.WeakMethod(method))
 
 
 def labels(language: str | None = None) -> dict[str, str]:

@@ -38,11 +38,14 @@ __all__ = ["check_timeline", "compile_plan"]
 
 
 class CueLike(Protocol):
-    """A subtitle cue: start and end in seconds, and its text."""
+    """A subtitle cue: start and end in seconds, and its text (read-only: frozen cues fit)."""
 
-    start: float
-    end: float
-    text: str
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def text(self) -> str: ...
 
 
 def _pieces(

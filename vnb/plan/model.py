@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Literal
 
 __all__ = [
     "AudioItem",
@@ -100,8 +101,8 @@ class TransitionSpan:
 class Piece:
     """A stretch ``[start, end)`` of a track: a gap, one clip, or a transition between two."""
 
-    kind: str
-    """``gap``, ``clip`` or ``cross``."""
+    kind: Literal["gap", "clip", "cross"]
+    """A gap, one clip, or a cross (a transition between two clips)."""
     start: int
     end: int
     item: str | None = None

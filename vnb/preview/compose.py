@@ -212,9 +212,9 @@ def compose_frame(plan: Plan, k: int) -> av.VideoFrame:
     base = base_layer(plan)
     for layer in plan.layers:
         if isinstance(layer, TextTrackPlan):
-            for item in layer.items:
-                if item.start <= k < item.end:
-                    canvas = overlay(canvas, *_text(item, k, plan))
+            for text in layer.items:
+                if text.start <= k < text.end:
+                    canvas = overlay(canvas, *_text(text, k, plan))
             continue
         piece = piece_at(layer.pieces, k)
         if piece is None or piece.kind == "gap":
@@ -254,7 +254,9 @@ def frame_key_parts(plan: Plan, k: int) -> tuple[object, ...]:
         if piece is None or piece.kind == "gap":
             continue
         items = [layer.item(i) for i in (piece.item, piece.other) if i is not None]
-        ids = [source_identity(i.source) for i in items if i.source is not None]
+        ids: list[tuple[object, ...]] = [
+            source_identity(i.source) for i in items if i.source is not None
+        ]
         ids += [chain_identity(i) for i in items if has_custom(i)]  # plugin hashes
         parts.append(
             (layer.index, piece, k - piece.start, tuple(items), tuple(ids), _alone(layer, k))

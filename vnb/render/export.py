@@ -295,7 +295,7 @@ def _encode_or_fall_back(  # noqa: PLR0917 - private, one caller
     exe: str,
     choice: EncoderChoice,
     target: str | os.PathLike[str] | Frames,
-    run: dict[str, Any],
+    run: RunOptions,
 ) -> tuple[tuple[Path, Command, int, tuple[str, ...]], EncoderChoice]:
     """Encode with the chosen encoder; when hardware fails, again in software.
 

@@ -130,12 +130,16 @@ def _read_index(path: str) -> dict[str, Any]:
         extradata = bytes(cc.extradata or b"")
         rate = stream.average_rate or stream.guessed_rate or 0
         sar = cc.sample_aspect_ratio
-        info = {
+        time_base = stream.time_base
+        if time_base is None:
+            msg = f"{path}: a video stream without a time base"
+            raise MediaError(msg)
+        info: dict[str, Any] = {
             "codec": cc.codec.canonical_name,
             "width": cc.width,
             "height": cc.height,
             "pix_fmt": cc.pix_fmt,
-            "time_base": [stream.time_base.numerator, stream.time_base.denominator],
+            "time_base": [time_base.numerator, time_base.denominator],
         }
     shown = sorted(pts)
     steps = {b - a for a, b in itertools.pairwise(shown)}

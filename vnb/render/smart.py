@@ -33,7 +33,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vnb.errors import RenderCancelledError, RenderError
+from vnb.errors import MediaError, RenderCancelledError, RenderError
 from vnb.plan.smart import EncodeRun, SmartPlan, SourceIndex, Span
 from vnb.render.h264 import (
     avcc_sets,
@@ -45,6 +45,8 @@ from vnb.render.h264 import (
 from vnb.render.run import Progress, RunOptions, run_ffmpeg
 
 if TYPE_CHECKING:
+    import av
+
     from vnb.plan import Plan
     from vnb.schema.export import ExportSettings
 
@@ -160,6 +162,14 @@ def _fresh_id(indexes: dict[str, SourceIndex]) -> int:
     return free
 
 
+def _pts(packet: av.Packet, path: object) -> int:
+    """The packet's timestamp; a packet without one is refused, naming ``path``."""
+    if packet.pts is None:
+        msg = f"{path}: a packet without a timestamp"
+        raise MediaError(msg)
+    return packet.pts
+
+
 def _packets_of_runs(path: Path, runs: Sequence[EncodeRun]) -> tuple[bytes, list[Packets]]:
     """Read an encoded batch; split its packets (decode order) into one list per run."""
     import av  # noqa: PLC0415
@@ -168,7 +178,7 @@ def _packets_of_runs(path: Path, runs: Sequence[EncodeRun]) -> tuple[bytes, list
     stream = container.streams.video[0]
     packets = [p for p in container.demux(stream) if p.size]
     extradata = bytes(stream.codec_context.extradata or b"")
-    shown = sorted(p.pts for p in packets)
+    shown = sorted(_pts(p, path) for p in packets)
     order = {p: i for i, p in enumerate(shown)}
     if len(order) != sum(r.frames for r in runs) or len(packets) != len(order):
         msg = f"x264 wrote {len(packets)} frames for {sum(r.frames for r in runs)}"
@@ -176,13 +186,13 @@ def _packets_of_runs(path: Path, runs: Sequence[EncodeRun]) -> tuple[bytes, list
     out, at = [], 0
     for r in runs:
         chunk = packets[at : at + r.frames]
-        if sorted(order[p.pts] for p in chunk) != list(range(at, at + r.frames)):
+        if sorted(order[_pts(p, path)] for p in chunk) != list(range(at, at + r.frames)):
             msg = "an encoded run is not closed (frames cross its start)"
             raise RenderError(msg)
         if not chunk[0].is_keyframe or 5 not in nal_types(bytes(chunk[0])):
             msg = "an encoded run does not start with an IDR frame"
             raise RenderError(msg)
-        out.append([(order[p.pts] - at, bytes(p), p.is_keyframe) for p in chunk])
+        out.append([(order[_pts(p, path)] - at, bytes(p), p.is_keyframe) for p in chunk])
         at += r.frames
     container.close()  # the packets keep their own buffers
     return extradata, out
@@ -206,7 +216,7 @@ def _copied_packets(index: SourceIndex, span: Span) -> Packets:
                 continue
             taking = taking or packet.pts == index.pts(span.first)
             if taking:
-                k = (packet.pts - index.first_pts) // index.step - span.first
+                k = (_pts(packet, index.path) - index.first_pts) // index.step - span.first
                 out.append((k, bytes(packet), packet.is_keyframe))
                 if len(out) == span.frames:
                     break

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from vnb.errors import SchemaVersionError
 
 __all__: list[str] = []  # internal: used only inside its own package
 
-FORMAT = "vnb.project"
-SCHEMA_VERSION = 1
+FORMAT: Final = "vnb.project"
+SCHEMA_VERSION: Final = 1
 
 # MIGRATIONS[n] upgrades a version-n document to version n + 1.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}

@@ -70,7 +70,9 @@ def _rgba(color: str, what: str) -> tuple[int, int, int, int]:
     except (ValueError, AttributeError, TypeError) as exc:
         msg = f"invalid {what} {color!r}"
         raise ArgumentError(msg) from exc
-    return (*rgb, 255) if len(rgb) == 3 else rgb  # type: ignore[return-value]
+    if len(rgb) == 3:
+        return (*rgb, 255)
+    return rgb
 
 
 def _check(text: str, style: TextStyle) -> None:
@@ -163,7 +165,7 @@ def _render(text: str, style: TextStyle) -> np.ndarray:
     # Pen positions (left end of the baseline) in block coordinates, then the union of the
     # metric box and the ink boxes, so nothing is clipped and baselines stay font-defined.
     pens: list[tuple[float, float]] = []
-    left, top = -stroke, -stroke
+    left, top = float(-stroke), float(-stroke)
     right, bottom = block_w + stroke, ascent + descent + (len(lines) - 1) * pitch + stroke
     for i, (line, width) in enumerate(zip(lines, widths, strict=True)):
         shift = {"left": 0.0, "center": (block_w - width) / 2, "right": block_w - width}

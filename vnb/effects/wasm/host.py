@@ -23,9 +23,9 @@ import os
 import struct
 import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -53,6 +53,7 @@ _HEADER = struct.Struct("<IIIIIIdII24x")  # abi, w, h, stride, src, dst, t_ms, i
 _PARAMS = struct.Struct("<16f")
 _MAX_INSTANCES_PER_THREAD = 8
 _MAX_OUTPUTS = 3
+_Kind = TypeVar("_Kind")
 
 
 def _describe(err: BaseException, limits: Limits, phase: str) -> str:
@@ -76,6 +77,15 @@ def _describe(err: BaseException, limits: Limits, phase: str) -> str:
         return f"{'stopped' if stopped else 'trapped'} in {phase}: {what}"
     text = str(err).splitlines()[0] if str(err) else type(err).__name__
     return f"failed in {phase}: {text}"
+
+
+def _export(exports: Mapping[str, object], name: str, kind: type[_Kind]) -> _Kind:
+    """The instance's export ``name``, refused unless it is a ``kind`` (a function, a memory)."""
+    item = exports[name]
+    if not isinstance(item, kind):
+        msg = f"exports {name!r} as a {type(item).__name__}, not a {kind.__name__}"
+        raise _Refused(msg)
+    return item
 
 
 class _Instance:
@@ -104,11 +114,11 @@ class _Instance:
         self._arm()  # a start function runs during instantiation
         instance = wasmtime.Instance(self.store, module, [])
         exports = instance.exports(self.store)
-        self.memory = exports["memory"]
-        self._apply = exports["apply"]
-        alloc = exports["alloc"]
+        self.memory = _export(exports, "memory", wasmtime.Memory)
+        self._apply = _export(exports, "apply", wasmtime.Func)
+        alloc = _export(exports, "alloc", wasmtime.Func)
         self.phase = "vnb_abi_version"
-        abi = exports["vnb_abi_version"](self.store)
+        abi = _export(exports, "vnb_abi_version", wasmtime.Func)(self.store)
         if abi != 1:
             msg = f"vnb_abi_version() returned {abi}; this vnb runs ABI version 1"
             raise _Refused(msg)
@@ -177,8 +187,10 @@ class _Instance:
             msg = f"a block at {ptr} ({n} bytes) is no longer inside memory"
             raise _Refused(msg)
         buffer = self.memory.get_buffer_ptr(self.store, n, ptr)
-        buffer._vnb_owner = self  # the view's base holds the instance (and its store)
-        return np.frombuffer(buffer, dtype=np.uint8, count=n)
+        # The view's base holds the instance (and its store). ctypes arrays take attributes
+        # (typeshed's Array does not say so); numpy's stub takes only some buffer types on 3.11.
+        buffer._vnb_owner = self  # type: ignore[attr-defined]
+        return np.frombuffer(buffer, dtype=np.uint8, count=n)  # type: ignore[call-overload]
 
     def run(
         self, frame: np.ndarray, t_ms: float, index: int, params: Sequence[float], preview: bool
@@ -190,9 +202,9 @@ class _Instance:
         np.copyto(self.view(self.src, self.nbytes).reshape(h, w, 4), frame, casting="no")
         block = self.view(self.block, BLOCK_SIZE)
         _HEADER.pack_into(
-            block, 0, 1, w, h, w * 4, self.src, dst, t_ms, index & 0xFFFFFFFF, int(preview)
+            block.data, 0, 1, w, h, w * 4, self.src, dst, t_ms, index & 0xFFFFFFFF, int(preview)
         )
-        _PARAMS.pack_into(block, 64, *params, *([0.0] * (16 - len(params))))
+        _PARAMS.pack_into(block.data, 64, *params, *([0.0] * (16 - len(params))))
         self._arm()
         status = self._apply(self.store, self.block)
         if status != 0:

@@ -13,9 +13,13 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from vnb.effects.registry import EffectSpec, Param
 from vnb.errors import PluginError
+
+if TYPE_CHECKING:
+    from vnb.ffmpeg.graph import Filter
 
 __all__: list[str] = []  # internal: used only inside its own package
 
@@ -54,7 +58,7 @@ class PluginInfo:
         )
 
 
-def _no_filters(_params: Mapping[str, object]) -> list[tuple[str, dict[str, object]]]:
+def _no_filters(_params: Mapping[str, object]) -> list[Filter]:
     return []
 
 
