@@ -35,9 +35,6 @@ from jupyter_client.session import json_packer
 import vnb
 from vnb.notebook.editor import Editor
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # media.py beside this file
-from media import make_sources
-
 GOAL = 80 * 1024
 """Bytes per editor (module + CSS + initial state) the issue asks for at most."""
 BEFORE = 260_289
@@ -48,6 +45,9 @@ commit 6cd0477, the parent of the bundle (the issue's 188 KB was an older tree's
 def three_track_project(folder: Path) -> tuple[vnb.Project, str]:
     """A 3-track project on the benchmark sources (2 s each, made once and cached), and the id
     of its selected clip."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # media.py beside this file
+    from media import make_sources
+
     a, b, c = make_sources(2.0)
     p = vnb.Project(name="payload", width=1280, height=720, fps=30)
     v1 = p.add_track("video")

@@ -106,6 +106,8 @@ def test_readers_beyond_the_bound_are_closed(testsrc, monkeypatch) -> None:
         def close(self) -> None:
             closed.append(self)
 
+    for old in reader._READERS.clear():  # readers other tests left open
+        old.close()
     monkeypatch.setattr(reader.SourceReader, "close", lambda self: closed.append(self))  # noqa: PLW0108
     kept = reader.reader_for(testsrc)
     assert reader.reader_for(testsrc) is kept  # shared while it is cached

@@ -31,9 +31,9 @@ from vnb.media import plan_project
 from vnb.render.binary import ffmpeg_has
 from vnb.render.encoders import priority
 from vnb.render.export import text_images
-from vnb.schema import TRANSITIONS, Effect
+from vnb.schema import Effect
 from vnb.schema.export import FITS, HARDWARE, Fit, Hardware, resolve_export
-from vnb.schema.timeline import AUDIO_TRANSITIONS, TransitionKind
+from vnb.schema.timeline import AUDIO_TRANSITIONS, TRANSITIONS, TransitionKind
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,8 @@ import pytest
 import vnb
 from tests.helpers.ffmpeg import run_ffmpeg
 from vnb.errors import MediaError, UnsupportedMediaError
-from vnb.media import probe, thumbnails
+from vnb.media import probe
+from vnb.media.thumbnails import thumbnails
 
 
 def _small(folder: Path, name: str) -> Path:

@@ -6,15 +6,20 @@ the test project, with the same measure.
 
 from __future__ import annotations
 
-import sys
+import importlib.util
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("anywidget", reason="the notebook extra (anywidget, ipywidgets) is needed")
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from payload_bench import GOAL, comm_open_bytes
+_spec = importlib.util.spec_from_file_location(
+    "payload_bench", Path(__file__).resolve().parents[2] / "benchmarks" / "payload_bench.py"
+)
+assert _spec is not None and _spec.loader is not None
+payload_bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(payload_bench)
+GOAL, comm_open_bytes = payload_bench.GOAL, payload_bench.comm_open_bytes
 
 
 def test_editors_cost_little_and_share_the_bundle(project, make_editor):

@@ -15,17 +15,18 @@ import numpy as np
 import pytest
 
 import vnb
-from vnb.effects.registry import REGISTRY, EffectSpec, Filter, Param
+from vnb.effects.registry import REGISTRY, EffectSpec, Param
+from vnb.ffmpeg.graph import Filter
 from vnb.preview import frame_at, plan_of
 from vnb.schema import Effect
 
 
 def _colorkey(p: Mapping[str, float | bool | str]) -> list[Filter]:
-    key = {"color": "0x00ff00", "similarity": float(p["similarity"]), "blend": 0.0}
+    key = (("color", "0x00ff00"), ("similarity", float(p["similarity"])), ("blend", 0.0))
     return [
-        ("format", {"pix_fmts": "rgba"}),
+        ("format", (("pix_fmts", "rgba"),)),
         ("colorkey", key),
-        ("format", {"pix_fmts": "yuva420p"}),
+        ("format", (("pix_fmts", "yuva420p"),)),
     ]
 
 
