@@ -246,9 +246,9 @@ def bench_render(seconds: float, folder: Path) -> None:
 
     import vnb
     from vnb import cache
-    from vnb.effects import intermediate, prerender
     from vnb.effects.wasm.plugins import load_wasm
     from vnb.preview import plan_of
+    from vnb.render import intermediate, prerender
 
     src = folder / "src.mp4"
     if not src.exists():

@@ -55,7 +55,7 @@ def ffmpeg_exe() -> str:
     the hand-written command must run the very same program to be comparable.
     """
     try:
-        from vnb.render.binary import find_ffmpeg
+        from vnb.ffmpeg.binary import find_ffmpeg
     except ImportError:  # the sources can be made without vnb
         return imageio_ffmpeg.get_ffmpeg_exe()
     return find_ffmpeg()

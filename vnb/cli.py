@@ -121,8 +121,8 @@ def _frame(args: argparse.Namespace) -> int:
     from PIL import Image  # noqa: PLC0415
 
     import vnb  # noqa: PLC0415
+    from vnb.ffmpeg.outputs import check_output  # noqa: PLC0415
     from vnb.fileio import atomic_write  # noqa: PLC0415
-    from vnb.render.outputs import check_output  # noqa: PLC0415
 
     output = Path(args.output)
     Image.init()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import vnb
 from vnb.errors import RenderError
-from vnb.render.binary import find_ffmpeg
+from vnb.ffmpeg.binary import find_ffmpeg
 
 __all__ = ["demo_project", "make_demo_media"]
 

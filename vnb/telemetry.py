@@ -291,8 +291,8 @@ def doctor(*, refresh: bool = True) -> dict[str, Any]:
 
 
 def _ffmpeg_facts(problems: list[str], *, refresh: bool) -> dict[str, Any]:
+    from vnb.ffmpeg.binary import ffmpeg_has, ffmpeg_version, find_ffmpeg  # noqa: PLC0415
     from vnb.ffmpeg.hardware import FAMILIES  # noqa: PLC0415
-    from vnb.render.binary import ffmpeg_has, ffmpeg_version, find_ffmpeg  # noqa: PLC0415
     from vnb.render.encoders import list_encoders, priority, probe_hardware  # noqa: PLC0415
 
     exe = find_ffmpeg()

@@ -13,7 +13,7 @@ import imageio_ffmpeg
 import pytest
 
 from vnb.errors import RenderCancelledError, RenderError
-from vnb.render.run import Progress, run_ffmpeg
+from vnb.ffmpeg.run import Progress, run_ffmpeg
 
 EXE = imageio_ffmpeg.get_ffmpeg_exe()
 ENCODE = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"]

@@ -19,10 +19,10 @@ import pytest
 
 import vnb
 from vnb.errors import RenderCancelledError
+from vnb.ffmpeg.binary import find_ffmpeg
 from vnb.media import plan_project
 from vnb.plan import smart as sp
 from vnb.render import smart as sm
-from vnb.render.binary import find_ffmpeg
 from vnb.schema.export import resolve_export
 
 BITS = 12

@@ -2,7 +2,7 @@
 
 Custom effects run on the *source* picture, as RGBA, before the clip's built-in effects:
 the preview applies them right after decoding a source frame, the render pre-renders the
-clip through them into a cached intermediate (:mod:`vnb.effects.prerender`) that the ffmpeg
+clip through them into a cached intermediate (:mod:`vnb.render.prerender`) that the ffmpeg
 graph then reads instead of the source. Either way a custom effect sees the same frames
 with the same clock:
 

@@ -28,7 +28,14 @@ from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
 from vnb.ffmpeg.graph import Filter, make_filter
 from vnb.media.probing import media_errors, open_input, probe
 
-__all__ = ["UPRIGHT_FILTERS", "SourceReader", "decode_still", "reader_for", "upright"]
+__all__ = [
+    "UPRIGHT_FILTERS",
+    "SourceReader",
+    "decode_still",
+    "reader_for",
+    "still_frame",
+    "upright",
+]
 
 _FORWARD_LIMIT = 48
 """Decode forward instead of seeking when the wanted frame is at most this many frames ahead."""
@@ -47,7 +54,7 @@ upright frame encoded again (a pre-render) is not turned a second time."""
 def upright(frame: av.VideoFrame, rotation: int) -> av.VideoFrame:
     """``frame`` of a source whose display rotation is ``rotation``, turned as it is displayed.
 
-    Run by the preview's in-process libavfilter (`vnb.preview.filters.filter_frame`), with the
+    Run by the preview's in-process libavfilter (`vnb.ffmpeg.filters.filter_frame`), with the
     frame's own timestamp kept. Thread-safe.
 
     Raises:
@@ -57,7 +64,7 @@ def upright(frame: av.VideoFrame, rotation: int) -> av.VideoFrame:
     if filters is None:
         return frame
     from vnb.errors import EffectError  # noqa: PLC0415
-    from vnb.preview.filters import filter_frame  # noqa: PLC0415 - the preview builds on media
+    from vnb.ffmpeg.filters import filter_frame  # noqa: PLC0415 - the preview builds on media
 
     pts, time_base = frame.pts, frame.time_base
     try:
@@ -228,6 +235,24 @@ def decode_still(path: str | Path) -> av.VideoFrame:
         msg = f"{path}: the image has no picture to decode"
         raise UnsupportedMediaError(msg)
     return frame
+
+
+_STILLS: dict[str, av.VideoFrame] = {}
+_STILLS_LOCK = threading.Lock()
+
+
+def still_frame(path: str) -> av.VideoFrame:
+    """The picture of a still image, decoded once (the preview and the pre-render share it).
+
+    Raises:
+        MediaError: naming the file, if it cannot be opened or decoded.
+    """
+    with _STILLS_LOCK:
+        frame = _STILLS.get(path)
+        if frame is None:
+            frame = decode_still(path)  # a damaged image is a MediaError naming it
+            _STILLS[path] = frame
+        return frame
 
 
 _READERS: OrderedDict[tuple[str, int, int], SourceReader] = OrderedDict()

@@ -31,8 +31,8 @@ from vnb.schema.color import parse_color
 from vnb.schema.timebase import frame_to_sample, to_frame
 
 if TYPE_CHECKING:
-    from vnb.media import MediaInfo
     from vnb.schema import Clip, Project, Track, Transform
+    from vnb.schema.media import MediaInfo
 
 __all__ = ["CueLike", "check_timeline", "compile_plan", "place"]
 

@@ -30,9 +30,9 @@ from vnb.ffmpeg.chains import (
     text_filters,
     text_origin,
 )
-from vnb.media.reader import reader_for
+from vnb.ffmpeg.filters import filter_frame, overlay, xfade
+from vnb.media.reader import reader_for, still_frame
 from vnb.plan.model import Piece, Plan, TextItem, TextTrackPlan, VideoItem, VideoTrackPlan
-from vnb.preview.filters import filter_frame, overlay, xfade
 from vnb.schema.color import parse_color, to_ffmpeg_color
 
 __all__ = ["compose", "frame_key_parts", "source_frame_index"]
@@ -104,24 +104,13 @@ def _solid(color: str, size: tuple[int, int], fmt: str) -> av.VideoFrame:
         return frame
 
 
-def _still(path: str) -> av.VideoFrame:
-    with _LOCK:
-        frame = _STILLS.get(path)
-        if frame is None:
-            from vnb.media.reader import decode_still  # noqa: PLC0415
-
-            frame = decode_still(path)  # a damaged image is a MediaError naming it
-            _STILLS[path] = frame
-        return frame
-
-
 def _source_frame(item: VideoItem, piece: Piece, k: int, plan: Plan) -> av.VideoFrame:
     index = None
     if item.source is None:
         p = item.placement
         frame = _solid(item.color or "black", (p.width, p.height), "yuv420p")
     elif item.still:
-        frame = _still(item.source)
+        frame = still_frame(item.source)
     else:
         index = source_frame_index(item, piece.start, k, plan.fps)
         frame = reader_for(item.source).frame(index)

@@ -205,7 +205,7 @@ def _refuse_project_files(
 
 def _follow(futures: list[cf.Future[dict[str, Any]]], progress_bar: bool | None) -> None:
     """Wait for every future, with a bar counting them when wanted."""
-    from vnb.render.run import _want_bar  # noqa: PLC0415
+    from vnb.ffmpeg.run import _want_bar  # noqa: PLC0415
 
     bar: Any = None
     if _want_bar(progress_bar):

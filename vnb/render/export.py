@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from vnb import telemetry
 from vnb.errors import RenderCancelledError, RenderError
 from vnb.ffmpeg import TextImage, build_command, build_graph
-from vnb.render.binary import ENV_VAR, ffmpeg_has, find_ffmpeg
+from vnb.ffmpeg.binary import ENV_VAR, ffmpeg_has, find_ffmpeg
+from vnb.ffmpeg.outputs import check_output
+from vnb.ffmpeg.run import Progress, run_ffmpeg
 from vnb.render.encoders import EncoderChoice, choose_encoder
-from vnb.render.outputs import check_output
-from vnb.render.run import Progress, run_ffmpeg
 from vnb.render.sequence import Frames, frames_target
 from vnb.schema.export import FORMATS, ExportSettings, resolve_export
 
@@ -205,7 +205,7 @@ def render(
     exe = find_ffmpeg()
     _check_encoders(export, exe)
     if export.video_codec != "none":  # WASM/Python effects: pre-rendered, then read as sources
-        from vnb.effects.prerender import prerender  # noqa: PLC0415
+        from vnb.render.prerender import prerender  # noqa: PLC0415
 
         plan, on_progress = prerender(
             plan, on_progress=on_progress, cancel=cancel, progress_bar=progress_bar,

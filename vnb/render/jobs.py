@@ -27,8 +27,8 @@ from vnb.errors import RenderCancelledError, RenderError
 from vnb.render.rendercache import cached_render, snapshot
 
 if TYPE_CHECKING:
+    from vnb.ffmpeg.run import Progress
     from vnb.render.export import RenderResult
-    from vnb.render.run import Progress
     from vnb.schema import Project
 
 __all__ = ["RenderJob", "cancel_all", "jobs", "set_workers", "submit"]

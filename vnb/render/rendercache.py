@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vnb import telemetry
+from vnb.ffmpeg.outputs import check_output, check_target, part_name
 from vnb.render.export import RenderResult, render
-from vnb.render.outputs import check_output, check_target, part_name
 
 if TYPE_CHECKING:
     from vnb.schema import Project
@@ -108,7 +108,7 @@ def render_key(
     """
     import vnb  # noqa: PLC0415
     from vnb import cache  # noqa: PLC0415
-    from vnb.render.binary import ffmpeg_version, find_ffmpeg  # noqa: PLC0415
+    from vnb.ffmpeg.binary import ffmpeg_version, find_ffmpeg  # noqa: PLC0415
 
     export = _settings(project, preset, output, overrides)
     exe = find_ffmpeg()

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vnb.errors import MediaError, RenderCancelledError, RenderError
+from vnb.ffmpeg.run import Progress, run_ffmpeg
 from vnb.plan.smart import EncodeRun, SmartPlan, SourceIndex, Span
-from vnb.render.run import Progress, run_ffmpeg
 
 if TYPE_CHECKING:
     from vnb.plan import Plan

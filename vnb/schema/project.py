@@ -34,9 +34,9 @@ if TYPE_CHECKING:
     import numpy as np
 
     from vnb.detect import Detections
-    from vnb.media import MediaInfo
     from vnb.render import RenderResult
     from vnb.render.jobs import RenderJob
+    from vnb.schema.media import MediaInfo
 
 __all__ = ["MAX_CLIPS", "MAX_FILE_BYTES", "Project", "load"]
 

@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any
 
 from vnb._bars import advance
 from vnb.effects.custom import Stop, chain_identity, has_custom
-from vnb.effects.intermediate import prerender_item
 from vnb.effects.registry import is_custom
+from vnb.render.intermediate import prerender_item
 
 if TYPE_CHECKING:
+    from vnb.ffmpeg.run import Progress
     from vnb.plan import Plan, VideoItem
-    from vnb.render.run import Progress
 
 __all__ = ["Job", "jobs_for", "prerender", "prerender_item", "substitute"]
 
@@ -214,7 +214,7 @@ def _run_jobs(
     stop: Stop,
     progress_bar: bool | None,
 ) -> None:
-    from vnb.render.run import Progress, _want_bar  # noqa: PLC0415
+    from vnb.ffmpeg.run import Progress, _want_bar  # noqa: PLC0415
 
     bar: Any = None
     if _want_bar(progress_bar):
