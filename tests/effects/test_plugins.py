@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 import vnb
-from vnb.effects.registry import PLUGINS, REGISTRY, normalize_params
 from vnb.effects.wasm import plugins
 from vnb.effects.wasm.plugins import WasmEffect
 from vnb.errors import EffectError, PluginError, ProjectError
+from vnb.schema.registry import PLUGINS, REGISTRY, normalize_params
 
 from . import hostile
 from .conftest import EXAMPLES

@@ -19,7 +19,6 @@ import math
 from collections.abc import Mapping
 from fractions import Fraction
 
-from vnb.effects.registry import spec_of
 from vnb.ffmpeg.chains import (
     GUARD,
     TextImage,
@@ -48,6 +47,7 @@ from vnb.plan.model import (
 )
 from vnb.schema.color import to_ffmpeg_color
 from vnb.schema.export import ExportSettings
+from vnb.schema.registry import spec_of
 from vnb.schema.timebase import frame_to_sample
 
 __all__ = ["build_graph"]

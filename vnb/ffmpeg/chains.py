@@ -11,9 +11,9 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from vnb.effects.registry import effect_filters
 from vnb.ffmpeg.graph import Filter, make_filter
 from vnb.plan.model import TextItem, VideoItem
+from vnb.schema.registry import effect_filters
 
 __all__ = [
     "GUARD",

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field, JsonValue, ValidationError, model_va
 from vnb.errors import ProjectError
 from vnb.schema.base import Model, PathStr, format_validation_error, new_id
 from vnb.schema.color import parse_color
+from vnb.schema.registry import normalize_params
 from vnb.schema.timebase import frame_time, to_frame
 
 __all__ = [
@@ -91,8 +92,6 @@ class Effect(Model):
 
     @model_validator(mode="after")
     def _known(self) -> Effect:
-        from vnb.effects.registry import normalize_params  # noqa: PLC0415 - import cycle
-
         normalize_params(self.name, self.params)
         return self
 

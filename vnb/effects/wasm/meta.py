@@ -14,8 +14,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from vnb.effects.registry import EffectSpec, Param
 from vnb.errors import PluginError
+from vnb.schema.registry import EffectSpec, Param
 
 __all__ = ["ABI_VERSION", "MAX_PARAMS", "PluginInfo", "check_name", "parse_meta", "parse_params"]
 
