@@ -17,7 +17,7 @@ from typing import Any
 
 from vnb import effects, errors
 from vnb.errors import VnbError
-from vnb.schema import Project, load
+from vnb.project import Project, load
 
 try:
     __version__ = version("vnb")

@@ -62,16 +62,7 @@ def add_clips_from(
     Raises:
         ProjectError: A segment that is empty or reversed, or a bad field.
     """
-    cursor = max((c.end for c in track.clips), default=0.0) if start is None else start
-    clips: list[Clip] = []
-    for segment in segments:
-        s, e = float(segment[0]), float(segment[1])
-        if e <= s:
-            msg = f"segment ({s:g}, {e:g}) is empty: its end must be after its start"
-            raise ProjectError(msg)
-        clips.append(track.add_clip(source, start=cursor, source_start=s, duration=e - s, **fields))
-        cursor += (e - s) + gap
-    return clips
+    return track.add_clips_from(segments, source=source, start=start, gap=gap, **fields)
 
 
 def add_markers(

@@ -36,9 +36,7 @@ _RUN_OPTIONS = frozenset({"on_progress", "cancel", "timeout", "progress_bar", "s
 
 def snapshot(project: Project) -> Project:
     """A detached copy of ``project`` (same base folder): later edits do not reach the copy."""
-    from vnb.schema import Project  # noqa: PLC0415
-
-    copy = Project.model_validate_json(project.model_dump_json())
+    copy = type(project).model_validate_json(project.model_dump_json())
     copy._base_dir = project.base_dir  # resolved now: the current folder may change later
     copy._file = project.file
     return copy
