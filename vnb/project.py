@@ -133,8 +133,10 @@ class Project(schema.Project):
 
         ``job.result()`` waits, ``job.cancel()`` stops it; in a notebook it shows a progress bar.
         """
-        from vnb.render.jobs import submit  # noqa: PLC0415 - the engine is imported on use
+        from vnb.notebook.jobview import job_widget  # noqa: PLC0415 - the engine on use
+        from vnb.render.jobs import set_job_view, submit  # noqa: PLC0415
 
+        set_job_view(job_widget)  # shown as a progress bar and a cancel button in notebooks
         return submit(self, output, preset, **options)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:

@@ -98,9 +98,12 @@ def repr_mimebundle(
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext vnb``: projects display as the editor; registers the ``%vnb`` magic."""
+    from vnb.notebook.jobview import job_widget  # noqa: PLC0415
     from vnb.notebook.magics import register  # noqa: PLC0415
+    from vnb.render.jobs import set_job_view  # noqa: PLC0415 - the engine on use
 
-    register(ipython)  # the display is the project's own `_repr_mimebundle_` (vnb.project)
+    register(ipython)
+    set_job_view(job_widget)  # the display is the project's own `_repr_mimebundle_` (vnb.project)
     _STATE["loaded"] = True
 
 

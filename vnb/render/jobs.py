@@ -31,10 +31,21 @@ if TYPE_CHECKING:
     from vnb.render.export import RenderResult
     from vnb.schema import Project
 
-__all__ = ["RenderJob", "cancel_all", "jobs", "set_workers", "submit"]
+__all__ = ["RenderJob", "cancel_all", "jobs", "set_job_view", "set_workers", "submit"]
 
 State = Literal["queued", "running", "done", "failed", "cancelled"]
 _EXIT_WAIT = 10.0
+_view: list[Callable[[RenderJob], Any]] = []
+
+
+def set_job_view(view: Callable[[RenderJob], Any]) -> None:
+    """How a notebook shows a job: ``view(job)`` gives a widget, or None to show text.
+
+    The notebook layer sets it (`vnb.notebook.jobview.job_widget`, when ``vnb.Project`` starts
+    a job or ``%load_ext vnb`` runs); until then a job displays as its text.
+    """
+    _view[:] = [view]
+
 
 _lock = threading.Lock()
 _queue: queue.Queue[RenderJob | None] = queue.Queue()
@@ -230,9 +241,7 @@ class RenderJob:
         return f"<RenderJob {self.status()}>"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        from vnb.render.jobview import job_widget  # noqa: PLC0415 - ipywidgets on use
-
-        widget = job_widget(self)
+        widget = _view[0](self) if _view else None
         if widget is None:
             return {"text/plain": repr(self)}
         return widget._repr_mimebundle_(include=include, exclude=exclude)
