@@ -12,17 +12,12 @@ Build a timeline in code, preview any frame, render it with FFmpeg::
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from vnb import effects, errors
+from vnb._version import __version__
 from vnb.errors import VnbError
 from vnb.project import Project, load
-
-try:
-    __version__ = version("vnb")
-except PackageNotFoundError:  # a source checkout that was not installed
-    __version__ = "0.0.0"
 
 _SUBMODULES = frozenset(
     {

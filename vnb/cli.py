@@ -170,7 +170,7 @@ def _probe(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from vnb.telemetry import doctor, format_report  # noqa: PLC0415
+    from vnb.doctor import doctor, format_report  # noqa: PLC0415
 
     report = doctor()
     print(json.dumps(report, indent=2) if args.json else format_report(report))
@@ -310,7 +310,7 @@ def _lab(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from vnb import __version__  # noqa: PLC0415
+    from vnb._version import __version__  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(prog="vnb", description="vnb: a Jupyter-native video editor.")
     parser.add_argument("--version", action="version", version=f"vnb {__version__}")

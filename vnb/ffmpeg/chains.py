@@ -100,7 +100,7 @@ class TextImage:
     (`visible_text`); None: place the whole image with `text_origin`."""
     strip: bool = False
     """``path`` is an ``ffconcat`` list of box-sized pictures, each shown at its item's
-    frames (nothing between): one input for a whole run of cues (`vnb.text.layers`)."""
+    frames (nothing between): one input for a whole run of cues (`vnb.render.textimages`)."""
 
 
 TEXT_PIXEL_BUDGET = 160_000_000

@@ -73,7 +73,7 @@ def _render(shell: Any, args: list[str]) -> None:
 
 
 def _doctor(args: list[str]) -> None:
-    from vnb.telemetry import doctor, format_report  # noqa: PLC0415
+    from vnb.doctor import doctor, format_report  # noqa: PLC0415
 
     report = doctor()
     print(json.dumps(report, indent=2) if "--json" in args else format_report(report))

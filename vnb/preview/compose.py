@@ -160,8 +160,7 @@ def _track_picture(
 
 
 def _text(item: TextItem, k: int, plan: Plan) -> tuple[av.VideoFrame, int, int]:
-    from vnb.render.export import text_style  # noqa: PLC0415
-    from vnb.text import rasterize_text  # noqa: PLC0415
+    from vnb.text import rasterize_text, text_style  # noqa: PLC0415
 
     try:
         rgba = rasterize_text(item.text, text_style(item, plan.width))

@@ -104,8 +104,8 @@ def render_key(
         ProjectError: A bad preset or override.
         FFmpegNotFoundError: No ffmpeg.
     """
-    import vnb  # noqa: PLC0415
     from vnb import cache  # noqa: PLC0415
+    from vnb._version import __version__  # noqa: PLC0415
     from vnb.ffmpeg.binary import ffmpeg_version, find_ffmpeg  # noqa: PLC0415
 
     export = _settings(project, preset, output, overrides)
@@ -114,7 +114,7 @@ def render_key(
     return cache.make_key(
         "vnb.render-output",
         _KEY_VERSION,
-        vnb.__version__,
+        __version__,
         project.model_dump_json(),
         _files(doc, project.base_dir),
         _custom_effects(project),
