@@ -51,9 +51,9 @@ def _score(text: str) -> float:
 
 
 def _render(args: argparse.Namespace) -> int:
-    import vnb  # noqa: PLC0415
+    from vnb.project import load  # noqa: PLC0415
 
-    project = vnb.load(args.project)
+    project = load(args.project)
     overrides = {
         k: getattr(args, k)
         for k in ("crf", "speed", "hardware", "video_codec", "audio_codec", "fit")
@@ -120,9 +120,9 @@ def _batch(args: argparse.Namespace) -> int:
 def _frame(args: argparse.Namespace) -> int:
     from PIL import Image  # noqa: PLC0415
 
-    import vnb  # noqa: PLC0415
     from vnb.ffmpeg.outputs import check_output  # noqa: PLC0415
     from vnb.fileio import atomic_write  # noqa: PLC0415
+    from vnb.project import load  # noqa: PLC0415
 
     output = Path(args.output)
     Image.init()
@@ -134,7 +134,7 @@ def _frame(args: argparse.Namespace) -> int:
     if not output.parent.is_dir():
         msg = f"{output}: the folder {output.parent} does not exist"
         raise VnbError(msg)
-    project = vnb.load(args.project)
+    project = load(args.project)
     check_output(project, output)  # never over a still the project uses, nor a device
     size = _frame_size(project.width, project.height, args.width, args.height)
     frame = project.frame_at(args.time, size=size)
