@@ -14,6 +14,7 @@ from vnb.errors import (
 )
 from vnb.fileio import check_regular_file
 from vnb.media.probing import MediaInfo, probe
+from vnb.plan import Plan, compile_plan
 
 if TYPE_CHECKING:
     from vnb.schema import Project
@@ -92,15 +93,15 @@ def _listing(what: str, lines: Sequence[str]) -> str:
     return f"{what} ({len(lines)}):\n" + "\n".join(f"  - {line}" for line in lines)
 
 
-def plan_project(project: Project):  # noqa: ANN201 - returns vnb.plan.Plan (import cycle)
-    """Validate ``project``, gather its media and compile its `Plan`.
+def plan_project(project: Project) -> Plan:
+    """Validate ``project``, gather its media and compile its `Plan` (`vnb.plan.compile_plan`).
+
+    The lowest layer that can both read media and compile: the plan stays pure.
 
     Raises:
         ProjectError: invalid fields or timeline, every problem listed.
         MediaError: missing or unusable media, every file listed with its clip.
     """
-    from vnb.plan import compile_plan  # noqa: PLC0415
-
     project.validate_all()
     media, cues = gather(project)
     return compile_plan(project, media, cues)
