@@ -203,7 +203,6 @@ def reframe(
         ProjectError: No clip of the analysed source in the project.
     """
     from vnb.detect.analyze import last_analysis  # noqa: PLC0415
-    from vnb.schema import Project as ProjectType  # noqa: PLC0415
     from vnb.schema.timebase import to_frame  # noqa: PLC0415
 
     ratio = parse_aspect(aspect)
@@ -223,7 +222,7 @@ def reframe(
     span = 2 * (int(height_src * ratio if horizontal else width / ratio) // 2)
     out_h = 2 * ((height or project.height) // 2)
     out_w = max(16, 2 * round(out_h * ratio / 2))
-    new = ProjectType.model_validate(project.model_dump())
+    new = type(project).model_validate(project.model_dump())  # a vnb.Project stays one
     new._base_dir = project._base_dir
     new.name = f"{project.name} ({aspect})" if isinstance(aspect, str) else project.name
     new.width, new.height = out_w, out_h
