@@ -21,8 +21,8 @@ from vnb.project import Project, load
 
 _SUBMODULES = frozenset(
     {
-        "cache", "demo", "detect", "edit", "ffmpeg", "media", "notebook", "plan", "preview",
-        "render", "schema", "telemetry", "templates", "text",
+        "cache", "demo", "detect", "doctor", "edit", "ffmpeg", "media", "notebook", "plan",
+        "preview", "project", "render", "schema", "telemetry", "templates", "text",
     }
 )  # fmt: skip
 """The documented submodules: ``vnb.templates.grid(...)`` works after a bare ``import vnb``."""
@@ -34,6 +34,7 @@ __all__ = [
     "cache",
     "demo",
     "detect",
+    "doctor",
     "edit",
     "effects",
     "errors",
@@ -44,6 +45,7 @@ __all__ = [
     "notebook",
     "plan",
     "preview",
+    "project",
     "render",
     "render_many",
     "schema",
