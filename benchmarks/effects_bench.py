@@ -246,9 +246,9 @@ def bench_render(seconds: float, folder: Path) -> None:
 
     import vnb
     from vnb import cache
-    from vnb.effects import intermediate, prerender
     from vnb.effects.wasm.plugins import load_wasm
     from vnb.preview import plan_of
+    from vnb.render import intermediate, prerender
 
     src = make_media(
         folder, "src.mp4", video=f"testsrc2=s=1280x720:r=30:d={seconds}", audio=None,

@@ -295,7 +295,7 @@ def test_prerender_files_obey_the_files_bound(monkeypatch):
     kept = put_file("prerender", "d" * 64, age=500, size=5000)
     gone = put_file("prerender", "e" * 64, age=400, size=5000)
     young = put_file("prerender", "f" * 64, age=0, size=5000)
-    from vnb.effects.prerender import _sweep
+    from vnb.render.prerender import _sweep
 
     _sweep({kept})
     assert kept.exists()

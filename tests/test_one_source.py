@@ -22,17 +22,17 @@ from vnb._varint import VarintError, read_varint
 from vnb.cli import _parser
 from vnb.detect.onnxcheck import OnnxFormatError, check_model_bytes
 from vnb.detect.postprocess import COCO_NAMES, DARKNET_ALIASES
-from vnb.effects.registry import REGISTRY
 from vnb.effects.wasm.binary import WasmFormatError, outline
 from vnb.ffmpeg import build_graph
+from vnb.ffmpeg.binary import ffmpeg_has
 from vnb.ffmpeg.graph import REQUIRED_FILTERS
 from vnb.ffmpeg.hardware import FAMILIES
 from vnb.media import plan_project
-from vnb.render.binary import ffmpeg_has
 from vnb.render.encoders import priority
 from vnb.render.export import text_images
 from vnb.schema import Effect
 from vnb.schema.export import FITS, HARDWARE, Fit, Hardware, resolve_export
+from vnb.schema.registry import REGISTRY
 from vnb.schema.timeline import AUDIO_TRANSITIONS, TRANSITIONS, TransitionKind
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -217,3 +217,14 @@ def test_cli_lab_serves_until_ctrl_c_then_jupyterlab_stops(tmp_path):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def test_the_import_layers_hold():
+    """pyproject.toml's import contract (docs/architecture.md): no import crosses a layer upward."""
+    exe = Path(sys.executable).with_name("lint-imports")  # the test extra installs it
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [str(exe), "--no-cache"], cwd=ROOT, capture_output=True, text=True, env=env, check=False
+    )
+    assert out.returncode == 0, out.stdout[-4000:]
+    assert "vnb's layers KEPT" in out.stdout

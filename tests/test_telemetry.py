@@ -121,7 +121,7 @@ def test_doctor_text_and_a_missing_ffmpeg(monkeypatch, capsys):
     text = capsys.readouterr().out
     assert "hardware encoders built in:" in text and "working here:" in text
     assert "all good" in text
-    from vnb.render.binary import find_ffmpeg
+    from vnb.ffmpeg.binary import find_ffmpeg
 
     monkeypatch.setenv("VNB_FFMPEG", "/nonexistent/ffmpeg")
     find_ffmpeg.cache_clear()

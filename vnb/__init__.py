@@ -12,22 +12,17 @@ Build a timeline in code, preview any frame, render it with FFmpeg::
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from vnb import effects, errors
+from vnb._version import __version__
 from vnb.errors import VnbError
-from vnb.schema import Project, load
-
-try:
-    __version__ = version("vnb")
-except PackageNotFoundError:  # a source checkout that was not installed
-    __version__ = "0.0.0"
+from vnb.project import Project, load
 
 _SUBMODULES = frozenset(
     {
-        "cache", "demo", "detect", "edit", "ffmpeg", "media", "notebook", "plan", "preview",
-        "render", "schema", "telemetry", "templates", "text",
+        "cache", "demo", "detect", "doctor", "edit", "ffmpeg", "media", "notebook", "plan",
+        "preview", "project", "render", "schema", "telemetry", "templates", "text",
     }
 )  # fmt: skip
 """The documented submodules: ``vnb.templates.grid(...)`` works after a bare ``import vnb``."""
@@ -39,6 +34,7 @@ __all__ = [
     "cache",
     "demo",
     "detect",
+    "doctor",
     "edit",
     "effects",
     "errors",
@@ -49,6 +45,7 @@ __all__ = [
     "notebook",
     "plan",
     "preview",
+    "project",
     "render",
     "render_many",
     "schema",

@@ -23,9 +23,9 @@ __all__ = ["main"]
 
 
 def _render(args: argparse.Namespace) -> int:
-    import vnb  # noqa: PLC0415
+    from vnb.project import load  # noqa: PLC0415
 
-    project = vnb.load(args.project)
+    project = load(args.project)
     overrides = {
         k: getattr(args, k)
         for k in ("crf", "speed", "hardware", "video_codec", "audio_codec", "fit")
@@ -92,9 +92,9 @@ def _batch(args: argparse.Namespace) -> int:
 def _frame(args: argparse.Namespace) -> int:
     from PIL import Image  # noqa: PLC0415
 
-    import vnb  # noqa: PLC0415
+    from vnb.ffmpeg.outputs import check_output  # noqa: PLC0415
     from vnb.fileio import atomic_write  # noqa: PLC0415
-    from vnb.render.outputs import check_output  # noqa: PLC0415
+    from vnb.project import load  # noqa: PLC0415
 
     output = Path(args.output)
     Image.init()
@@ -106,7 +106,7 @@ def _frame(args: argparse.Namespace) -> int:
     if not output.parent.is_dir():
         msg = f"{output}: the folder {output.parent} does not exist"
         raise VnbError(msg)
-    project = vnb.load(args.project)
+    project = load(args.project)
     check_output(project, output)  # never over a still the project uses, nor a device
     size = _frame_size(project.width, project.height, args.width, args.height)
     frame = project.frame_at(args.time, size=size)
@@ -142,7 +142,7 @@ def _probe(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from vnb.telemetry import doctor, format_report  # noqa: PLC0415
+    from vnb.doctor import doctor, format_report  # noqa: PLC0415
 
     report = doctor()
     print(json.dumps(report, indent=2) if args.json else format_report(report))
@@ -284,7 +284,7 @@ def _lab(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from vnb import __version__  # noqa: PLC0415
+    from vnb._version import __version__  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(prog="vnb", description="vnb: a Jupyter-native video editor.")
     parser.add_argument("--version", action="version", version=f"vnb {__version__}")

@@ -6,9 +6,10 @@ import subprocess
 from fractions import Fraction
 from pathlib import Path
 
-import vnb
+from vnb import effects
 from vnb.errors import RenderError
-from vnb.render.binary import find_ffmpeg
+from vnb.ffmpeg.binary import find_ffmpeg
+from vnb.project import Project
 
 __all__ = ["demo_project", "make_demo_media"]
 
@@ -55,13 +56,13 @@ def make_demo_media(folder: str | Path, seconds: float = 5.0) -> dict[str, Path]
     return made
 
 
-def demo_project(folder: str | Path) -> vnb.Project:
+def demo_project(folder: str | Path) -> Project:
     """An 11-second edit of the demo media, saved as ``folder/demo.vnb.json``.
 
     Three clips joined by transitions, effects, a picture-in-picture, a title and subtitles.
     """
     media = make_demo_media(folder)
-    p = vnb.Project(name="vnb demo", width=1280, height=720, fps=Fraction(30))
+    p = Project(name="vnb demo", width=1280, height=720, fps=Fraction(30))
     p.save(Path(folder) / "demo.vnb.json")  # sources are named relative to the project file
     v = p.add_track("video", "main")
     a = v.add_clip(media["bars.mp4"].name, start=0, duration=4.5)
@@ -69,8 +70,8 @@ def demo_project(folder: str | Path) -> vnb.Project:
     c = v.add_clip(media["fractal.mp4"].name, start=9.0, duration=4.0, fade_out=1.0)
     v.add_transition(a, b, "crossfade", duration=1.0)
     v.add_transition(b, c, "circleopen", duration=1.0)
-    b.effects += [vnb.effects.brightness(0.05), vnb.effects.contrast(1.3)]
-    c.effects.append(vnb.effects.vignette())
+    b.effects += [effects.brightness(0.05), effects.contrast(1.3)]
+    c.effects.append(effects.vignette())
     pip = p.add_track("video", "picture in picture")
     pip.add_clip(
         media["bars.mp4"].name,
@@ -79,7 +80,7 @@ def demo_project(folder: str | Path) -> vnb.Project:
         volume=0.0,
         opacity=0.9,
         transform={"scale": 0.3, "x": 400, "y": -220},
-        effects=[vnb.effects.grayscale()],
+        effects=[effects.grayscale()],
         fade_in=0.5,
         fade_out=0.5,
     )

@@ -84,7 +84,7 @@ def _value(value: object) -> str:
 
 def effects_list() -> str:
     """Markdown: a table of the built-in effects, their parameters and what they do."""
-    from vnb.effects.registry import REGISTRY  # noqa: PLC0415
+    from vnb.schema.registry import REGISTRY  # noqa: PLC0415
 
     rows = ["| effect | parameters: default [range] | what it does |", "| --- | --- | --- |"]
     for spec in REGISTRY.values():

@@ -211,7 +211,7 @@ def editor_cells(
         "import json, subprocess\n"
         "from pathlib import Path\n"
         "import vnb\n"
-        "from vnb.render.binary import find_ffmpeg\n"
+        "from vnb.ffmpeg.binary import find_ffmpeg\n"
         f"SRC = Path('{name}-{width}x{height}.mp4')\n"
         "if not SRC.exists():\n"
         "    subprocess.run([\n"

@@ -38,7 +38,7 @@ CELLS = [
     "from PIL import Image\n"
     "from skimage import data\n"
     "import vnb\n"
-    "from vnb.render.binary import find_ffmpeg\n"
+    "from vnb.ffmpeg.binary import find_ffmpeg\n"
     "Image.fromarray(data.astronaut()).save('astronaut.png')\n"
     "subprocess.run([find_ffmpeg(), '-v', 'error', '-y', '-loop', '1',\n"
     "    '-framerate', '10', '-i', 'astronaut.png', '-vf',\n"

@@ -21,9 +21,9 @@ import pytest
 
 import vnb
 import vnb.effects.python as pyfx
-from vnb.effects.prerender import jobs_for
 from vnb.errors import PluginError, RenderCancelledError
 from vnb.preview import frame_at, plan_of
+from vnb.render.prerender import jobs_for
 
 FAST = {"crf": 0, "speed": "ultrafast", "progress_bar": False}
 GAIN = 1.0

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 import vnb
-from vnb.effects.registry import PLUGINS, REGISTRY, normalize_params
 from vnb.effects.wasm import plugins
 from vnb.effects.wasm.plugins import WasmEffect
 from vnb.errors import EffectError, PluginError, ProjectError
+from vnb.schema.registry import PLUGINS, REGISTRY, normalize_params
 
 from . import hostile
 from .conftest import EXAMPLES
@@ -31,6 +31,20 @@ def test_plugin_names_are_namespaced_and_never_clash(examples: dict[str, WasmEff
         examples["vignette"](strength=2)
     with pytest.raises(EffectError, match="has no parameter 'radius'"):
         examples["vignette"](radius=2)
+
+
+def test_one_table_holds_every_custom_effect_with_its_implementation(
+    examples: dict[str, WasmEffect],
+) -> None:
+    from vnb.effects.custom import implementation, register
+    from vnb.effects.detection import BOXES, REDACT
+
+    assert PLUGINS["wasm:sepia"].impl is examples["sepia"] is implementation("wasm:sepia")
+    for name in (REDACT, BOXES):  # the detection effects run from the same table
+        assert PLUGINS[name].impl is implementation(name) and PLUGINS[name].impl is not None
+    assert register(examples["sepia"]).impl is examples["sepia"]
+    with pytest.raises(EffectError, match="not loaded"):  # never named in a project
+        normalize_params(REDACT, {})
 
 
 def test_projects_keep_plugin_effects_and_say_when_one_is_missing(

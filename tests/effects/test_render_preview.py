@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import vnb
-from vnb.effects.prerender import jobs_for
 from vnb.effects.wasm.plugins import WasmEffect
 from vnb.errors import PluginError
 from vnb.preview import frame_at, plan_of
+from vnb.render.prerender import jobs_for
 
 EXACT = {"crf": 0, "speed": "ultrafast", "progress_bar": False}
 

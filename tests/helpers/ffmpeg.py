@@ -19,7 +19,7 @@ QUIET = ("-hide_banner", "-nostdin", "-loglevel", "error", "-y")
 def ffmpeg_exe() -> str:
     """The ffmpeg binary vnb renders with (imageio-ffmpeg's when vnb cannot be imported)."""
     try:
-        from vnb.render.binary import find_ffmpeg
+        from vnb.ffmpeg.binary import find_ffmpeg
     except ImportError:  # benchmarks/cuts_bench.py imports this under older vnb trees
         import imageio_ffmpeg
 

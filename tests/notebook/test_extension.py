@@ -106,8 +106,8 @@ def test_importing_vnb_notebook_does_not_load_widgets():
 
 
 def test_the_render_job_view_speaks_the_current_language(project, tmp_path):
+    from vnb.notebook.jobview import job_status, job_widget
     from vnb.render.jobs import submit
-    from vnb.render.jobview import job_status, job_widget
 
     try:
         vnb.set_language("ru")

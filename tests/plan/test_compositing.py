@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 import vnb
-from vnb.effects.registry import REGISTRY, EffectSpec, Param
 from vnb.plan import Plan, VideoItem, VideoTrackPlan, compile_plan
 from vnb.plan.compositing import Run, base_layer, blend_of, piece_at, run_at, runs
 from vnb.schema import Effect
+from vnb.schema.registry import REGISTRY, EffectSpec, Param
 
 
 def _plan(project: vnb.Project) -> Plan:

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 import vnb
-from vnb.effects.registry import REGISTRY, EffectSpec, Param
 from vnb.ffmpeg.graph import Filter
 from vnb.preview import frame_at, plan_of
 from vnb.schema import Effect
+from vnb.schema.registry import REGISTRY, EffectSpec, Param
 
 
 def _colorkey(p: Mapping[str, float | bool | str]) -> list[Filter]:

@@ -11,8 +11,8 @@ import imageio_ffmpeg
 import pytest
 
 from vnb.errors import FFmpegNotFoundError
-from vnb.render import binary
-from vnb.render.binary import (
+from vnb.ffmpeg import binary
+from vnb.ffmpeg.binary import (
     ffmpeg_has,
     ffmpeg_version,
     ffmpeg_version_tuple,

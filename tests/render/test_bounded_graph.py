@@ -21,9 +21,9 @@ from tests.render.avcheck import mad, psnr
 from tests.render.test_smart import BITS, barcode, frame_numbers
 from vnb.errors import ProjectError, VnbError
 from vnb.ffmpeg import build_graph
+from vnb.ffmpeg.binary import find_ffmpeg
 from vnb.ffmpeg.sources import MAX_LANES
 from vnb.media import plan_project
-from vnb.render.binary import find_ffmpeg
 from vnb.schema.export import resolve_export
 
 FPS = 30

@@ -21,11 +21,11 @@ import vnb
 from vnb import cache
 from vnb.errors import RenderError
 from vnb.ffmpeg import build_command
+from vnb.ffmpeg.binary import find_ffmpeg
 from vnb.ffmpeg.command import encoder_args
 from vnb.ffmpeg.graph import Chain, Graph
 from vnb.ffmpeg.hardware import EncoderSetup, hardware_encoder, hardware_setup, quality_value
 from vnb.render import encoders, export
-from vnb.render.binary import find_ffmpeg
 from vnb.schema.export import resolve_export
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 
 import vnb
-from vnb.effects.registry import normalize_params
 from vnb.errors import EffectError, MediaNotFoundError, ProjectError, RenderError
 from vnb.ffmpeg import text_origin
 from vnb.media import plan_project
 from vnb.render.export import text_images
 from vnb.schema import Transform
+from vnb.schema.registry import normalize_params
 from vnb.schema.timebase import frame_to_sample, to_frame
 
 from .avcheck import (

@@ -391,7 +391,7 @@ def test_a_missing_encoder_is_named_before_rendering(
     project: vnb.Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An ffmpeg built without libvpx-vp9 (a real wrapper process that hides it)."""
-    from vnb.render.binary import find_ffmpeg
+    from vnb.ffmpeg.binary import find_ffmpeg
 
     real = find_ffmpeg()
     fake = tmp_path / "bin" / "ffmpeg"

@@ -15,8 +15,8 @@ import pytest
 import vnb
 from vnb import cache, telemetry
 from vnb.errors import RenderCancelledError
+from vnb.ffmpeg.run import Progress
 from vnb.render import jobs
-from vnb.render.run import Progress
 
 SLOW = {"speed": "slower", "crf": 5}  # about 3 s for 12 s of 320×240 on two cores
 

@@ -139,8 +139,8 @@ def test_subtitle_file_font_and_audio_source_are_protected(src: Path, tmp_path: 
 
 
 def test_a_pre_rendered_intermediate_is_protected(src: Path, tmp_path: Path) -> None:
-    from vnb.effects.prerender import jobs_for
     from vnb.media import plan_project
+    from vnb.render.prerender import jobs_for
 
     @vnb.effects.python_effect
     def invert(frame, t):
@@ -334,7 +334,7 @@ def dead_pid() -> int:
 def test_stale_parts_of_dead_processes_are_swept_and_nothing_else(
     src: Path, tmp_path: Path
 ) -> None:
-    from vnb.render.outputs import _host_tag
+    from vnb.ffmpeg.outputs import _host_tag
 
     dead = dead_pid()
     here = f"{_host_tag()}89abcdef"  # this host's tag and 8 random digits
@@ -370,7 +370,7 @@ def test_stale_parts_of_dead_processes_are_swept_and_nothing_else(
 
 
 def test_part_names_carry_the_pid_and_are_swept_only_when_it_is_gone(tmp_path: Path) -> None:
-    from vnb.render.outputs import part_name, sweep_parts
+    from vnb.ffmpeg.outputs import part_name, sweep_parts
 
     name = part_name(tmp_path / "x.mp4")
     assert name.name.startswith(f".x.mp4.{os.getpid()}.")

@@ -13,7 +13,7 @@ import pytest
 
 from tests.helpers import ffmpeg as tools
 from vnb.errors import RenderCancelledError, RenderError
-from vnb.render.run import Progress, run_ffmpeg
+from vnb.ffmpeg.run import Progress, run_ffmpeg
 
 EXE = tools.ffmpeg_exe()
 ENCODE = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"]

@@ -59,16 +59,7 @@ def add_clips_from(
     Raises:
         ProjectError: A segment that is empty or reversed, or a bad field.
     """
-    cursor = max((c.end for c in track.clips), default=0.0) if start is None else start
-    clips: list[Clip] = []
-    for segment in segments:
-        s, e = float(segment[0]), float(segment[1])
-        if e <= s:
-            msg = f"segment ({s:g}, {e:g}) is empty: its end must be after its start"
-            raise ProjectError(msg)
-        clips.append(track.add_clip(source, start=cursor, source_start=s, duration=e - s, **fields))
-        cursor += (e - s) + gap
-    return clips
+    return track.add_clips_from(segments, source=source, start=start, gap=gap, **fields)
 
 
 def add_markers(
@@ -282,11 +273,9 @@ def _resized_copy(
     project: Project, aspect: str | float | tuple[int, int], ratio: Fraction, height: int | None
 ) -> Project:
     """A copy of ``project`` (same folder) at the new aspect and ``height``."""
-    from vnb.schema import Project as ProjectType  # noqa: PLC0415
-
     out_h = 2 * ((height or project.height) // 2)
     out_w = max(16, 2 * round(out_h * ratio / 2))
-    new = ProjectType.model_validate(project.model_dump())
+    new = type(project).model_validate(project.model_dump())  # a vnb.Project stays one
     new._base_dir = project._base_dir
     new.name = f"{project.name} ({aspect})" if isinstance(aspect, str) else project.name
     new.width, new.height = out_w, out_h

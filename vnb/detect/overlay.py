@@ -29,14 +29,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import ValidationError
 
-from vnb.effects.detection import (
-    label_of,
-    overlay_data,
-    overlay_rows_at,
-    pack,
-    shows_source,
-)
+from vnb.effects.detection import label_of, overlay_rows_at
 from vnb.errors import DetectionError, ProjectError
+from vnb.plan.detections import overlay_data, pack, shows_source
 from vnb.schema.base import format_validation_error
 from vnb.schema.detection import MAX_FRAMES, MAX_ROWS, Overlay, Redaction
 

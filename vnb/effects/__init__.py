@@ -1,7 +1,7 @@
 """Effects: ``clip.effects.append(vnb.effects.brightness(0.1))``.
 
 Each function makes an `Effect` for the registry entry of the same name
-(:mod:`vnb.effects.registry`), which knows both its ffmpeg filters and its parameters.
+(:mod:`vnb.schema.registry`), which knows both its ffmpeg filters and its parameters.
 
 Custom effects: ``vnb.effects.load_wasm(path)`` (a sandboxed WASM module, named
 ``wasm:<name>``) and ``@vnb.effects.python_effect`` (a numpy function, named ``py:<name>``).
@@ -14,13 +14,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from vnb.effects.registry import REGISTRY, EffectSpec, normalize_params
+from vnb.schema.registry import PLUGINS, REGISTRY, EffectSpec, normalize_params
 from vnb.schema.timeline import Effect
 
 if TYPE_CHECKING:
     from vnb.effects.wasm.plugins import WasmEffect
 
 __all__ = [
+    "PLUGINS",
     "REGISTRY",
     "Effect",
     "EffectSpec",

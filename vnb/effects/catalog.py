@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from vnb.effects.registry import PLUGINS, REGISTRY, EffectSpec
+from vnb.schema.registry import PLUGINS, REGISTRY, EffectSpec
 
 __all__ = ["check_lines", "list_lines"]
 

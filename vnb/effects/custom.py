@@ -2,7 +2,7 @@
 
 Custom effects run on the *source* picture, as RGBA, before the clip's built-in effects:
 the preview applies them right after decoding a source frame, the render pre-renders the
-clip through them into a cached intermediate (:mod:`vnb.effects.prerender`) that the ffmpeg
+clip through them into a cached intermediate (:mod:`vnb.render.prerender`) that the ffmpeg
 graph then reads instead of the source. Either way a custom effect sees the same frames
 with the same clock:
 
@@ -11,8 +11,8 @@ with the same clock:
 - ``index``: the frame's index from the first source frame the clip can show.
 
 Their names are namespaced (``wasm:<name>``, ``py:<name>``), so they never clash with the
-built-in effects; the registry (:mod:`vnb.effects.registry`) keeps their specs in its
-``PLUGINS`` table and this module keeps their implementations.
+built-in effects; the registry (:mod:`vnb.schema.registry`) keeps them in its ``PLUGINS``
+table, each spec with its implementation, and this module runs them.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Protocol
 
-from vnb.effects.registry import PLUGINS, EffectSpec, is_custom
 from vnb.errors import EffectError, RenderCancelledError
+from vnb.schema.registry import PLUGINS, EffectSpec, is_custom, set_plugin_finder
 
 if TYPE_CHECKING:
     import av
@@ -119,16 +119,14 @@ def current_stop() -> Stop | None:
     return getattr(_stop, "value", None)
 
 
-_IMPLS: dict[str, CustomEffect] = {}
 _LOCK = threading.Lock()
 _CONVERT_LOCK = threading.Lock()
 
 
 def register(effect: CustomEffect) -> EffectSpec:
     """Make ``effect`` usable under its namespaced name (replacing one of the same name)."""
-    spec = effect.info.spec()
+    spec = replace(effect.info.spec(), impl=effect)
     with _LOCK:
-        _IMPLS[spec.name] = effect
         PLUGINS[spec.name] = spec
     return spec
 
@@ -157,7 +155,7 @@ def find_plugin(name: str) -> EffectSpec:
     Raises:
         EffectError: no such plugin is loaded (the message says how to load it).
     """
-    spec = PLUGINS.get(name)
+    spec = None if name.startswith("vnb:") else PLUGINS.get(name)  # vnb: are not named
     if spec is None and name.startswith("wasm:"):
         from vnb.effects.wasm.plugins import scan_plugin_folders  # noqa: PLC0415
 
@@ -171,12 +169,12 @@ def find_plugin(name: str) -> EffectSpec:
 def implementation(name: str) -> CustomEffect:
     """The loaded effect of a namespaced name."""
     if name.startswith("vnb:"):  # built in: the detection effects (vnb.effects.detection)
-        from vnb.effects.detection import BUILTINS  # noqa: PLC0415
+        import vnb.effects.detection  # noqa: F401, PLC0415 - registers them on import
 
-        if name in BUILTINS:
-            return BUILTINS[name]  # type: ignore[return-value]
-    find_plugin(name)
-    return _IMPLS[name]
+        spec = PLUGINS.get(name)
+        if spec is not None:
+            return spec.impl
+    return find_plugin(name).impl
 
 
 def custom_effects(item: VideoItem) -> list[tuple[str, Mapping[str, object]]]:
@@ -281,3 +279,6 @@ def apply_custom(
         out[..., 3] = 255
     result: Any = av.VideoFrame.from_ndarray(out, format="rgba")
     return result
+
+
+set_plugin_finder(find_plugin)

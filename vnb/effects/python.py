@@ -51,9 +51,9 @@ from typing import TYPE_CHECKING, Any
 
 from vnb.effects.captures import fingerprint
 from vnb.effects.custom import current_stop, register
-from vnb.effects.registry import normalize_params
 from vnb.effects.wasm.meta import PluginInfo, check_name, parse_params
 from vnb.errors import PluginError, RenderCancelledError
+from vnb.schema.registry import normalize_params
 
 if TYPE_CHECKING:
     import numpy as np

@@ -33,8 +33,8 @@ from vnb.ffmpeg.chains import (
     text_filters,
     text_origin,
 )
+from vnb.ffmpeg.finish import finish_video
 from vnb.ffmpeg.graph import Chain, Filter, Graph, Input, make_filter
-from vnb.ffmpeg.output import finish_video
 from vnb.ffmpeg.sources import SHARED, Cut, lay_out
 from vnb.plan.compositing import base_layer, blend_of, runs
 from vnb.plan.model import (

@@ -11,9 +11,9 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from vnb.effects.registry import effect_filters
 from vnb.ffmpeg.graph import Filter, make_filter
 from vnb.plan.model import TextItem, VideoItem
+from vnb.schema.registry import effect_filters
 
 __all__ = [
     "TEXT_PIXEL_BUDGET",
@@ -93,7 +93,7 @@ class TextImage:
     (`visible_text`); None: place the whole image with `text_origin`."""
     strip: bool = False
     """``path`` is an ``ffconcat`` list of box-sized pictures, each shown at its item's
-    frames (nothing between): one input for a whole run of cues (`vnb.text.layers`)."""
+    frames (nothing between): one input for a whole run of cues (`vnb.render.textimages`)."""
 
 
 TEXT_PIXEL_BUDGET = 160_000_000

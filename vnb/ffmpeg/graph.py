@@ -50,7 +50,7 @@ class Input:
 
     def argv(self) -> list[str]:
         """``[*options, "-i", "file:PATH"]``: the file protocol only, allowlisted demuxers."""
-        from vnb.media.probing import ALLOWED_FORMATS  # noqa: PLC0415 - one allowlist for all
+        from vnb.schema.media import ALLOWED_FORMATS  # noqa: PLC0415 - one allowlist for all
 
         formats = ",".join((*ALLOWED_FORMATS, *self.formats))
         allow = ["-protocol_whitelist", "file", "-format_whitelist", formats]

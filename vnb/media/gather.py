@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vnb.errors import (
@@ -16,13 +14,14 @@ from vnb.errors import (
 )
 from vnb.fileio import check_regular_file
 from vnb.media.probing import MediaInfo, probe
+from vnb.plan import Plan, compile_plan
 
 if TYPE_CHECKING:
     from vnb.schema import Project
     from vnb.schema.timeline import Subtitles, Title
     from vnb.text import Cue
 
-__all__ = ["input_files", "plan_project"]
+__all__ = ["gather", "plan_project"]
 
 
 def gather(project: Project) -> tuple[dict[str, MediaInfo], dict[str, list[Cue]]]:
@@ -96,62 +95,15 @@ def _listing(what: str, lines: Sequence[str]) -> str:
     return f"{what} ({len(lines)}):\n" + "\n".join(f"  - {line}" for line in lines)
 
 
-def plan_project(project: Project):  # noqa: ANN201 - returns vnb.plan.Plan (import cycle)
-    """Validate ``project``, gather its media and compile its `Plan`.
+def plan_project(project: Project) -> Plan:
+    """Validate ``project``, gather its media and compile its `Plan` (`vnb.plan.compile_plan`).
+
+    The lowest layer that can both read media and compile: the plan stays pure.
 
     Raises:
         ProjectError: invalid fields or timeline, every problem listed.
         MediaError: missing or unusable media, every file listed with its clip.
     """
-    from vnb.plan import compile_plan  # noqa: PLC0415
-
     project.validate_all()
     media, cues = gather(project)
     return compile_plan(project, media, cues)
-
-
-_FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
-
-
-def _font_files(font: str | None, base: Path, *, bold: bool) -> list[Path]:
-    """The files a title or subtitle font may be read from (as given, beside the project)."""
-    from vnb.errors import VnbError  # noqa: PLC0415
-    from vnb.text.fonts import find_font  # noqa: PLC0415 - fontconfig only when needed
-
-    out: list[Path] = []
-    if font is not None and (font.lower().endswith(_FONT_SUFFIXES) or "/" in font):
-        out += [base / Path(font).expanduser(), Path(font).expanduser()]
-    with contextlib.suppress(VnbError, OSError, ValueError):
-        out.append(find_font(font, bold=bold))
-    return out
-
-
-def input_files(project: Project) -> list[tuple[str, Path]]:
-    """Every file ``project`` reads, each with what it is: ``("the source of clip 'c1'", path)``.
-
-    Sources of clips (video and audio), subtitle files, the font files of titles and
-    subtitles, the media that overlays and redactions were detected on, and the project's own
-    document. Relative names are joined to the project's folder, as the render resolves them;
-    paths are not resolved and need not exist (compare them with `os.path.samefile`).
-    """
-    base = project.base_dir
-    out: list[tuple[str, Path]] = []
-    for track in project.tracks:
-        for clip in track.clips:
-            if clip.source:
-                out.append((f"the source of clip {clip.id!r}", base / clip.source))
-        for subs in track.subtitles:
-            if subs.file:
-                out.append((f"the file of subtitles {subs.id!r}", base / subs.file))
-            fonts = _font_files(subs.font, base, bold=False)
-            out += [(f"the font of subtitles {subs.id!r}", f) for f in fonts]
-        for title in track.titles:
-            fonts = _font_files(title.font, base, bold=title.bold)
-            out += [(f"the font of title {title.id!r}", f) for f in fonts]
-    for n, overlay in enumerate(project.overlays):
-        out.append((f"the media of overlay {n}'s detections", base / overlay.source))
-    for n, redaction in enumerate(project.redactions):
-        out.append((f"the media of redaction {n}'s detections", base / redaction.source))
-    if project.file is not None:
-        out.append(("the project's own file", Path(project.file)))
-    return out

@@ -36,7 +36,7 @@ from vnb.media.probing import ALLOWED_FORMATS, MediaInfo, open_input, probe, res
 from vnb.media.thumbnails import display_aspect, even_width
 
 if TYPE_CHECKING:
-    from vnb.render import Progress
+    from vnb.ffmpeg.run import Progress
 
 __all__ = [
     "PROXY_HEIGHT",
@@ -57,7 +57,7 @@ _lock = threading.Lock()
 
 def _codec() -> tuple[str, str, tuple[str, ...]]:
     """Return ``(muxer, suffix, encoder options)`` of the proxy codec the binary offers."""
-    from vnb.render import ffmpeg_has  # noqa: PLC0415 - vnb.media stays free of vnb.render
+    from vnb.ffmpeg.binary import ffmpeg_has  # noqa: PLC0415
 
     return _H264 if ffmpeg_has("encoders", "libx264") else _MJPEG
 
@@ -168,7 +168,7 @@ def make_proxy(
         *("-pix_fmt", "yuv420p" if muxer == "mp4" else "yuvj420p"),
     ]
     target.parent.mkdir(parents=True, exist_ok=True)
-    from vnb.render import run_ffmpeg  # noqa: PLC0415 - vnb.media stays free of vnb.render
+    from vnb.ffmpeg.run import run_ffmpeg  # noqa: PLC0415
 
     total = first + (info.video.duration or info.duration or 1.0)  # -copyts: progress from 0
     made = run_ffmpeg(

@@ -29,7 +29,7 @@ from vnb.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
 from vnb.ffmpeg.graph import Filter, make_filter
 from vnb.media.probing import media_errors, open_input, probe
 
-__all__ = ["SourceReader", "decode_still", "reader_for", "upright"]
+__all__ = ["SourceReader", "decode_still", "reader_for", "still_frame", "upright"]
 
 _FORWARD_LIMIT = 48
 """Decode forward instead of seeking when the wanted frame is at most this many frames ahead."""
@@ -48,7 +48,7 @@ upright frame encoded again (a pre-render) is not turned a second time."""
 def upright(frame: av.VideoFrame, rotation: int) -> av.VideoFrame:
     """``frame`` of a source whose display rotation is ``rotation``, turned as it is displayed.
 
-    Run by the preview's in-process libavfilter (`vnb.preview.filters.filter_frame`), with the
+    Run by the preview's in-process libavfilter (`vnb.ffmpeg.filters.filter_frame`), with the
     frame's own timestamp kept. Thread-safe.
 
     Raises:
@@ -58,7 +58,7 @@ def upright(frame: av.VideoFrame, rotation: int) -> av.VideoFrame:
     if filters is None:
         return frame
     from vnb.errors import EffectError  # noqa: PLC0415
-    from vnb.preview.filters import filter_frame  # noqa: PLC0415 - the preview builds on media
+    from vnb.ffmpeg.filters import filter_frame  # noqa: PLC0415 - the preview builds on media
 
     pts, time_base = frame.pts, frame.time_base
     try:
@@ -228,6 +228,25 @@ def decode_still(path: str | Path) -> av.VideoFrame:
     if frame is None:
         msg = f"{path}: the image has no picture to decode"
         raise UnsupportedMediaError(msg)
+    return frame
+
+
+_STILLS: LRU[str, av.VideoFrame] = LRU(
+    64, max_weight=512 * 1024**2, weigh=lambda f: sum(p.buffer_size for p in f.planes)
+)
+"""Decoded still images (most recently used kept, up to 512 MiB)."""
+
+
+def still_frame(path: str) -> av.VideoFrame:
+    """The picture of a still image, decoded once (the preview and the pre-render share it).
+
+    Raises:
+        MediaError: naming the file, if it cannot be opened or decoded.
+    """
+    frame = _STILLS.get(path)
+    if frame is None:
+        frame = decode_still(path)  # a damaged image is a MediaError naming it
+        _STILLS.put(path, frame)
     return frame
 
 

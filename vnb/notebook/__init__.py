@@ -100,17 +100,16 @@ def repr_mimebundle(
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext vnb``: projects display as the editor; registers the ``%vnb`` magic."""
+    from vnb.notebook.jobview import job_widget  # noqa: PLC0415
     from vnb.notebook.magics import register  # noqa: PLC0415
-    from vnb.schema import Project  # noqa: PLC0415
+    from vnb.render.jobs import set_job_view  # noqa: PLC0415 - the engine on use
 
     register(ipython)
-    ipython.display_formatter.mimebundle_formatter.for_type(Project, repr_mimebundle)
+    set_job_view(job_widget)  # the display is the project's own `_repr_mimebundle_` (vnb.project)
     _STATE["loaded"] = True
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    """``%unload_ext vnb``: projects display as text again."""
-    from vnb.schema import Project  # noqa: PLC0415
-
-    ipython.display_formatter.mimebundle_formatter.pop(Project, None)
+    """``%unload_ext vnb``: projects display as text again (outside a kernel)."""
+    del ipython
     _STATE["loaded"] = False

@@ -391,13 +391,11 @@ class Editor(anywidget.AnyWidget):
                 self.error = ""
 
     def _media(self, msg: dict[str, Any]) -> None:
-        from vnb.schema import Project  # noqa: PLC0415
-
         wanted = {c for c in msg.get("clips", []) if isinstance(c, str)}
         height = msg.get("height", 48)
         height = int(min(max(height, 16), 240)) if isinstance(height, int | float) else 48
         # The job works on a copy: the project may change while it runs.
-        copy = Project.model_validate(self.project.model_dump())
+        copy = type(self.project).model_validate(self.project.model_dump())
         copy._base_dir = self.project.base_dir
         self.media_future = self._pool.submit(self._media_job, copy, wanted, height)
 

@@ -69,11 +69,15 @@ def _render(shell: Any, args: list[str]) -> None:
     name, output = (None, ns.names[0]) if len(ns.names) == 1 else ns.names
     project = _find_project(shell, name)
     overrides = {k: v for k in ("crf", "speed", "hardware") if (v := getattr(ns, k)) is not None}
-    display(project.render_async(output, ns.preset, **overrides))
+    from vnb.notebook.jobview import job_widget  # noqa: PLC0415 - the engine on use
+    from vnb.render.jobs import set_job_view, submit  # noqa: PLC0415
+
+    set_job_view(job_widget)  # a progress bar and a cancel button, as `render_async` shows
+    display(submit(project, output, ns.preset, **overrides))
 
 
 def _doctor(args: list[str]) -> None:
-    from vnb.telemetry import doctor, format_report  # noqa: PLC0415
+    from vnb.doctor import doctor, format_report  # noqa: PLC0415
 
     report = doctor()
     print(json.dumps(report, indent=2) if "--json" in args else format_report(report))

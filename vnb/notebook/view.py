@@ -232,7 +232,7 @@ def inspector_view(project: Project, clip_id: str) -> dict[str, Any]:
 
     Empty when no clip (or no existing clip) is selected.
     """
-    from vnb.effects.registry import REGISTRY  # noqa: PLC0415
+    from vnb.schema.registry import REGISTRY  # noqa: PLC0415
 
     found = [(i, t, c) for i, t in enumerate(project.tracks) for c in t.clips if c.id == clip_id]
     if not found:

@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Protocol
 
-from vnb.effects.registry import normalize_params, spec_of
 from vnb.errors import ProjectError
 from vnb.plan.model import (
     AudioItem,
@@ -28,11 +27,12 @@ from vnb.plan.model import (
 )
 from vnb.plan.timeline import check_timeline, clip_frames, track_spans
 from vnb.schema.color import parse_color
+from vnb.schema.registry import normalize_params, spec_of
 from vnb.schema.timebase import frame_to_sample, to_frame
 
 if TYPE_CHECKING:
-    from vnb.media import MediaInfo
     from vnb.schema import Clip, Project, Track, Transform
+    from vnb.schema.media import MediaInfo
 
 __all__ = ["check_timeline", "compile_plan"]
 
@@ -156,7 +156,7 @@ def _video_item(
     effects = tuple((e.name, _params(e.name, e.params)) for e in clip.effects)
     keyed = any(spec_of(name).alpha for name, _ in effects)
     if project.overlays or project.redactions:  # detections applied to the clips of a source
-        from vnb.effects.detection import clip_effects  # noqa: PLC0415
+        from vnb.plan.detections import clip_effects  # noqa: PLC0415 - numpy on use
 
         path = info.path if info is not None else None
         before, after = clip_effects(project, clip, path, source_start)

@@ -175,7 +175,7 @@ def check_size(size: object) -> tuple[int, int] | None:
     """
     if size is None:
         return None
-    from vnb.schema import Project  # noqa: PLC0415 - vnb.schema imports the preview lazily
+    from vnb.schema import Project  # noqa: PLC0415
 
     limit = next(m.le for m in Project.model_fields["width"].metadata if hasattr(m, "le"))
     try:

@@ -29,10 +29,10 @@ from vnb.ffmpeg.chains import (
     text_filters,
     text_origin,
 )
-from vnb.media.reader import reader_for
+from vnb.ffmpeg.filters import filter_frame, overlay, xfade
+from vnb.media.reader import reader_for, still_frame
 from vnb.plan.compositing import base_layer, blend_of, piece_at, run_at
 from vnb.plan.model import Piece, Plan, TextItem, TextTrackPlan, VideoItem, VideoTrackPlan
-from vnb.preview.filters import filter_frame, overlay, xfade
 from vnb.schema.color import parse_color, to_ffmpeg_color
 
 __all__ = ["source_frame_index"]
@@ -40,7 +40,7 @@ __all__ = ["source_frame_index"]
 _STILLS: LRU[str, av.VideoFrame] = LRU(
     64, max_weight=512 * 1024**2, weigh=lambda f: sum(p.buffer_size for p in f.planes)
 )
-"""Decoded still images and solid colours (most recently used kept, up to 512 MiB)."""
+"""Solid colours made into frames (most recently used kept, up to 512 MiB)."""
 _LOCK = threading.Lock()
 _DECODERS = ThreadPoolExecutor(4, thread_name_prefix="vnb-decode")
 """Decodes the sources of several layers side by side (PyAV lets go of the GIL meanwhile)."""
@@ -100,24 +100,13 @@ def _solid(color: str, size: tuple[int, int], fmt: str) -> av.VideoFrame:
         return frame
 
 
-def _still(path: str) -> av.VideoFrame:
-    with _LOCK:
-        frame = _STILLS.get(path)
-        if frame is None:
-            from vnb.media.reader import decode_still  # noqa: PLC0415
-
-            frame = decode_still(path)  # a damaged image is a MediaError naming it
-            _STILLS.put(path, frame)
-        return frame
-
-
 def _source_frame(item: VideoItem, piece: Piece, k: int, plan: Plan) -> av.VideoFrame:
     index = None
     if item.source is None:
         p = item.placement
         frame = _solid(item.color or "black", (p.width, p.height), "yuv420p")
     elif item.still:
-        frame = _still(item.source)
+        frame = still_frame(item.source)
     else:
         index = source_frame_index(item, piece.start, k, plan.fps)
         frame = reader_for(item.source).frame(index)
@@ -164,8 +153,7 @@ def _track_picture(
 
 
 def _text(item: TextItem, k: int, plan: Plan) -> tuple[av.VideoFrame, int, int]:
-    from vnb.render.export import text_style  # noqa: PLC0415
-    from vnb.text import rasterize_text  # noqa: PLC0415
+    from vnb.text import rasterize_text, text_style  # noqa: PLC0415
 
     try:
         rgba = rasterize_text(item.text, text_style(item, plan.width))

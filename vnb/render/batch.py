@@ -78,6 +78,7 @@ def _render_spec(
     from vnb.render.rendercache import cached_render  # noqa: PLC0415
     from vnb.schema import Project, load  # noqa: PLC0415
 
+    project: Project
     try:
         if "path" in spec:
             project = load(spec["path"])

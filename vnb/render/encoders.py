@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from vnb.errors import FFmpegNotFoundError, RenderError
+from vnb.ffmpeg.binary import ffmpeg_version, find_ffmpeg
 from vnb.ffmpeg.hardware import (
     FAMILIES,
     HARDWARE_CODECS,
@@ -34,7 +35,6 @@ from vnb.ffmpeg.hardware import (
     hardware_encoder,
     hardware_setup,
 )
-from vnb.render.binary import ffmpeg_version, find_ffmpeg
 from vnb.schema.export import ExportSettings
 
 __all__ = [

@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, Any
 from vnb import telemetry
 from vnb.errors import RenderCancelledError, RenderError
 from vnb.ffmpeg import TextImage, build_command, build_graph
-from vnb.render.binary import ENV_VAR, ffmpeg_has, find_ffmpeg
+from vnb.ffmpeg.binary import ENV_VAR, ffmpeg_has, find_ffmpeg
+from vnb.ffmpeg.outputs import check_output
+from vnb.ffmpeg.run import Progress, RunOptions, run_ffmpeg
 from vnb.render.encoders import EncoderChoice, choose_encoder
-from vnb.render.outputs import check_output
-from vnb.render.run import Progress, RunOptions, run_ffmpeg
 from vnb.render.sequence import Frames, frames_target
 from vnb.schema.export import FORMATS, ExportSettings, resolve_export
 
 if TYPE_CHECKING:
     from vnb.ffmpeg.command import Command
     from vnb.ffmpeg.hardware import EncoderSetup
-    from vnb.plan import Plan, TextItem
+    from vnb.plan import Plan
     from vnb.schema import Project
 
 __all__ = ["RenderResult", "render"]
@@ -67,31 +67,15 @@ class RenderResult:
         return f"<code>{self.path}</code>: {self.duration:.2f} s, {self.width}×{self.height}"
 
 
-def text_style(item: TextItem, canvas_width: int) -> Any:
-    """The raster style of a title or cue (shared by render and preview)."""
-    from vnb.text import TextStyle  # noqa: PLC0415 - Pillow on use
-
-    return TextStyle(
-        font=item.font,
-        size=item.size,
-        color=item.color,
-        bold=item.bold,
-        box=item.box,
-        box_color=item.box_color,
-        outline=item.outline,
-        outline_color=item.outline_color,
-        max_width=max(16, canvas_width - 2 * item.margin),
-    )
-
-
 def text_images(plan: Plan, folder: Path) -> dict[str, TextImage]:
-    """Rasterise every title and cue of ``plan`` into ``folder`` (see `vnb.text.layers`).
+    """Rasterise every title and cue of ``plan`` into ``folder`` (see `vnb.render.textimages`).
 
     Raises:
         ProjectError: a text cannot be rasterised (named), or all of them together would
             take more than `TEXT_PIXEL_BUDGET` pixels on the canvas.
     """
-    from vnb.text.layers import text_images as write  # noqa: PLC0415 - Pillow on use
+    from vnb.render.textimages import text_images as write  # noqa: PLC0415 - Pillow on use
+    from vnb.text import text_style  # noqa: PLC0415 - Pillow on use
 
     return write(plan, folder, text_style)
 
@@ -237,7 +221,7 @@ def _prerender(plan: Plan, run: RunOptions, started: float) -> tuple[Plan, RunOp
     Their ``on_progress`` reports the render's progress after the pre-pass, and their
     ``timeout`` is what the pre-pass left of it.
     """
-    from vnb.effects.prerender import prerender  # noqa: PLC0415
+    from vnb.render.prerender import prerender  # noqa: PLC0415
 
     timeout = run.timeout
     plan, on_progress = prerender(

@@ -7,7 +7,7 @@ progress (fraction, fps, ETA), can be cancelled, and in a notebook shows a progr
 cancel button (ipywidgets, imported only then). The render cache makes a second request for
 the same content and settings a copy (a hard link where the filesystem allows) of the earlier
 output instead of a render. No ffmpeg outlives its job: cancelling stops and reaps ffmpeg
-(`vnb.render.run_ffmpeg`), interrupting ``job.result()`` cancels the job, and at interpreter
+(`vnb.ffmpeg.run.run_ffmpeg`), interrupting ``job.result()`` cancels the job, and at interpreter
 exit every live job is cancelled and waited for (before the executor waits for its threads).
 """
 
@@ -28,14 +28,25 @@ from vnb.errors import ArgumentError, RenderCancelledError, RenderError
 from vnb.render.rendercache import cached_render, snapshot
 
 if TYPE_CHECKING:
+    from vnb.ffmpeg.run import Progress
     from vnb.render.export import RenderResult
-    from vnb.render.run import Progress
     from vnb.schema import Project
 
-__all__ = ["RenderJob", "set_workers", "submit"]
+__all__ = ["RenderJob", "set_job_view", "set_workers", "submit"]
 
 State = Literal["queued", "running", "done", "failed", "cancelled"]
 _EXIT_WAIT = 10.0
+_view: list[Callable[[RenderJob], Any]] = []
+
+
+def set_job_view(view: Callable[[RenderJob], Any]) -> None:
+    """How a notebook shows a job: ``view(job)`` gives a widget, or None to show text.
+
+    The notebook layer sets it (`vnb.notebook.jobview.job_widget`, when ``vnb.Project`` starts
+    a job or ``%load_ext vnb`` runs); until then a job displays as its text.
+    """
+    _view[:] = [view]
+
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
@@ -233,9 +244,7 @@ class RenderJob:
         return f"<RenderJob {self.status()}>"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        from vnb.render.jobview import job_widget  # noqa: PLC0415 - ipywidgets on use
-
-        widget = job_widget(self)
+        widget = _view[0](self) if _view else None
         if widget is None:
             return {"text/plain": repr(self)}
         return widget._repr_mimebundle_(include=include, exclude=exclude)

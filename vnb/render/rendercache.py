@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vnb import telemetry
+from vnb.ffmpeg.outputs import check_output, check_target, part_name
 from vnb.fileio import atomic_output
 from vnb.render.export import RenderResult, render
-from vnb.render.outputs import check_output, check_target, part_name
 
 if TYPE_CHECKING:
     from vnb.schema import Project
@@ -37,9 +37,7 @@ _RUN_OPTIONS = frozenset({"on_progress", "cancel", "timeout", "progress_bar", "s
 
 def snapshot(project: Project) -> Project:
     """A detached copy of ``project`` (same base folder): later edits do not reach the copy."""
-    from vnb.schema import Project  # noqa: PLC0415
-
-    copy = Project.model_validate_json(project.model_dump_json())
+    copy = type(project).model_validate_json(project.model_dump_json())
     copy._base_dir = project.base_dir  # resolved now: the current folder may change later
     copy._file = project.file
     return copy
@@ -107,9 +105,9 @@ def render_key(
         ProjectError: A bad preset or override.
         FFmpegNotFoundError: No ffmpeg.
     """
-    import vnb  # noqa: PLC0415
     from vnb import cache  # noqa: PLC0415
-    from vnb.render.binary import ffmpeg_version, find_ffmpeg  # noqa: PLC0415
+    from vnb._version import __version__  # noqa: PLC0415
+    from vnb.ffmpeg.binary import ffmpeg_version, find_ffmpeg  # noqa: PLC0415
 
     export = _settings(project, preset, output, overrides)
     exe = find_ffmpeg()
@@ -117,7 +115,7 @@ def render_key(
     return cache.make_key(
         "vnb.render-output",
         _KEY_VERSION,
-        vnb.__version__,
+        __version__,
         project.model_dump_json(),
         _files(doc, project.base_dir),
         _custom_effects(project),

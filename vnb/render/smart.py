@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vnb.errors import MediaError, RenderCancelledError, RenderError
+from vnb.ffmpeg.run import Progress, RunOptions, run_ffmpeg
 from vnb.plan.smart import EncodeRun, SmartPlan, SourceIndex, Span
 from vnb.render.h264 import (
     avcc_sets,
@@ -42,7 +43,6 @@ from vnb.render.h264 import (
     nal_types,
     used_ids,
 )
-from vnb.render.run import Progress, RunOptions, run_ffmpeg
 
 if TYPE_CHECKING:
     import av

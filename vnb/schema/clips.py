@@ -12,6 +12,7 @@ from pydantic import AfterValidator, Field, JsonValue, model_validator
 
 from vnb.schema.base import Model, PathStr, new_id
 from vnb.schema.color import parse_color
+from vnb.schema.registry import normalize_params
 
 __all__ = [
     "Clip",
@@ -67,8 +68,6 @@ class Effect(Model):
 
     @model_validator(mode="after")
     def _known(self) -> Effect:
-        from vnb.effects.registry import normalize_params  # noqa: PLC0415 - import cycle
-
         normalize_params(self.name, self.params)
         return self
 

@@ -21,7 +21,7 @@ Layouts (``<f4`` is little-endian float32, ``<f8`` float64):
   untracked).
 - `Redaction.times`: ``<f8`` per box; `Redaction.boxes`: ``<f4`` × 4 per box, in time order.
 
-This module only checks sizes (pure, no numpy); `vnb.effects.detection` unpacks the arrays.
+This module only checks sizes (pure, no numpy); `vnb.plan.detections` unpacks the arrays.
 """
 
 from __future__ import annotations

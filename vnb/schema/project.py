@@ -1,4 +1,9 @@
-"""The project: the root of the document, its editing façade, and atomic save/load."""
+"""The project: the root of the document, its editing methods, and atomic save/load.
+
+This is the data model and nothing more: it imports nothing above `vnb.schema`. The engine's
+friendly calls (``p.render()``, ``p.frame_at()``, ``p.probe()``, the notebook display) are
+added by `vnb.Project` (:mod:`vnb.project`), the class `vnb.load` and `vnb.Project` give.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import os
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import pydantic_core
 from pydantic import (
@@ -31,14 +36,11 @@ from vnb.schema.timebase import parse_rate
 from vnb.schema.timeline import Clip, Color, Marker, Title, Track
 
 if TYPE_CHECKING:
-    import numpy as np
-
-    from vnb.detect import Detections
-    from vnb.media import MediaInfo
-    from vnb.render import RenderResult
-    from vnb.render.jobs import RenderJob
+    from vnb.schema.media import MediaInfo
 
 __all__ = ["Project", "load"]
+
+P = TypeVar("P", bound="Project")
 
 MAX_CLIPS = 10_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -162,10 +164,27 @@ class Project(Model):
                 logging.getLogger("vnb").exception("a project change listener failed")
 
     def probe(self, source: str | os.PathLike[str]) -> MediaInfo:
-        """Probe a source relative to this project (cached by path, size and mtime)."""
-        from vnb.media import probe  # noqa: PLC0415 - media imports PyAV
+        """Probe a source relative to this project: `vnb.Project` does (`vnb.media.probe`).
 
-        return probe(source, base_dir=self.base_dir)
+        The data model reads no media; `Track.add_clip` asks here for a source's length when
+        no ``duration`` is given.
+
+        Raises:
+            ProjectError: always, here: a `vnb.Project` (``vnb.Project``, ``vnb.load``) probes.
+        """
+        msg = (
+            f"{os.fspath(source)}: give the clip a duration, or use vnb.Project (the data model "
+            "vnb.schema.Project reads no media)"
+        )
+        raise ProjectError(msg)
+
+    def timeline_problems(self) -> list[str]:
+        """Structural problems of the timeline, as ``where: what`` lines; `save` refuses them.
+
+        The data model does not compile: `vnb.Project` answers with `vnb.plan.check_timeline`
+        (clips overlapping without a transition…); here there are none to report.
+        """
+        return []
 
     # -- editing -------------------------------------------------------------------------
 
@@ -218,53 +237,6 @@ class Project(Model):
         self._changed()
         return marker
 
-    def add_overlay(
-        self,
-        detections: Detections,
-        classes: list[str] | None = None,
-        min_score: float = 0.0,
-        burn: bool = False,
-    ) -> Overlay:
-        """Show ``detections`` over every clip of their source; see `vnb.detect.add_overlay`.
-
-        Raises:
-            DetectionError: too many boxes, or detections without a source.
-        """
-        from vnb.detect.overlay import add_overlay  # noqa: PLC0415 - numpy on use
-
-        return add_overlay(self, detections, classes=classes, min_score=min_score, burn=burn)
-
-    def blur(
-        self,
-        detections: Detections,
-        *,
-        mode: Literal["blur", "pixelate"] = "blur",
-        strength: float = 0.5,
-        margin: float = 0.15,
-        hold: float = 1.0,
-    ) -> Redaction:
-        """Blur one tracked object (``dets.track(7)``) wherever its source is shown.
-
-        In the preview and the render alike; see `vnb.detect.blur`.
-
-        Raises:
-            DetectionError: no boxes, several tracks, or too many boxes.
-        """
-        from vnb.detect.overlay import blur  # noqa: PLC0415 - numpy on use
-
-        return blur(self, detections, mode=mode, strength=strength, margin=margin, hold=hold)
-
-    def pixelate(
-        self,
-        detections: Detections,
-        *,
-        strength: float = 0.5,
-        margin: float = 0.15,
-        hold: float = 1.0,
-    ) -> Redaction:
-        """`blur` with ``mode="pixelate"``: the object becomes blocks of flat colour."""
-        return self.blur(detections, mode="pixelate", strength=strength, margin=margin, hold=hold)
-
     def find_clip(self, clip_id: str) -> Clip | None:
         """The clip with this id on any track, or None."""
         for t in self.tracks:
@@ -305,43 +277,6 @@ class Project(Model):
         except ValidationError as err:
             raise ProjectError(format_validation_error(err), file=_name(self._file)) from None
 
-    # -- the engine ----------------------------------------------------------------------
-
-    def frame_at(self, t: float, *, size: tuple[int, int] | None = None) -> np.ndarray:
-        """The composed frame at timeline time ``t`` as an H×W×3 uint8 array."""
-        from vnb.preview import frame_at  # noqa: PLC0415 - the engine is imported on use
-
-        return frame_at(self, t, size=size)
-
-    def render(
-        self, output: str | os.PathLike[str], preset: str | None = None, **options: Any
-    ) -> RenderResult:
-        """Render to ``output`` with the export settings, a preset, and overrides.
-
-        See `vnb.render.render` for the options (``crf``, ``speed``, ``video_codec``,
-        ``audio_codec``, ``audio_bitrate``, ``hardware``, ``on_progress``, ``cancel``…).
-        """
-        from vnb.render import render  # noqa: PLC0415 - the engine is imported on use
-
-        return render(self, output, preset=preset, **options)
-
-    def render_async(
-        self, output: str | os.PathLike[str], preset: str | None = None, **options: Any
-    ) -> RenderJob:
-        """Start rendering in the background and return the job at once (`vnb.render.submit`).
-
-        ``job.result()`` waits, ``job.cancel()`` stops it; in a notebook it shows a progress bar.
-        """
-        from vnb.render.jobs import submit  # noqa: PLC0415 - the engine is imported on use
-
-        return submit(self, output, preset, **options)
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
-        """In Jupyter: the editor widget (`vnb.notebook`); elsewhere None, the plain repr."""
-        from vnb.notebook import repr_mimebundle  # noqa: PLC0415 - widgets load on display
-
-        return repr_mimebundle(self, include, exclude)
-
     # -- files ---------------------------------------------------------------------------
 
     def to_json(self) -> str:
@@ -359,15 +294,13 @@ class Project(Model):
                 transition), no path was given for a new project, or the path is one of the
                 files the project reads (a clip's source, a subtitle file).
         """
-        from vnb.plan import check_timeline  # noqa: PLC0415 - avoid a cycle
-
         target = Path(path) if path is not None else self._file
         if target is None:
             msg = "save: give a file name for a new project"
             raise ProjectError(msg)
         target = target.absolute()
         self.validate_all()
-        problems = check_timeline(self)
+        problems = self.timeline_problems()
         if problems:
             raise ProjectError(problems, file=target.name)
         _refuse_own_media(self, target)
@@ -440,8 +373,8 @@ def _atomic_write(target: Path, data: bytes) -> None:
         raise ProjectError(err.reason, file=str(target)) from None
 
 
-def load(path: str | os.PathLike[str]) -> Project:
-    """Read a project file, upgrading older versions.
+def load(path: str | os.PathLike[str], cls: type[P] = Project) -> P:  # type: ignore[assignment]
+    """Read a project file, upgrading older versions, as a ``cls`` (`vnb.load`: a `vnb.Project`).
 
     Raises:
         ProjectError: unreadable, not JSON, not a vnb project, or invalid — every problem
@@ -460,7 +393,7 @@ def load(path: str | os.PathLike[str]) -> Project:
         raise ProjectError(msg, file=name) from None
     doc = migrate(doc, file=name)
     try:
-        project = Project.model_validate(doc)
+        project = cls.model_validate(doc)
     except ValidationError as err:
         raise ProjectError(format_validation_error(err), file=name) from None
     project._base_dir = p.absolute().parent

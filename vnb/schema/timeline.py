@@ -233,15 +233,31 @@ class Track(Model):
     ) -> list[Clip]:
         """Append a clip of ``source`` per ``(start, end)`` source-time segment, end to end.
 
-        Segments typically come from ``vnb.detect`` (``dets.segments("person")``); see
-        `vnb.detect.add_clips_from` for the arguments.
+        Args:
+            segments: Source-time ranges, e.g. from ``vnb.detect`` (``dets.segments("person")``).
+            source: The media file the segments are times of.
+            start: Timeline time of the first clip; default: after the track's last clip.
+            gap: Seconds left between clips.
+            **fields: Other `Clip` fields for every clip (``volume``, ``transform``…).
+
+        Returns:
+            The clips added.
 
         Raises:
-            ProjectError: an empty segment or a bad field.
+            ProjectError: an empty or reversed segment, or a bad field.
         """
-        from vnb.detect.edits import add_clips_from  # noqa: PLC0415 - optional feature
-
-        return add_clips_from(self, segments, source=source, start=start, gap=gap, **fields)
+        cursor = max((c.end for c in self.clips), default=0.0) if start is None else start
+        clips: list[Clip] = []
+        for segment in segments:
+            s, e = float(segment[0]), float(segment[1])
+            if e <= s:
+                msg = f"segment ({s:g}, {e:g}) is empty: its end must be after its start"
+                raise ProjectError(msg)
+            clips.append(
+                self.add_clip(source, start=cursor, source_start=s, duration=e - s, **fields)
+            )
+            cursor += (e - s) + gap
+        return clips
 
     def add_transition(
         self,

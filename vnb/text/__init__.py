@@ -9,7 +9,7 @@ font names and files.
 from __future__ import annotations
 
 from vnb.text.fonts import find_font
-from vnb.text.raster import TextStyle, rasterize_text
+from vnb.text.raster import TextStyle, rasterize_text, text_style
 from vnb.text.subtitles import Cue, load_subtitles
 
 __all__ = [
@@ -18,4 +18,5 @@ __all__ = [
     "find_font",
     "load_subtitles",
     "rasterize_text",
+    "text_style",
 ]

@@ -10,7 +10,7 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
@@ -19,7 +19,10 @@ from vnb.cache.memory import LRU
 from vnb.errors import ArgumentError, ProjectError
 from vnb.text.fonts import find_font
 
-__all__ = ["TextStyle", "rasterize_text"]
+if TYPE_CHECKING:
+    from vnb.plan import TextItem
+
+__all__ = ["TextStyle", "rasterize_text", "text_style"]
 
 MAX_TEXT_CHARS = 10_000
 """Longest text :func:`rasterize_text` accepts."""
@@ -258,3 +261,18 @@ def rasterize_text(text: str, style: TextStyle) -> np.ndarray:
     """
     _check(text, style)
     return _cached(text, style)
+
+
+def text_style(item: TextItem, canvas_width: int) -> TextStyle:
+    """The raster style of a title or cue (shared by render and preview)."""
+    return TextStyle(
+        font=item.font,
+        size=item.size,
+        color=item.color,
+        bold=item.bold,
+        box=item.box,
+        box_color=item.box_color,
+        outline=item.outline,
+        outline_color=item.outline_color,
+        max_width=max(16, canvas_width - 2 * item.margin),
+    )

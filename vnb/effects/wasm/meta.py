@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from vnb.effects.registry import EffectSpec, Param
 from vnb.errors import PluginError
+from vnb.schema.registry import EffectSpec, Param
 
 if TYPE_CHECKING:
     from vnb.ffmpeg.graph import Filter

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vnb.effects.custom import register
-from vnb.effects.registry import PLUGINS, normalize_params
 from vnb.effects.wasm import host
 from vnb.effects.wasm.binary import MAX_TABLE, WasmFormatError, outline
 from vnb.effects.wasm.meta import PluginInfo, parse_meta
 from vnb.errors import FileAccessError, PluginError
 from vnb.fileio import read_regular_file
+from vnb.schema.registry import PLUGINS, normalize_params
 
 if TYPE_CHECKING:
     import numpy as np

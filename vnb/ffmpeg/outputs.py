@@ -5,7 +5,7 @@ one of the project's own files (a clip's source, a subtitle file, a font, the me
 detections came from, a pre-rendered intermediate, the project document), compared as files
 (device and inode, after following links), not as names; and `check_target` refuses a target
 that exists and is not a regular file (a folder, a device such as ``/dev/null``, a FIFO, a
-socket, a symbolic link). `vnb.render.run_ffmpeg` checks the kind again just before it renames
+socket, a symbolic link). `vnb.ffmpeg.run.run_ffmpeg` checks the kind again just before it renames
 its finished file over the target.
 
 ffmpeg writes to a hidden temporary file beside the target, named by `part_name`
@@ -29,14 +29,14 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vnb.errors import RenderError
+from vnb.errors import RenderError, VnbError
 from vnb.fileio import process_alive
 
 if TYPE_CHECKING:
     from vnb.plan import Plan
     from vnb.schema import Project
 
-__all__ = ["check_output"]
+__all__ = ["check_output", "check_target", "input_files", "part_name", "sweep_parts"]
 
 _PART = re.compile(
     r"\.(?P<name>.+)\.(?P<pid>[1-9][0-9]{0,6})\.(?P<host>[0-9a-f]{4})[0-9a-f]{8}\.part"
@@ -92,7 +92,7 @@ def check_output(
     """Check that rendering ``project`` to ``output`` destroys nothing; return the target.
 
     Args:
-        project: the edit; its files (`vnb.media.gather.input_files`) are protected.
+        project: the edit; its files (`input_files`) are protected.
         output: the file to write (relative to the current folder).
         plan: the compiled plan, whose sources (pre-rendered intermediates too) are
             protected as well.
@@ -107,8 +107,6 @@ def check_output(
             the clip, title or subtitles that use it, or says it is the project's own file),
             or it exists and is not a regular file.
     """
-    from vnb.media.gather import input_files  # noqa: PLC0415 - import cycle
-
     target = Path(os.path.abspath(output))  # noqa: PTH100 - absolute without resolving links
     try:
         mine = target.stat()  # follows links: a link to a source is that source
@@ -193,3 +191,49 @@ def sweep_parts(folder: Path) -> list[Path]:
                 path.unlink()
                 swept.append(path)
     return swept
+
+
+_FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
+
+
+def _font_files(font: str | None, base: Path, *, bold: bool) -> list[Path]:
+    """The files a title or subtitle font may be read from (as given, beside the project)."""
+    from vnb.text.fonts import find_font  # noqa: PLC0415 - fontconfig only when needed
+
+    out: list[Path] = []
+    if font is not None and (font.lower().endswith(_FONT_SUFFIXES) or "/" in font):
+        out += [base / Path(font).expanduser(), Path(font).expanduser()]
+    with contextlib.suppress(VnbError, OSError, ValueError):
+        out.append(find_font(font, bold=bold))
+    return out
+
+
+def input_files(project: Project) -> list[tuple[str, Path]]:
+    """Every file ``project`` reads, each with what it is: ``("the source of clip 'c1'", path)``.
+
+    Sources of clips (video and audio), subtitle files, the font files of titles and
+    subtitles, the media that overlays and redactions were detected on, and the project's own
+    document. Relative names are joined to the project's folder, as the render resolves them;
+    paths are not resolved and need not exist (compare them with `os.path.samefile`).
+    """
+    base = project.base_dir
+    out: list[tuple[str, Path]] = []
+    for track in project.tracks:
+        for clip in track.clips:
+            if clip.source:
+                out.append((f"the source of clip {clip.id!r}", base / clip.source))
+        for subs in track.subtitles:
+            if subs.file:
+                out.append((f"the file of subtitles {subs.id!r}", base / subs.file))
+            fonts = _font_files(subs.font, base, bold=False)
+            out += [(f"the font of subtitles {subs.id!r}", f) for f in fonts]
+        for title in track.titles:
+            fonts = _font_files(title.font, base, bold=title.bold)
+            out += [(f"the font of title {title.id!r}", f) for f in fonts]
+    for n, overlay in enumerate(project.overlays):
+        out.append((f"the media of overlay {n}'s detections", base / overlay.source))
+    for n, redaction in enumerate(project.redactions):
+        out.append((f"the media of redaction {n}'s detections", base / redaction.source))
+    if project.file is not None:
+        out.append(("the project's own file", Path(project.file)))
+    return out

@@ -1,7 +1,8 @@
 """A render job in a notebook: a progress bar, a cancel button and a status line (ipywidgets).
 
-Imported only when a job is displayed; without ipywidgets the job shows as text. Every word
-shown comes from the table of `vnb.notebook.i18n`, in the current language.
+`vnb.render.jobs` shows a job with `job_widget` once the notebook layer names it
+(`set_job_view`); without ipywidgets the job shows as text. Every word shown comes from the
+table of `vnb.notebook.i18n`, in the current language.
 """
 
 from __future__ import annotations

@@ -2,11 +2,11 @@
 
 ffmpeg writes to a hidden temporary file next to the target (``.{name}.{pid}.{random}.part``);
 only a successful run (exit code 0, non-empty file) is moved over the target with `os.replace`,
-and only when the target is absent or a regular file (`vnb.render.outputs.check_target`, checked
+and only when the target is absent or a regular file (`vnb.ffmpeg.outputs.check_target`, checked
 before the run and again just before the rename). Every other outcome stops ffmpeg, waits for
 it, deletes the temporary file and raises, leaving whatever was at the target untouched. The
 temporary files a killed process left beside the target are swept at the start of each run
-(`vnb.render.outputs.sweep_parts`).
+(`vnb.ffmpeg.outputs.sweep_parts`).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from typing import IO
 
 from vnb._bars import Bar, Progress, open_bar
 from vnb.errors import ArgumentError, FFmpegNotFoundError, RenderCancelledError, RenderError
+from vnb.ffmpeg.binary import find_ffmpeg
+from vnb.ffmpeg.outputs import check_target, part_name, sweep_parts
 from vnb.fileio import replace_file
-from vnb.render.binary import find_ffmpeg
-from vnb.render.outputs import check_target, part_name, sweep_parts
 
 __all__ = ["Progress", "RunOptions", "run_ffmpeg"]
 

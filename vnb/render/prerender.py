@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING
 
 from vnb._bars import Progress, open_bar
 from vnb.effects.custom import Stop, chain_identity, has_custom
-from vnb.effects.intermediate import prerender_item
-from vnb.effects.registry import is_custom
+from vnb.render.intermediate import prerender_item
+from vnb.schema.registry import is_custom
 
 if TYPE_CHECKING:
     from vnb.plan import Plan, VideoItem

@@ -16,19 +16,22 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vnb.errors import EffectError
+from vnb.schema.color import to_ffmpeg_color
 
 if TYPE_CHECKING:
     from vnb.ffmpeg.graph import Filter
 
 __all__ = [
+    "PLUGINS",
     "REGISTRY",
     "EffectSpec",
     "effect_filters",
     "is_custom",
     "normalize_params",
+    "set_plugin_finder",
     "spec_of",
 ]
 
@@ -80,7 +83,7 @@ class Param:
 
 @dataclass(frozen=True, slots=True)
 class EffectSpec:
-    """A built-in effect: what it takes and the filters that make it."""
+    """An effect: what it takes and the filters that make it (none for custom effects)."""
 
     name: str
     doc: str
@@ -88,12 +91,12 @@ class EffectSpec:
     build: Callable[[Mapping[str, ParamValue]], list[Filter]]
     alpha: bool = False
     """True when the effect makes transparency (the clip needs a track below it to show)."""
+    impl: Any = None
+    """A custom effect's implementation (`vnb.effects.custom.CustomEffect`); None if built in."""
 
 
 def _rgb_hex(color: object) -> str:
-    # Imported here: the schema's colour parser is the one place colours are understood.
-    from vnb.schema.color import to_ffmpeg_color  # noqa: PLC0415
-
+    # The schema's colour parser is the one place colours are understood.
     return to_ffmpeg_color(str(color))
 
 
@@ -254,9 +257,12 @@ REGISTRY: dict[str, EffectSpec] = {
 
 
 PLUGINS: dict[str, EffectSpec] = {}
-"""Custom effects, by namespaced name (``wasm:<name>``, ``py:<name>``): a second table, filled
-by :mod:`vnb.effects.custom` when a plugin is loaded or a Python effect defined. They have no
-ffmpeg filters: they run on the source picture, before the built-in effects."""
+"""Custom effects, by namespaced name (``wasm:<name>``, ``py:<name>``, ``vnb:<name>``): the one
+table of them, filled by :mod:`vnb.effects` (a plugin loaded, a Python effect defined, the
+detection effects imported); each spec carries its implementation (`EffectSpec.impl`). They
+have no ffmpeg filters: they run on the source picture, before the built-in effects."""
+
+_find_plugin: Callable[[str], EffectSpec] | None = None
 
 _CUSTOM_PREFIXES = ("wasm:", "py:", "vnb:")  # vnb: built-in, driven by detections
 
@@ -266,6 +272,15 @@ def is_custom(name: str) -> bool:
     return name.startswith(_CUSTOM_PREFIXES)
 
 
+def set_plugin_finder(find: Callable[[str], EffectSpec]) -> None:
+    """Name the function that finds a custom effect not in `PLUGINS` (`vnb.effects` sets it).
+
+    It scans the plugin folders, or raises an `EffectError` that says how to load the effect.
+    """
+    global _find_plugin  # noqa: PLW0603 - the one hook from the effects runtime
+    _find_plugin = find
+
+
 def spec_of(name: str) -> EffectSpec:
     """The spec of a built-in or loaded custom effect.
 
@@ -273,13 +288,14 @@ def spec_of(name: str) -> EffectSpec:
         EffectError: unknown effect, or a custom effect that is not loaded (the plugin
             folders are scanned once first).
     """
-    spec = REGISTRY.get(name) or PLUGINS.get(name)
+    spec = REGISTRY.get(name) or (None if name.startswith("vnb:") else PLUGINS.get(name))
     if spec is not None:
         return spec
     if is_custom(name):
-        from vnb.effects.custom import find_plugin  # noqa: PLC0415 - loaded on first use
-
-        return find_plugin(name)
+        if _find_plugin is not None:
+            return _find_plugin(name)
+        msg = f"effect {name!r} is not loaded"
+        raise EffectError(msg)
     known = ", ".join(sorted(REGISTRY))
     msg = f"unknown effect {name!r} (known: {known}; plugins are named wasm:… or py:…)"
     raise EffectError(msg)

@@ -6,7 +6,7 @@ go through the clip's custom effects as RGBA, exactly as in the preview
 `WORKERS` threads while this thread decodes and encodes in order. The intermediate is H.264
 RGB at ``-qp 0 -g 1`` (lossless, all-intra) in MOV — QuickTime RLE ``argb`` when the source
 has alpha — with the source frames' own timestamps, written to a temporary name and renamed
-when whole. :mod:`vnb.effects.prerender` decides which clips need one and where it goes.
+when whole. :mod:`vnb.render.prerender` decides which clips need one and where it goes.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from vnb.fileio import replace_file
 if TYPE_CHECKING:
     import av
 
-    from vnb.effects.prerender import Job
     from vnb.plan import VideoItem
+    from vnb.render.prerender import Job
 
 __all__: list[str] = []  # internal: used only inside its own package
 
@@ -66,9 +66,9 @@ def _frames(job: Job, facts: dict[str, Any]) -> Generator[tuple[Any, int, float,
     item, fps = job.item, job.fps
     if item.source is None or item.still:
         from vnb.effects.custom import _CONVERT_LOCK  # noqa: PLC0415
-        from vnb.preview.compose import _still  # noqa: PLC0415 - the very frame the preview uses
+        from vnb.media.reader import still_frame  # noqa: PLC0415 - the very frame the preview uses
 
-        frame = _solid_rgba(item) if item.source is None else _still(item.source)
+        frame = _solid_rgba(item) if item.source is None else still_frame(item.source)
         with _CONVERT_LOCK:
             rgba = to_rgba(frame)
         facts.update(size=(frame.width, frame.height), alpha=has_alpha(frame))
