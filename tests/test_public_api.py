@@ -18,10 +18,10 @@ PACKAGE = Path(vnb.__file__).parent
 
 # What `import vnb` offers. A change here is a change of the product's face: update the README.
 TOP_LEVEL = [
-    "Project", "VnbError", "__version__", "cache", "demo", "detect", "edit", "effects", "errors",
-    "ffmpeg", "load", "load_ipython_extension", "media", "notebook", "plan", "preview", "render",
-    "render_many", "schema", "set_language", "telemetry", "templates", "text",
-    "unload_ipython_extension",
+    "Project", "VnbError", "__version__", "cache", "demo", "detect", "doctor", "edit", "effects",
+    "errors", "ffmpeg", "load", "load_ipython_extension", "media", "notebook", "plan", "preview",
+    "project", "render", "render_many", "schema", "set_language", "telemetry", "templates",
+    "text", "unload_ipython_extension",
 ]  # fmt: skip
 
 

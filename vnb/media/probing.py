@@ -34,6 +34,15 @@ from vnb.schema.media import (
     VideoStreamInfo,
 )
 
+__all__ = [
+    "ALLOWED_FORMATS",
+    "MediaInfo",
+    "media_errors",
+    "open_input",
+    "probe",
+    "resolve_media_path",
+]
+
 #: Largest accepted frame width and height, in pixels.
 MAX_FRAME_SIZE = 8192
 

@@ -33,7 +33,9 @@ __all__ = [
 ]
 
 REDACT = "vnb:redact"
+"""The name of the redaction effect (blur or pixelate a tracked box) in the effect table."""
 BOXES = "vnb:boxes"
+"""The name of the burnt-in overlay effect (boxes and labels) in the effect table."""
 
 
 # -- packing -----------------------------------------------------------------------------
@@ -105,6 +107,7 @@ def shows_source(
 
 
 Params = tuple[tuple[str, float | bool | str], ...]
+"""An effect's parameters as a sorted, hashable tuple of (name, value) pairs."""
 
 
 def _redaction_window(r: Redaction, lo: float, hi: float) -> tuple[str, str]:
