@@ -452,11 +452,8 @@ def stats() -> dict[str, Any]:
     cache = store()
     per_folder = folders.file_figures(_root())
     figures: dict[str, Any] = {
-        "hits": 0,
-        "misses": 0,
+        **dict.fromkeys(("hits", "misses", "bytes", "entries", "renders"), 0),
         "hit_ratio": 0.0,
-        "bytes": 0,
-        "entries": 0,
         "directory": str(cache_dir()),
         "size_limit": cache.size_limit,
         "backend": "memory" if isinstance(cache, MemoryStore) else "disk",
@@ -465,7 +462,6 @@ def stats() -> dict[str, Any]:
         "files_bytes": sum(f["bytes"] for f in per_folder.values()),
         "files_limit": _files_limit(),
         "folders": per_folder,
-        "renders": 0,
     }
     try:
         hits, misses = cache.stats(enable=True)
