@@ -177,6 +177,28 @@ def _yolo(g: _Graph, x: str, anchors: np.ndarray, stride: float, classes: int) -
     return g.op("Reshape", [out, g.const(np.array([0, -1, entries], np.int64))])
 
 
+def _maxpool(g: _Graph, x: str, sec: dict[str, str]) -> tuple[str, int]:
+    """A Darknet maxpool layer, and its stride."""
+    size, step = int(sec["size"]), int(sec["stride"])
+    # Darknet pads size-1 at the end only (right and bottom).
+    pads = [0, 0, size - 1, size - 1]
+    return g.op("MaxPool", [x], kernel_shape=[size, size], strides=[step, step], pads=pads), step
+
+
+def _upsample(g: _Graph, x: str, sec: dict[str, str]) -> tuple[str, float]:
+    """A Darknet upsample layer (nearest neighbour), and its factor."""
+    factor = float(sec.get("stride", 2))
+    scales = g.const(np.array([1, 1, factor, factor], np.float32))
+    out = g.op(
+        "Resize",
+        [x, "", scales],
+        mode="nearest",
+        coordinate_transformation_mode="asymmetric",
+        nearest_mode="floor",
+    )
+    return out, factor
+
+
 def convert(cfg_text: str, weights: bytes, names: list[str]) -> onnx.ModelProto:
     """Build the ONNX model of a Darknet cfg (conv, maxpool, upsample, route, yolo).
 
@@ -207,25 +229,10 @@ def convert(cfg_text: str, weights: bytes, names: list[str]) -> onnx.ModelProto:
             x = _conv(g, x, sec, channels, w)
             channels = int(sec["filters"])
         elif kind == "maxpool":
-            size, step = int(sec["size"]), int(sec["stride"])
-            # Darknet pads size-1 at the end only (right and bottom).
-            x = g.op(
-                "MaxPool",
-                [x],
-                kernel_shape=[size, size],
-                strides=[step, step],
-                pads=[0, 0, size - 1, size - 1],
-            )
+            x, step = _maxpool(g, x, sec)
             stride *= step
         elif kind == "upsample":
-            factor = float(sec.get("stride", 2))
-            x = g.op(
-                "Resize",
-                [x, "", g.const(np.array([1, 1, factor, factor], np.float32))],
-                mode="nearest",
-                coordinate_transformation_mode="asymmetric",
-                nearest_mode="floor",
-            )
+            x, factor = _upsample(g, x, sec)
             stride = int(stride / factor)
         elif kind == "route":
             refs = [int(v) for v in sec["layers"].split(",")]
