@@ -13,7 +13,8 @@ each render and the speed-up (the issue's target: smart render ≥ 5× faster).
 Usage::
 
     .venv/bin/python benchmarks/smart_bench.py            # the 10-minute edit (~15 min)
-    .venv/bin/python benchmarks/smart_bench.py --quick    # 20 s edit (what the smoke test runs)
+    .venv/bin/python benchmarks/smart_bench.py --quick    # 20 s edit
+    .venv/bin/python benchmarks/smart_bench.py --smoke    # 8 s edit (what the smoke test runs)
 """
 
 from __future__ import annotations
@@ -115,14 +116,17 @@ def wrong_cuts(got: list[int], expected: list[int], bounds: list[int]) -> list[s
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a 20 s edit of 6 clips")
+    parser.add_argument(
+        "--smoke", action="store_true", help="an 8 s edit of 3 clips (what the smoke test runs)"
+    )
     parser.add_argument("--out", type=Path, default=OUT, help="cache and output folder")
     args = parser.parse_args()
 
-    minutes = 1 / 3 if args.quick else 10
-    clips = 6 if args.quick else 51
-    source_seconds = 12 if args.quick else 180
+    minutes, clips, source_seconds = 10, 51, 180
+    if args.quick or args.smoke:
+        minutes, clips, source_seconds = (8 / 60, 3, 8) if args.smoke else (1 / 3, 6, 12)
     total = round(minutes * 60 * FPS)
-    folder = args.out / ("smart-quick" if args.quick else "smart")
+    folder = args.out / ("smart-quick" if args.quick or args.smoke else "smart")
     folder.mkdir(parents=True, exist_ok=True)
 
     print(f"making sources ({source_seconds} s each, cached in {args.out / 'media'}) …")

@@ -86,7 +86,10 @@ def _work(tmp: Path) -> Outcome:
     )
     command = first_readme_command(clone)
     started = time.monotonic()
-    first = run(["bash", "-c", command], cwd=clone, env=clean_env(tmp, VNB_LAB_CHECK="1"))
+    # pip's byte-compiling of every installed module (JupyterLab's…) is CPU the suite beside
+    # this thread needs more; Python compiles what the tutorials import when they import it
+    env = clean_env(tmp, VNB_LAB_CHECK="1", PIP_NO_COMPILE="0")  # pip reads it as --no-compile
+    first = run(["bash", "-c", command], cwd=clone, env=env)
     outcome = Outcome(clone, tmp, command, first, time.monotonic() - started)
     if first.returncode != 0:
         return outcome
