@@ -20,6 +20,7 @@ compared; otherwise the reasons are printed.
 ```bash
 .venv/bin/python benchmarks/batch_bench.py            # 6 projects of 4 s
 .venv/bin/python benchmarks/batch_bench.py --quick    # 6 projects of 1 s, no Dask if missing
+.venv/bin/python benchmarks/batch_bench.py --smoke    # 3 projects of 1 s (the smoke test)
 ```
 """
 
@@ -41,11 +42,11 @@ from vnb.render.encoders import probe_hardware
 COUNT = 6
 
 
-def make_projects(folder: Path, seconds: float, media: Path) -> list[Path]:
-    """Six project files, each cutting two sources together with a crossfade and a title."""
+def make_projects(folder: Path, seconds: float, media: Path, count: int = COUNT) -> list[Path]:
+    """``count`` project files, each cutting two sources together with a crossfade and a title."""
     sources = make_sources(max(seconds + 2, 4.0), media)
     files = []
-    for i in range(COUNT):
+    for i in range(count):
         a, b = sources[i % 3], sources[(i + 1) % 3]
         p = vnb.Project(name=f"batch{i}", width=1280, height=720, fps=30)
         v = p.add_track("video")
@@ -123,19 +124,21 @@ def main() -> int:
     """Run the benchmark and print the table and the ratios."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="1 s projects")
+    ap.add_argument("--smoke", action="store_true", help="3 projects of 1 s (the smoke test)")
     ap.add_argument("--out", type=Path, default=OUT, help="output folder")
     ap.add_argument("--no-dask", action="store_true", help="skip the Dask cluster")
     args = ap.parse_args()
-    seconds = 1.0 if args.quick else 4.0
-    folder = args.out / ("batch-quick" if args.quick else "batch")
+    seconds = 1.0 if args.quick or args.smoke else 4.0
+    count = 3 if args.smoke else COUNT
+    folder = args.out / ("batch-quick" if args.quick or args.smoke else "batch")
     folder.mkdir(parents=True, exist_ok=True)
-    files = make_projects(folder, seconds, args.out)
+    files = make_projects(folder, seconds, args.out, count)
     expected = round(seconds * 30)
 
     def outs(way: str) -> list[Path]:
-        return [folder / f"{way}{i}.mp4" for i in range(COUNT)]
+        return [folder / f"{way}{i}.mp4" for i in range(count)]
 
-    print(f"{COUNT} projects of {seconds:g} s at 1280×720, libx264 veryfast")
+    print(f"{count} projects of {seconds:g} s at 1280×720, libx264 veryfast")
     seq = timed("sequential", lambda: sequential(files, outs("seq")))
     check(outs("seq"), expected)
     local = timed("local ×2", lambda: batch(files, outs("local"), workers=2))

@@ -25,6 +25,12 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def bench_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ``--out`` folder for the benchmarks' smoke tests: sources they share are made once."""
+    return tmp_path_factory.mktemp("bench")
+
+
+@pytest.fixture(scope="session")
 def media(media_dir: Path) -> MakeMedia:
     """``media(name, **options)``: a file made by `make_media`, once per session per name.
 

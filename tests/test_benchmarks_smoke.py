@@ -19,9 +19,9 @@ SCRIPT = ROOT / "benchmarks" / "render_bench.py"
 
 
 @pytest.mark.slow
-def test_render_bench_quick_runs(tmp_path: Path) -> None:
+def test_render_bench_quick_runs(bench_out: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--no-moviepy", "--out", str(tmp_path)],
+        [sys.executable, str(SCRIPT), "--quick", "--no-moviepy", "--out", str(bench_out)],
         capture_output=True,
         text=True,
         timeout=180,
@@ -32,5 +32,5 @@ def test_render_bench_quick_runs(tmp_path: Path) -> None:
     assert re.search(r"^ratio vnb/ffmpeg: \d+\.\d+ wall", proc.stdout, re.MULTILINE), proc.stdout
     rows = {line.split()[0] for line in proc.stdout.splitlines() if line.strip()}
     assert {"vnb", "ffmpeg"} <= rows
-    assert (tmp_path / "quick" / "vnb.mp4").is_file()
-    assert (tmp_path / "quick" / "ffmpeg.mp4").is_file()
+    assert (bench_out / "quick" / "vnb.mp4").is_file()
+    assert (bench_out / "quick" / "ffmpeg.mp4").is_file()

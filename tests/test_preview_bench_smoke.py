@@ -30,9 +30,9 @@ RATIOS = (
 
 
 @pytest.mark.slow
-def test_preview_bench_quick_runs(tmp_path: Path) -> None:
+def test_preview_bench_quick_runs(bench_out: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--no-moviepy", "--out", str(tmp_path)],
+        [sys.executable, str(SCRIPT), "--quick", "--no-moviepy", "--out", str(bench_out)],
         capture_output=True,
         text=True,
         timeout=120,
