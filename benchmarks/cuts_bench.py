@@ -174,7 +174,7 @@ def main() -> int:
     q = args.quick
     cuts = 60 if q else args.cuts
     old_cuts = min(cuts, 60 if q else args.old_cuts)
-    speed_cuts, xfades = (20, 6) if q else (500, 40)
+    speed_cuts, xfades = (20, 3) if q else (500, 40)
     folder = args.out / ("cuts-quick" if q else "cuts")
     folder.mkdir(parents=True, exist_ok=True)
     big = make_source(1920, 1080, max(cuts * 0.1, xfades * 2.0) + 1, args.out / "media")
