@@ -103,6 +103,12 @@ def vnb_cache_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     cache.configure()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the ``fresh_venv`` tests last: they wait for the background work, and every other
+    test runs beside it first instead of after the wait (the order is otherwise kept)."""
+    items.sort(key=lambda item: item.get_closest_marker("fresh_venv") is not None)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the fresh-venv work in the background when a ``fresh_venv`` test is selected.
 
