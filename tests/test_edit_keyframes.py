@@ -172,3 +172,16 @@ def test_the_inspector_sends_keys_and_the_curve_on_frames(project):
     assert y["anim"] == {"path": "transform.y", "keys": []}  # animatable, no keys
     speed = next(f for f in ins["fields"] if f["key"] == "speed")
     assert "anim" not in speed
+
+
+def test_removing_an_effect_takes_its_keys_and_renumbers_the_later_ones(project):
+    for name in ("brightness", "blur", "brightness"):
+        edit.add_effect(project, "a", name)
+    edit.set_key(project, "a", "effects[0].amount", 0, 0.1)
+    edit.set_key(project, "a", "effects[1].radius", 0, 2)
+    edit.set_key(project, "a", "effects[2].amount", 0, 0.3)
+    edit.set_key(project, "a", "opacity", 0, 0.5)
+    edit.remove_effect(project, "a", 1)
+    animations = project.find_clip("a").animations
+    assert sorted(animations) == ["effects[0].amount", "effects[1].amount", "opacity"]
+    assert animations["effects[1].amount"][0].value == 0.3

@@ -63,6 +63,7 @@ export class Inspector {
     this.sliderKey = null; // the undo key shared by the edits of one slider drag
     this.path = null; // the selected animatable property (its keys are drawn), or null
     this.curveEl = h("div", { class: "vnb-curve-panel" });
+    this.curve = null; // what the curve view shows: {f, geo, line, head, before}
     this.el = h("div", { class: "vnb-inspector", dataset: { testid: "vnb-inspector" } });
     this.el.addEventListener("focusout", () => ed.guard(() => this.stale && setTimeout(() => this.render(), 0)));
   }
@@ -297,40 +298,58 @@ export class Inspector {
     this.drawCurve(ins, ct);
   }
 
-  /** The selected property's curve over the clip, its keys, the playhead, the easing menu. */
+  /**
+   * The selected property's curve over the clip, its keys, the playhead, the easing menu. The
+   * curve is drawn again only when the property or its keys change; a playhead move moves its
+   * line (and changes the easing menu when another key comes before it).
+   */
   drawCurve(ins, ct) {
     const f = this.path === null ? undefined : this.entry(this.path);
     if (!f || !animated(f)) {
       replace(this.curveEl);
+      this.curve = null;
       return;
     }
-    const geo = curveGeometry(f.anim.curve, ins.duration, CURVE_W, CURVE_H);
-    const plot = svg("svg", { viewBox: `0 0 ${CURVE_W} ${CURVE_H}`, preserveAspectRatio: "none", class: "vnb-curve", "data-testid": "vnb-curve", "data-path": f.anim.path });
-    plot.append(svg("polyline", { points: geo.points, class: "vnb-curve-line", fill: "none" }));
-    for (const k of f.anim.keys) {
-      plot.append(svg("rect", { x: geo.x(k.t) - 3, y: geo.y(k.value) - 3, width: 6, height: 6, class: "vnb-curve-key",
-        transform: `rotate(45 ${geo.x(k.t)} ${geo.y(k.value)})` }));
+    let c = this.curve;
+    if (!c || c.f !== f) {
+      const geo = curveGeometry(f.anim.curve, ins.duration, CURVE_W, CURVE_H);
+      const plot = svg("svg", { viewBox: `0 0 ${CURVE_W} ${CURVE_H}`, preserveAspectRatio: "none", class: "vnb-curve", "data-testid": "vnb-curve", "data-path": f.anim.path });
+      plot.append(svg("polyline", { points: geo.points, class: "vnb-curve-line", fill: "none" }));
+      for (const k of f.anim.keys) {
+        const [x, y] = [geo.x(k.t), geo.y(k.value)];
+        plot.append(svg("rect", { x: x - 3, y: y - 3, width: 6, height: 6, class: "vnb-curve-key", transform: `rotate(45 ${x} ${y})` }));
+      }
+      const line = svg("line", { y1: 0, y2: CURVE_H, class: "vnb-curve-playhead" });
+      plot.append(line);
+      const head = h("div", { class: "vnb-curve-head" }, h("span", {}, this.ed.L("key_curve", { field: f.label })));
+      const bound = (v) => String(Number(v.toFixed(2)));
+      replace(this.curveEl, head, h("div", { class: "vnb-curve-box" }, plot,
+        h("span", { class: "vnb-curve-hi" }, bound(geo.hi)), h("span", { class: "vnb-curve-lo" }, bound(geo.lo))));
+      c = this.curve = { f, geo, line, head, before: undefined };
     }
-    if (insideClip(ct, ins.duration, ins.fps)) {
-      plot.append(svg("line", { x1: geo.x(ct), x2: geo.x(ct), y1: 0, y2: CURVE_H, class: "vnb-curve-playhead" }));
-    }
+    const x = String(c.geo.x(ct));
+    c.line.setAttribute("x1", x);
+    c.line.setAttribute("x2", x);
+    c.line.style.display = insideClip(ct, ins.duration, ins.fps) ? "" : "none";
     const before = keyIndexBefore(f.anim.keys, ct, ins.fps);
-    const key = before >= 0 ? f.anim.keys[before] : null;
+    if (before === c.before) return;
+    c.before = before;
+    c.head.querySelector(".vnb-key-easing")?.remove();
+    c.head.append(this.easingMenu(ins, f, before >= 0 ? f.anim.keys[before] : null));
+  }
+
+  /** The easing menu of `key` (null: no key at or before the playhead, a disabled menu). */
+  easingMenu(ins, f, key) {
     const name = key === null ? "" : typeof key.easing === "string" ? key.easing : "custom";
-    const easing = h("select", {
+    return h("select", {
       class: "vnb-key-easing", title: this.ed.L("key_easing"), disabled: ins.locked || key === null,
       dataset: { testid: "vnb-key-easing", path: f.anim.path },
       onchange: (e) => this.ed.guard(() => {
         if (key && EASINGS.includes(e.target.value)) this.ed.edit({ op: "key_easing", clip_id: ins.clip_id, path: f.anim.path, t: key.t, easing: e.target.value });
       }),
     }, name === "custom" ? h("option", { value: "custom", selected: true, disabled: true }, this.ed.L("key_custom")) : null,
-    key === null ? h("option", { value: "", selected: true }, "—") : null,
+    key === null ? h("option", { value: "", selected: true }, "\u2014") : null,
     EASINGS.map((n) => h("option", { value: n, selected: n === name }, n)));
-    const lo = geo.lo.toFixed(2).replace(/\.?0+$/, "");
-    const hi = geo.hi.toFixed(2).replace(/\.?0+$/, "");
-    replace(this.curveEl,
-      h("div", { class: "vnb-curve-head" }, h("span", {}, this.ed.L("key_curve", { field: f.label })), easing),
-      h("div", { class: "vnb-curve-box" }, plot, h("span", { class: "vnb-curve-hi" }, hi), h("span", { class: "vnb-curve-lo" }, lo)));
   }
 
   /**
