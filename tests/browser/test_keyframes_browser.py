@@ -16,9 +16,16 @@ import pytest
 from tests.helpers import tools
 
 from .lab import kernel_value, missing_browser
-from .test_editor_browser import CLIP, EDITOR, FPS, content_left, no_js_errors, open_editor
-from .test_editor_browser import screenshot as editor_screenshot
-from .test_editor_browser import wait_painted
+from .test_editor_browser import (
+    CLIP,
+    EDITOR,
+    FPS,
+    content_left,
+    no_js_errors,
+    open_editor,
+    screenshot,
+    wait_painted,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -145,7 +152,7 @@ def test_keys_set_in_the_inspector_move_the_square_and_a_dragged_diamond_moves_a
     at = square_at(page, 1.2)
     assert at["curve"] == pytest.approx(-80 + 160 * 4 * 0.35**3)  # cubic ease-in-out
     assert at["painted"] == pytest.approx(at["curve"], abs=2), at
-    editor_screenshot(page, "keyframes")
+    screenshot(page, "keyframes")
 
     # dragging the diamond of the 2.5 s key to 3 s moves the key in Python, one undo step
     steps = kernel_value(page, "len(ed.history._past)")
