@@ -283,8 +283,9 @@ export class Inspector {
       const f = this.entry(control.f.anim.path) ?? control.f;
       const keys = f.anim.keys;
       const at = keyIndexAt(keys, ct, ins.fps);
-      label.classList.toggle("vnb-key-selected", f.anim.path === this.path);
+      label.classList.toggle("vnb-key-selected", f.anim.path === this.path && animated(f));
       label.classList.toggle("vnb-animated", animated(f));
+      keyBar.prev.hidden = keyBar.next.hidden = !animated(f); // no keys: only the toggle
       keyBar.toggle.classList.toggle("vnb-on", at >= 0);
       keyBar.toggle.textContent = at >= 0 ? "\u25C6" : "\u25C7"; // filled: a key is here
       keyBar.toggle.dataset.on = String(at >= 0);

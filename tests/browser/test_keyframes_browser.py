@@ -127,6 +127,12 @@ def test_keys_set_in_the_inspector_move_the_square_and_a_dragged_diamond_moves_a
     assert kernel_value(page, keys) == [[0.5, -80.0, "linear"], [2.5, 80.0, "linear"]]
     assert kernel_value(page, "p.find_clip('sq').transform.x") == 0.0  # the static value stays
     assert page.locator(DIAMOND).count() == 2
+    # ◂ goes back to the first key, ▸ on to the second
+    page.locator(f"{INSPECTOR} [data-testid=vnb-key-prev][data-path='transform.x']").click()
+    wait_painted(page, 15)
+    page.wait_for_selector(f"{TOGGLE}[data-on=true]")
+    page.locator(f"{INSPECTOR} [data-testid=vnb-key-next][data-path='transform.x']").click()
+    wait_painted(page, 75)
 
     # scrubbing between the keys: the square is painted where the curve is, the field says so
     for t in (0.5, 1.2, 2.0, 3.5):
