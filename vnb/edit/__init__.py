@@ -18,10 +18,13 @@ Example:
     edit.split_clip(p, "c1", 2.0)
     edit.move_clip(p, "c2", 4.0)
     h.undo()  # c2 is back
+    edit.set_key(p, "c1", "transform.x", 0.0, -300)  # a key: clip time, value
+    edit.set_key(p, "c1", "transform.x", 2.0, 0, easing="ease_out")
     ```
 """
 
 from vnb.edit._history import History
+from vnb.edit._keyframes import move_key, remove_key, set_key, set_key_easing
 from vnb.edit._ops import (
     add_effect,
     add_marker,
@@ -42,12 +45,16 @@ __all__ = [
     "add_effect",
     "add_marker",
     "move_clip",
+    "move_key",
     "remove_clip",
     "remove_effect",
+    "remove_key",
     "remove_marker",
     "remove_transition",
     "set_clip",
     "set_effect_param",
+    "set_key",
+    "set_key_easing",
     "set_track",
     "split_clip",
     "trim_clip",
