@@ -212,7 +212,7 @@ class Builder:
             top = self.picture(item, k0, k1, role, alpha=alpha)
             if item.motion is not None:  # the main input's time 0 is the piece's start
                 x, y = motion_origin(  # type: ignore[assignment]
-                    item.motion, frame=None, fps=self.plan.fps, offset=k0 - item.start
+                    item.motion, fps=self.plan.fps, offset=k0 - item.start
                 )
             overlay = {"x": x, "y": y, "eof_action": "pass", "format": "yuv420" if base else "auto"}
             pic = self.chain([under, top], [make_filter("overlay", overlay)])
@@ -296,7 +296,7 @@ class Builder:
                 x, y = clip_origin(item)
                 if item.motion is not None:  # the main input's time is the timeline's
                     x, y = motion_origin(  # type: ignore[assignment]
-                        item.motion, frame=None, fps=self.plan.fps, offset=-item.start
+                        item.motion, fps=self.plan.fps, offset=-item.start
                     )
             else:
                 pic = self.concat(
@@ -341,7 +341,7 @@ class Builder:
             pic = self.chain([f"{len(self.inputs) - 1}:v"], filters)
             x, y = img.at or text_origin(t.position, t.margin, (img.width, img.height), self.canvas)
             if motion is not None:
-                x, y = motion_origin(motion, frame=None, fps=fps, offset=-t.start)  # type: ignore[assignment]
+                x, y = motion_origin(motion, fps=fps, offset=-t.start)  # type: ignore[assignment]
             under = self.chain(
                 [under, pic], [make_filter("overlay", {"x": x, "y": y, "eof_action": "pass"})]
             )

@@ -200,7 +200,6 @@ def picture_filters(
     alpha: bool,
     background: str,
     placed: bool = False,
-    at: int | None = None,
 ) -> list[Filter]:
     """The filters that turn a clip's source picture into its placed picture.
 
@@ -218,8 +217,6 @@ def picture_filters(
         background: ffmpeg colour of the canvas (rotation corners and fades of opaque pictures).
         placed: the frames were already cropped and scaled (`placing_filters`): the render
             does that once for all the cuts of an input rather than once per cut.
-        at: the preview's timeline frame: a moving picture (`VideoItem.motion`) gets that
-            frame's numbers; None (the render): formulas the filters evaluate per frame.
     """
     p = item.placement
     filters = [] if placed else placing_filters(item)
@@ -237,9 +234,8 @@ def picture_filters(
         rotate = {"a": math.radians(p.rotation), "ow": rw, "oh": rh, "c": fill}
         filters.append(make_filter("rotate", rotate))
     if item.motion is not None:
-        frame = None if at is None else at - item.start
         offset, frames = piece[0] - item.start, piece[1] - piece[0]
-        filters += motion_filters(item.motion, frame=frame, fps=fps, offset=offset, frames=frames)
+        filters += motion_filters(item.motion, fps=fps, offset=offset, frames=frames)
     return filters + fade_filters(item, piece, fps, alpha=alpha, background=background)
 
 
@@ -277,13 +273,10 @@ def text_motion(item: TextItem, size: tuple[int, int], canvas: tuple[int, int]) 
     return motion
 
 
-def text_motion_filters(
-    item: TextItem, motion: Motion, fps: Fraction, *, at: int | None = None
-) -> list[Filter]:
+def text_motion_filters(item: TextItem, motion: Motion, fps: Fraction) -> list[Filter]:
     """A title's fades, then its motion: at the preview's timeline frame ``at`` or per frame."""
     even = make_filter("pad", {"w": "ceil(iw/2)*2", "h": "ceil(ih/2)*2", "color": "black@0"})
-    frame = None if at is None else at - item.start
-    moving = motion_filters(motion, frame=frame, fps=fps, frames=item.end - item.start)
+    moving = motion_filters(motion, fps=fps, frames=item.end - item.start)
     return [*text_filters(item, fps), even, *moving]
 
 

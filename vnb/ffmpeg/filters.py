@@ -119,9 +119,21 @@ def filter_frame(
 
 
 def overlay(
-    main: av.VideoFrame, top: av.VideoFrame, x: int, y: int, *, fmt: str = "yuv420"
+    main: av.VideoFrame,
+    top: av.VideoFrame,
+    x: object,
+    y: object,
+    *,
+    fmt: str = "yuv420",
+    pts: int | None = None,
+    fps: Fraction = Fraction(30),
 ) -> av.VideoFrame:
-    """``top`` laid over ``main`` at ``(x, y)`` by ffmpeg's ``overlay``, as the render does."""
+    """``top`` laid over ``main`` at ``(x, y)`` by ffmpeg's ``overlay``, as the render does.
+
+    ``x``, ``y`` are pixels or the render's per-frame formulas; formulas read the frames'
+    time, so give the timeline frame ``pts`` (in time base ``1/fps``) the render's main
+    input has there.
+    """
 
     def build(graph: av.filter.Graph, srcs: list[object]) -> object:
         node = graph.add(
@@ -133,7 +145,7 @@ def overlay(
         node.link_to(sink)
         return sink
 
-    return _run(("overlay", x, y, fmt), [main, top], build, pts=None, fps=Fraction(30), reuse=True)
+    return _run(("overlay", x, y, fmt), [main, top], build, pts=pts, fps=fps, reuse=True)
 
 
 def xfade(

@@ -1,12 +1,13 @@
 """The filters that draw a moving picture (`vnb.plan.motion.Motion`): render and preview.
 
-The render gets each number as a formula the filter evaluates per frame (``F``, the item's
-frame, is ``round(t·fps) + offset`` from the frame's own time ``t``: filters disagree on
-whether their frame count ``n`` starts at 0 or 1); the preview gets
-the same numbers for one frame. Filters without per-frame formulas — ``lutyuv`` for opacity,
-``convolution`` for the sub-pixel shift — get one instance per value, each switched on by its
-``enable`` formula only at the frames that have its value: no command is sent, so nothing can
-arrive a frame early or late.
+Each number is a formula the filter evaluates per frame: ``F``, the item's frame, is
+``round(t·fps) + offset`` from the frame's own time ``t`` (filters disagree on whether their
+frame count ``n`` starts at 0 or 1). The preview runs the very same filters, formulas and
+all, on frames stamped with the times the render's frames have there — so the two agree by
+construction, and the preview's graphs are reused from frame to frame. Filters without
+per-frame formulas — ``lutyuv`` for opacity, ``convolution`` for the sub-pixel shift — get
+one instance per value the piece uses, each switched on by its ``enable`` formula only at the
+frames that have its value: no command is sent, so nothing can arrive a frame early or late.
 """
 
 from __future__ import annotations
@@ -41,20 +42,12 @@ def _compiled(m: Motion) -> dict[str, Callable[[int], float]]:
     return {name: compile_frames(e) for name, e in formulas.items()}
 
 
-def _at(m: Motion, name: str, frame: int) -> int:
-    return int(_compiled(m)[name](frame))
-
-
 def _used(m: Motion, name: str, frames: range, every: range) -> list[int]:
     """The values formula ``name`` takes over ``frames`` (all of ``every`` for long pieces)."""
     if len(frames) > MAX_SCAN:
         return list(every)
     f = _compiled(m)[name]
     return sorted({int(f(k)) for k in frames})
-
-
-def _opacity(level: int) -> Filter:
-    return make_filter("lutyuv", {"a": f"val*{level}/255"})
 
 
 def _shift(steps: int, axis: int) -> dict[str, object]:
@@ -75,25 +68,23 @@ def _frame(fps: Fraction, offset: int) -> str:
 
 
 def motion_filters(
-    m: Motion,
-    *,
-    frame: int | None,
-    fps: Fraction = Fraction(30),
-    offset: int = 0,
-    frames: int = MAX_SCAN + 1,
+    m: Motion, *, fps: Fraction, offset: int = 0, frames: int = MAX_SCAN + 1
 ) -> list[Filter]:
     """Opacity, size, box, rotation and sub-pixel shift of a moving picture (steps 2–5).
 
     Args:
         m: the motion.
-        frame: the preview's item frame (constant filters), or None for the render.
-        fps: the project's frame rate (the render's frames are timed by it).
-        offset: the render's item frame at the chain's first frame (time 0).
-        frames: how many frames the render's chain makes (only the values they use get a
-            filter instance).
+        fps: the project's frame rate (the frames are timed by it).
+        offset: the item frame at the chain's first frame (time 0).
+        frames: how many frames the chain makes (only the values they use get a filter
+            instance).
     """
-    if frame is not None:
-        return _at_frame(m, frame)
+    return list(_motion_filters(m, fps, offset, frames))
+
+
+@functools.lru_cache(maxsize=64)
+def _motion_filters(m: Motion, fps: Fraction, offset: int, frames: int) -> tuple[Filter, ...]:
+    """`motion_filters`, kept: the preview asks for the same chain at every frame."""
     f = _frame(fps, offset)
     span = range(offset, offset + frames)
     level = _text(m.level(), f)
@@ -125,40 +116,14 @@ def motion_filters(
             for q in _used(m, f"shift{axis}", span, every)
             if q
         ]
-    return out
+    return tuple(out)
 
 
-def _at_frame(m: Motion, frame: int) -> list[Filter]:
-    out = []
-    level = _at(m, "level", frame)
-    if level < 255:
-        out.append(_opacity(level))
-    w, h = _at(m, "w", frame), _at(m, "h", frame)
-    x, y = _at(m, "ix", frame), _at(m, "iy", frame)
-    bw, bh = m.box
-    out += [
-        make_filter("scale", {"w": w, "h": h}),
-        make_filter("pad", {"w": bw, "h": bh, "x": x, "y": y, "color": "black@0"}),
-    ]
-    if m.rotates:
-        tw, th = m.turned
-        a = _compiled(m)["angle"](frame)
-        out.append(make_filter("rotate", {"a": repr(a), "ow": tw, "oh": th, "c": "black@0"}))
-    for axis in (0, 1):
-        steps = _at(m, f"shift{axis}", frame)
-        if steps:
-            out.append(make_filter("convolution", _shift(steps, axis)))
-    return out
+@functools.lru_cache(maxsize=64)
+def motion_origin(m: Motion, *, fps: Fraction, offset: int = 0) -> tuple[str, str]:
+    """The formulas of where ``overlay`` puts the moving picture's box.
 
-
-def motion_origin(
-    m: Motion, *, frame: int | None, fps: Fraction = Fraction(30), offset: int = 0
-) -> tuple[object, object]:
-    """Where ``overlay`` puts the moving picture's box: numbers (preview) or formulas (render).
-
-    ``offset``: the render's item frame at the overlay's main input's time 0.
+    ``offset``: the item frame at the overlay's main input's time 0.
     """
-    if frame is not None:
-        return _at(m, "origin0", frame), _at(m, "origin1", frame)
     f = _frame(fps, offset)
     return _text(m.origin(0), f), _text(m.origin(1), f)

@@ -122,9 +122,7 @@ def _picture(item: VideoItem, piece: Piece, k: int, plan: Plan, *, alpha: bool) 
     """The placed picture of ``item`` at ``k`` (4:2:0, with alpha when ``alpha``)."""
     frame = _source_frame(item, piece, k, plan)
     bg = to_ffmpeg_color(plan.background)
-    filters = picture_filters(
-        item, (piece.start, piece.end), plan.fps, alpha=alpha, background=bg, at=k
-    )
+    filters = picture_filters(item, (piece.start, piece.end), plan.fps, alpha=alpha, background=bg)
     return filter_frame(frame, filters, pts=k - piece.start, fps=plan.fps)
 
 
@@ -142,15 +140,15 @@ def _on_canvas(item: VideoItem, piece: Piece, k: int, plan: Plan, *, base: bool)
     under = (
         _solid(plan.background, size, "yuv420p") if base else _solid("#00000000", size, "yuva420p")
     )
-    return overlay(under, picture, *_origin(item, k), fmt="yuv420" if base else "auto")
+    fmt = "yuv420" if base else "auto"
+    return overlay(under, picture, *_origin(item, plan.fps), fmt=fmt, pts=k, fps=plan.fps)
 
 
-def _origin(item: VideoItem, k: int) -> tuple[int, int]:
-    """Where the clip's picture goes on the canvas at frame ``k``."""
+def _origin(item: VideoItem, fps: Fraction) -> tuple[object, object]:
+    """Where the clip's picture goes: pixels, or the render's formulas of the timeline frame."""
     if item.motion is None:
         return clip_origin(item)
-    x, y = motion_origin(item.motion, frame=k - item.start)
-    return int(x), int(y)  # type: ignore[call-overload]
+    return motion_origin(item.motion, fps=fps, offset=-item.start)
 
 
 def _track_picture(
@@ -165,7 +163,7 @@ def _track_picture(
     return xfade(a, b, piece.transition, k - piece.start, piece.end - piece.start, alpha=not base)
 
 
-def _text(item: TextItem, k: int, plan: Plan) -> tuple[av.VideoFrame, int, int]:
+def _text(item: TextItem, k: int, plan: Plan) -> tuple[av.VideoFrame, object, object]:
     from vnb.text import rasterize_text, text_style  # noqa: PLC0415
 
     try:
@@ -180,10 +178,9 @@ def _text(item: TextItem, k: int, plan: Plan) -> tuple[av.VideoFrame, int, int]:
     except ValueError as exc:
         raise ProjectError(str(exc)) from exc
     if motion is not None:
-        filters = text_motion_filters(item, motion, plan.fps, at=k)
+        filters = text_motion_filters(item, motion, plan.fps)
         frame = filter_frame(frame, filters, pts=k - item.start, fps=plan.fps)
-        x, y = motion_origin(motion, frame=k - item.start)
-        return frame, int(x), int(y)  # type: ignore[call-overload]
+        return frame, *motion_origin(motion, fps=plan.fps, offset=-item.start)
     frame = filter_frame(frame, text_filters(item, plan.fps), pts=k - item.start, fps=plan.fps)
     x, y = text_origin(item.position, item.margin, size, canvas)
     return frame, x, y
@@ -223,7 +220,7 @@ def compose_frame(plan: Plan, k: int) -> av.VideoFrame:
         if isinstance(layer, TextTrackPlan):
             for text in layer.items:
                 if text.start <= k < text.end:
-                    canvas = overlay(canvas, *_text(text, k, plan))
+                    canvas = overlay(canvas, *_text(text, k, plan), pts=k, fps=plan.fps)
             continue
         piece = piece_at(layer.pieces, k)
         if piece is None or piece.kind == "gap":
@@ -233,7 +230,7 @@ def compose_frame(plan: Plan, k: int) -> av.VideoFrame:
         elif _alone(layer, k) and piece.item is not None:
             clip = layer.item(piece.item)
             picture = _picture(clip, piece, k, plan, alpha=blend_of(clip).alpha)
-            canvas = overlay(canvas, picture, *_origin(clip, k))
+            canvas = overlay(canvas, picture, *_origin(clip, plan.fps), pts=k, fps=plan.fps)
         else:
             canvas = overlay(canvas, _track_picture(layer, piece, k, plan, base=False), 0, 0)
     return canvas
