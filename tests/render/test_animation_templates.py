@@ -60,6 +60,13 @@ def test_ken_burns_on_video_with_a_given_source_size_and_errors(media):
     # its centre (240, 165) goes to the canvas centre: (160-240, 120-165) source px × 1 px/px
     assert c.value_at("transform.x", 0.9) == pytest.approx(-80.0)
     assert c.value_at("transform.y", 0.9) == pytest.approx(-45.0)
+    c.transform.crop.left = 0.5  # regions stay in the uncropped source's pixels
+    templates.ken_burns(c, start=(0, 0, 1, 1), end=(160, 120, 160, 90), easing="linear")
+    assert c.value_at("transform.scale", 0.9) == pytest.approx(1.0)  # the crop is 160x240
+    assert c.value_at("transform.x", 0.9) == pytest.approx(0.0)  # (240 - 240) px
+    assert c.value_at("transform.y", 0.9) == pytest.approx(-45.0)
+    c.transform.crop.left = 0.0
+    templates.ken_burns(c, start=(0, 0, 1, 1), end=(160, 120, 160, 90), easing="linear")
     loose = vnb.schema.Clip(color="red", duration=1)
     templates.ken_burns(loose, (0, 0, 50, 50), (0, 0, 100, 100), canvas=(100, 100))
     assert loose.value_at("transform.scale", 0) == pytest.approx(2.0)
