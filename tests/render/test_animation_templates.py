@@ -146,3 +146,23 @@ def test_a_slide_in_overlay_starts_off_canvas_and_lands_in_place(tmp_path):
         assert abs(got[0] - want[0]) <= 0.5 and abs(got[1] - want[1]) <= 0.5, (k, got, want)
     assert centroid(frames[29]) == pytest.approx((220, 80), abs=0.5)  # its own place at the end
     assert psnr(p.frame_at(0.2), frames[6]) >= 35
+
+
+def test_a_title_slides_in_from_off_canvas_and_pops(tmp_path):
+    p = vnb.Project(width=320, height=240, fps=10, background="black")
+    title = p.add_title("Hi", duration=1, size=40, color="white")
+    templates.slide_in(title, from_="right", duration=0.5, easing="linear")
+    templates.pop(p.add_title("o", start=0, duration=1, size=30, position="top"))
+    p.render(tmp_path / "t.mp4", crf=0, speed="ultrafast", progress_bar=False)
+    frames = _decode(tmp_path / "t.mp4")
+    band = slice(80, 160)  # the rows of the centred title; the popping one is at the top
+    assert frames[0][band, :, 1].max() < 40  # one canvas width to the right: off-canvas
+    xs = [centroid(frames[k][band])[0] for k in (3, 5, 9)]
+    assert xs[2] == pytest.approx(160, abs=2)  # in its place (the glyphs' centre, near 160)
+    assert xs[0] - xs[2] == pytest.approx(320 * 0.4, abs=0.5)  # on the curve at 0.3 s
+    assert xs[1] == pytest.approx(xs[2], abs=0.5)
+    top = [float(f[:60, :, 1].astype(float).sum()) for f in frames]
+    assert top[0] < 0.05 * top[-1]  # the popping title grows from almost nothing
+    assert max(top[1:4]) > 1.05 * top[-1]  # past its size (the spring), then back
+    for k in (0, 3, 5, 9):
+        assert psnr(p.frame_at(k / 10), frames[k]) >= 35, f"frame {k}"
