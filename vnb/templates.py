@@ -247,7 +247,8 @@ def ken_burns(
         raise ProjectError(msg)
     cw, ch = _canvas(clip, canvas)
     size = _source_size(clip, (cw, ch), source_size)
-    fitted = place(size, Transform(crop=clip.transform.crop, fit="fill"), (cw, ch))
+    crop = clip.transform.crop.model_copy()  # a copy: a model adopts what it is given
+    fitted = place(size, Transform(crop=crop, fit="fill"), (cw, ch))
     x0, y0, w0, h0 = fitted.crop or (0, 0, *size)
     fx, fy = fitted.width / w0, fitted.height / h0  # canvas pixels per source pixel at scale 1
     keys: dict[str, dict[float, float]] = {f"transform.{k}": {} for k in ("scale", "x", "y")}

@@ -66,6 +66,7 @@ def test_ken_burns_on_video_with_a_given_source_size_and_errors(media):
     assert c.value_at("transform.x", 0.9) == pytest.approx(0.0)  # (240 - 240) px
     assert c.value_at("transform.y", 0.9) == pytest.approx(-45.0)
     c.transform.crop.left = 0.0
+    assert c.transform.crop._path() == "tracks[0].clips[0].transform.crop"  # still the clip's
     templates.ken_burns(c, start=(0, 0, 1, 1), end=(160, 120, 160, 90), easing="linear")
     loose = vnb.schema.Clip(color="red", duration=1)
     templates.ken_burns(loose, (0, 0, 50, 50), (0, 0, 100, 100), canvas=(100, 100))
