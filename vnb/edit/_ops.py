@@ -32,7 +32,8 @@ __all__ = [
 ]
 
 CLIP_FIELDS = (
-    "start", "duration", "speed", "volume", "muted", "opacity", "fade_in", "fade_out",
+    "start", "duration", "speed", "reverse", "freeze", "volume", "muted", "opacity",
+    "fade_in", "fade_out",
     "transform.x", "transform.y", "transform.scale", "transform.rotation", "transform.fit",
 )  # fmt: skip
 """The clip fields `set_clip` changes (``start`` moves the clip, ``duration`` trims its tail)."""
@@ -93,13 +94,26 @@ def _source_end_ok(project: Project, clip: Clip) -> None:
         return  # a missing file is shown by the preview; it does not block editing
     if info.is_still or info.duration <= 0:
         return
-    end = clip.source_start + clip.duration * clip.speed
+    end = clip.source_start + (0.0 if clip.freeze else clip.duration * clip.speed)
     if end > info.duration + 0.5 * clip.speed * _frame(project) + _EPS:
         msg = (
             f"clip {clip.id!r}: would play {end:.3f} s of {clip.source!r}, which lasts "
             f"{info.duration:.3f} s (trimming past the source's end)"
         )
         raise ProjectError(msg)
+
+
+def source_start_of(clip: Clip, start: float, end: float) -> float:
+    """The ``source_start`` of the part ``[start, end)`` (timeline seconds) of ``clip``.
+
+    So that the part shows what the clip shows there: a forward clip's part starts later in
+    the source by the time cut from the head, a reversed clip's by the time cut from the tail
+    (it plays its source from the end), and a freeze keeps its one frame.
+    """
+    if clip.freeze:
+        return clip.source_start
+    cut = clip.end - end if clip.reverse else start - clip.start
+    return clip.source_start + cut * clip.speed
 
 
 def _fit_transitions(project: Project, track: Track, clip_id: str, what: str) -> None:
@@ -184,7 +198,7 @@ def trim_clip(
     if new_end - new_start < _frame(project) - _EPS:
         msg = f"{what}: at least one frame must be left"
         raise ProjectError(msg)
-    source_start = clip.source_start + (new_start - clip.start) * clip.speed
+    source_start = source_start_of(clip, new_start, new_end)
     if source_start < -_EPS:
         msg = f"{what}: the head would begin {-source_start:.3f} s before its source starts"
         raise ProjectError(msg)
@@ -221,7 +235,7 @@ def split_clip(project: Project, clip_id: str, t: float) -> Clip:
         data.update(
             id=project.new_id("c"),
             start=t,
-            source_start=clip.source_start + (t - clip.start) * clip.speed,
+            source_start=source_start_of(clip, t, clip.end),
             duration=clip.end - t,
             fade_in=0.0,
         )
@@ -230,6 +244,7 @@ def split_clip(project: Project, clip_id: str, t: float) -> Clip:
         except ValidationError as err:
             raise ProjectError(format_validation_error(err, f"clip {clip_id!r}")) from None
         clip.fade_out = 0.0
+        clip.source_start = source_start_of(clip, clip.start, t)
         clip.duration = t - clip.start
         track.clips.insert(track.clips.index(clip) + 1, right)
         right._parent = track

@@ -35,7 +35,7 @@ from vnb.ffmpeg.chains import (
 )
 from vnb.ffmpeg.finish import finish_video
 from vnb.ffmpeg.graph import Chain, Filter, Graph, Input, make_filter
-from vnb.ffmpeg.sources import SHARED, Cut, lay_out
+from vnb.ffmpeg.sources import SHARED, Cut, check_reverse, lay_out
 from vnb.plan.compositing import base_layer, blend_of, runs
 from vnb.plan.model import (
     AudioItem,
@@ -51,6 +51,20 @@ from vnb.schema.export import ExportSettings
 from vnb.schema.timebase import frame_to_sample
 
 __all__ = ["build_graph"]
+
+
+def _tempo(speed: float) -> list[Filter]:
+    """``atempo`` filters that play sound ``speed`` times as fast, its pitch kept."""
+    filters = []
+    while speed > 2.0 + 1e-9:
+        filters.append(make_filter("atempo", {"tempo": 2.0}))
+        speed /= 2.0
+    while speed < 0.5 - 1e-9:
+        filters.append(make_filter("atempo", {"tempo": 0.5}))
+        speed /= 0.5
+    if abs(speed - 1.0) > 1e-9:
+        filters.append(make_filter("atempo", {"tempo": speed}))
+    return filters
 
 
 def _shift(start: int, fps: Fraction) -> str:
@@ -89,10 +103,12 @@ class Builder:
         t0: float,
         needed: float,
         lead: float,
+        part: int = 0,
     ) -> str:
         """The label of a source's frames (or samples) from ``t0 - lead`` to ``t0 + needed``.
 
-        The frames keep their timestamps; the caller's chain starts them at zero.
+        The frames keep their timestamps; the caller's chain starts them at zero. ``part``:
+        see `vnb.ffmpeg.sources.Cut.part`.
         """
         assert item.source is not None  # noqa: S101 - callers check
         label = self.label("c")
@@ -100,9 +116,8 @@ class Builder:
         prepare = tuple(
             placing_filters(item) if isinstance(item, VideoItem) else self.sound_format(item)
         )
-        cut = Cut(
-            label, kind, item.source, self.group, item.clip_id, frames, start, t0 + needed, prepare
-        )
+        where = (item.clip_id, frames, start, t0 + needed)
+        cut = Cut(label, kind, item.source, self.group, *where, prepare, part)
         self.cuts.append(cut)
         return label
 
@@ -142,23 +157,28 @@ class Builder:
         if item.source is None:
             inputs = [self.color(to_ffmpeg_color(item.color or "black"), (p.width, p.height), n)]
         else:
-            pad = item.still
+            pad, shown = item.still, n
             if item.still:
                 stream = f"{self.image(item.source, n)}:v"
                 filters.append(make_filter("fps", {"fps": fps}))
             else:
                 src_fps = item.source_fps or fps
-                t0 = item.source_time(k0, fps)
+                # A reversed or frozen piece is cut as the forward piece that shows its frames
+                # (`VideoItem.forward`), then played backwards or held.
+                (f0, f1), _ = item.forward((k0, k1), k0)
+                t0 = item.source_time(f0, fps)
                 # The cut ends a guard before the source frame of the instant after the last,
                 # so no frame is decoded that the piece does not show: a filter that saw a
                 # frame holds it until the whole render ends (2,000 cuts held 6 GB). Only
                 # near the end of the source, whose picture may stop a frame short, is there
                 # slack and a padding ``tpad`` (which holds its last frame).
-                span = float(n / fps) * item.speed
+                shown = f1 - f0
+                span = float(shown / fps) * item.speed
                 pad = t0 + span + float(1 / src_fps) > item.source_duration
                 needed = span + float((2 if pad else -GUARD) / src_fps)
                 lead = float(seek_lead(item, fps) / src_fps)
-                stream = self.source("v", item, (k0, k1), t0, needed, lead)
+                part = k0 if item.reverse else 0
+                stream = self.source("v", item, (k0, k1), t0, needed, lead, part)
                 # One for one: the first frame the seek keeps is the one shown at k0 (STARTPTS
                 # absorbs the lead). Resampled: frame j shows the last source frame that starts
                 # at or before instant j (see `hold_offset`).
@@ -171,7 +191,12 @@ class Builder:
                 ]
             if pad:
                 filters.append(make_filter("tpad", {"stop_mode": "clone", "stop": -1}))
-            filters.append(make_filter("trim", {"end_frame": n}))
+            filters.append(make_filter("trim", {"end_frame": shown}))
+            if shown < n:  # a freeze: its one frame, held
+                filters.append(make_filter("tpad", {"stop_mode": "clone", "stop": n - shown}))
+            if item.reverse and not item.still:
+                check_reverse(item.clip_id, n, p.width * p.height)
+                filters.append(make_filter("reverse"))
             inputs = [stream]
         placed = item.source is not None and not item.still  # cut from a placed input
         filters += picture_filters(
@@ -385,21 +410,18 @@ class Builder:
         n = s1 - s0
         if item.source is None:
             return self.silence(n)
-        t0 = item.source_start + (s0 - item.start) / sr * item.speed
+        # A reversed piece is the forward clip's mirrored samples, played backwards.
+        f0 = item.start + item.end - s1 if item.reverse else s0
+        t0 = item.source_start + (f0 - item.start) / sr * item.speed
         if t0 >= item.source_end - 0.01:  # the source's sound ended before this piece
             return self.silence(n)
         needed = n / sr * item.speed + 0.1
-        cut = self.source("a", item, (k0, k1), t0, needed, 0.0)
-        filters = [make_filter("asetpts", {"expr": "PTS-STARTPTS"})]
-        speed = item.speed
-        while speed > 2.0 + 1e-9:
-            filters.append(make_filter("atempo", {"tempo": 2.0}))
-            speed /= 2.0
-        while speed < 0.5 - 1e-9:
-            filters.append(make_filter("atempo", {"tempo": 0.5}))
-            speed /= 0.5
-        if abs(speed - 1.0) > 1e-9:
-            filters.append(make_filter("atempo", {"tempo": speed}))
+        cut = self.source("a", item, (k0, k1), t0, needed, 0.0, k0 if item.reverse else 0)
+        filters = [make_filter("asetpts", {"expr": "PTS-STARTPTS"}), *_tempo(item.speed)]
+        if item.reverse:
+            check_reverse(item.clip_id, 0, 0, n)
+            filters += [make_filter("apad"), make_filter("atrim", {"end_sample": n})]
+            filters += [make_filter("areverse"), make_filter("asetpts", {"expr": "N/SR/TB"})]
         if item.volume != 1:
             filters.append(make_filter("volume", {"volume": item.volume}))
         if item.fade_in and s0 == item.start:

@@ -145,7 +145,8 @@ def _video_item(
         size, still, src_fps = canvas, True, None
     source_start = float(to_frame(clip.source_start, fps) / fps)
     if clip.source is not None and info is not None and not still:
-        needed = source_start + float((end - start) / fps) * clip.speed
+        shown = 1 if clip.freeze else end - start  # a freeze shows the clip's first frame
+        needed = source_start + float(shown / fps) * clip.speed
         slack = float(1 / (src_fps or fps))
         if needed > info.duration + slack:
             problems.append(
@@ -186,6 +187,8 @@ def _video_item(
         alpha=alpha,
         keyed=keyed,
         source_duration=info.duration if info is not None and not still else math.inf,
+        reverse=clip.reverse,
+        freeze=clip.freeze,
     )
 
 
@@ -216,7 +219,13 @@ def _check_sound_end(
 def _audio_item(clip: Clip, project: Project, info: MediaInfo | None, silent: bool) -> AudioItem:
     fps, sr = project.fps, project.sample_rate
     start, end = clip_frames(clip, fps)
-    has_sound = not silent and not clip.muted and info is not None and info.audio is not None
+    has_sound = (
+        not silent
+        and not clip.muted
+        and not clip.freeze  # a frozen picture is silent
+        and info is not None
+        and info.audio is not None
+    )
     return AudioItem(
         clip_id=clip.id,
         source=info.path if has_sound and info is not None else None,
@@ -229,6 +238,7 @@ def _audio_item(clip: Clip, project: Project, info: MediaInfo | None, silent: bo
         volume=clip.volume,
         fade_in=round(clip.fade_in * sr),
         fade_out=round(clip.fade_out * sr),
+        reverse=clip.reverse,
     )
 
 
@@ -368,7 +378,7 @@ def _check_sounds(
     """Record the clips of an audio track whose file has no sound or ends too early."""
     for n, c in enumerate(clips):
         info = media.get(c.source) if c.source else None
-        if not c.source or info is None:
+        if not c.source or info is None or c.freeze:  # a freeze plays no sound
             continue
         if info.audio is None:
             problems.append(f"{where}.clips[{n}] ({c.id!r}): {c.source} has no sound")

@@ -79,10 +79,30 @@ class VideoItem:
     `vnb.plan.compositing`, which decides from it how the clip is composited."""
     source_duration: float = math.inf
     """Seconds the source lasts (its container's word: the picture may end a little sooner)."""
+    reverse: bool = False
+    """The clip plays backwards: frame ``k`` shows what the forward clip shows at
+    ``start + end - 1 - k`` (see `forward`)."""
+    freeze: bool = False
+    """The clip shows, at every frame, what the forward clip shows at its first."""
 
     def source_time(self, frame: int, fps: Fraction) -> float:
-        """The source time shown at timeline ``frame``."""
+        """The source time the forward clip shows at timeline ``frame`` (see `forward`)."""
         return self.source_start + float((frame - self.start) / fps) * self.speed
+
+    def forward(self, piece: tuple[int, int], k: int) -> tuple[tuple[int, int], int]:
+        """The forward piece and frame that show what frame ``k`` of ``piece`` shows.
+
+        A reversed clip's piece ``[k0, k1)`` is the forward clip's mirrored piece ``[start +
+        end - k1, start + end - k0)`` played backwards; a frozen clip's piece is the forward
+        clip's first frame, held. The render cuts the forward piece from the source (then
+        ``reverse`` or ``tpad``), the preview picks its frame: one choice of source frames.
+        """
+        if self.freeze:
+            return (self.start, self.start + 1), self.start
+        if self.reverse:
+            mirror = self.start + self.end
+            return (mirror - piece[1], mirror - piece[0]), mirror - 1 - k
+        return piece, k
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,6 +198,9 @@ class AudioItem:
     fade_in: int
     """Samples."""
     fade_out: int
+    reverse: bool = False
+    """The sound plays backwards: samples ``[s0, s1)`` are the forward clip's ``[start + end -
+    s1, start + end - s0)`` reversed."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -136,6 +136,8 @@ def _item_reason(item: Any, plan: Plan) -> str | None:
         (item.source is None, "is a colour clip"),
         (item.still, "is a still image"),
         (item.speed != 1, "changes speed"),
+        (item.reverse, "plays backwards"),
+        (item.freeze, "is a freeze frame"),
         (item.opacity != 1, "has opacity"),
         (bool(item.effects), "has effects"),
         (bool(item.fade_in or item.fade_out), "fades"),
