@@ -164,3 +164,43 @@ def test_freeze_frame_is_refused_off_the_clip(numbered: Path):
         edit.freeze_frame(p, "a", 1.5, 0.001)
     held = edit.freeze_frame(p, "a", 1.0, 1.0)  # at its first frame: before it, nothing split
     assert [(c.id, c.start) for c in p.tracks[0].clips] == [(held.id, 1.0), ("a", 2.0)]
+
+
+def _numbers(p: vnb.Project, frames: range) -> list[int]:
+    return [_number(frame_at(p, k / FPS, cache=False)) for k in frames]
+
+
+def test_split_and_trim_keep_what_reversed_and_frozen_clips_show(numbered: Path):
+    p = vnb.Project(width=320, height=240, fps=FPS)
+    v = p.add_track("video")
+    v.add_clip(str(numbered), source_start=0.5, duration=1.0, speed=2, reverse=True, id="r")
+    v.add_clip(str(numbered), start=1.0, source_start=1.0, duration=0.5, freeze=True, id="f")
+    before = _numbers(p, range(45))
+    assert before[:30] == list(range(73, 13, -2)) and before[30:] == [30] * 15
+    edit.split_clip(p, "r", 0.4)
+    edit.split_clip(p, "f", 1.2)
+    assert _numbers(p, range(45)) == before
+    edit.trim_clip(p, "r", start=0.2)  # the head of a reversed clip: its last source frames
+    right = v.clips[1]
+    edit.trim_clip(p, right.id, end=0.9)
+    assert _numbers(p, range(6, 27)) == before[6:27]
+    edit.trim_clip(p, "r", start=0.0)  # and back: they were still in the source
+    assert _numbers(p, range(6)) == before[:6]
+
+
+def test_reversed_clip_of_another_frame_rate_matches_the_render(media, tmp_path: Path):
+    source = media("time_numbered25.mp4", video=barcode(3).replace("r=30", "r=25"), audio=None)
+    p = vnb.Project(width=320, height=240, fps=FPS)
+    v = p.add_track("video")
+    v.add_clip(str(source), source_start=0.3, duration=1.5, reverse=True)
+    v.add_clip(str(source), start=1.5, source_start=1.0, duration=0.5, speed=1.5, reverse=True)
+    render(p, tmp_path / "o.mp4", crf=0)
+    rendered = video_frames(tmp_path / "o.mp4")
+    shown = [_number(f) for f in rendered]
+    # 25 fps on 30: each instant shows the frame that holds it, mirrored in the clip
+    forward = [int((0.3 + j / FPS) * 25 + 1e-6) for j in range(45)]
+    assert shown[:45] == forward[::-1]
+    for k, frame in enumerate(rendered):
+        got = frame_at(p, k / FPS, cache=False)
+        assert _number(got) == shown[k], f"frame {k}"
+        assert psnr(got, frame) >= 35, f"frame {k}"
