@@ -228,8 +228,11 @@ def test_wrong_format(tmp_path: Path, content: str) -> None:
 
 
 def test_newer_version_is_a_schema_version_error(tmp_path: Path) -> None:
-    with pytest.raises(SchemaVersionError, match="version 2, newer than this vnb") as info:
-        vnb.load(write(tmp_path, doc(version=2)))
+    from vnb.schema.migrations import SCHEMA_VERSION
+
+    newer = SCHEMA_VERSION + 1
+    with pytest.raises(SchemaVersionError, match=f"version {newer}, newer than this vnb") as info:
+        vnb.load(write(tmp_path, doc(version=newer)))
     assert "upgrade vnb" in str(info.value)
     assert isinstance(info.value, ProjectError)
 
@@ -303,7 +306,7 @@ def test_missing_migration_is_a_schema_version_error(monkeypatch: pytest.MonkeyP
 
 
 def test_load_runs_the_migrations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A version-1 file goes through the registered step before it is validated."""
+    """An old file goes through the registered steps before it is validated."""
     seen: list[dict[str, Any]] = []
 
     def rename(d: dict[str, Any]) -> dict[str, Any]:
@@ -311,22 +314,24 @@ def test_load_runs_the_migrations(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         return d
 
     def fake_migrate(d: dict[str, Any], *, file: str | None = None) -> dict[str, Any]:
-        # Only inside migrate: the model itself stays at version 1.
-        monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
-        monkeypatch.setattr(migrations, "MIGRATIONS", {1: rename})
+        # Only inside migrate: the model itself stays at its version.
+        current = migrations.SCHEMA_VERSION
+        monkeypatch.setattr(migrations, "SCHEMA_VERSION", current + 1)
+        monkeypatch.setattr(migrations, "MIGRATIONS", {**migrations.MIGRATIONS, current: rename})
         out = migrations.migrate(d, file=file)
         seen.append(dict(out))
-        out["version"] = 1  # the model itself still says version 1
+        out["version"] = current  # the model itself still says its own version
         return out
 
+    current = migrations.SCHEMA_VERSION
     monkeypatch.setattr(project_module, "migrate", fake_migrate)
     p = vnb.load(write(tmp_path, doc(caption="from an old file")))
     assert p.name == "from an old file"
-    assert seen[0]["version"] == 2
+    assert seen[0]["version"] == current + 1
 
 
 def test_current_files_need_no_migration() -> None:
-    assert migrations.SCHEMA_VERSION == 1
+    assert migrations.SCHEMA_VERSION == 2
     assert migrations.FORMAT == "vnb.project"
     assert vnb.Project().version == migrations.SCHEMA_VERSION
 

@@ -18,6 +18,7 @@ import pytest
 from pydantic import BaseModel
 
 import vnb
+from vnb.easing import bezier, spring
 from vnb.plan import check_timeline
 from vnb.schema import ExportSettings, Project, resolve_export
 from vnb.schema.detection import Overlay, Redaction
@@ -94,7 +95,7 @@ def expected_full() -> Project:
     main.add_transition(c3, c4, "circleopen", duration=1.0)
 
     pip = p.add_track("video", "picture in picture")
-    pip.add_clip(
+    c5 = pip.add_clip(
         "/media/shared/logo.png",
         start=1.0,
         duration=8.0,
@@ -104,6 +105,12 @@ def expected_full() -> Project:
         transform={"x": 500.0, "y": -260.0, "scale": 0.25, "fit": "stretch"},
         effects=[vnb.effects.chromakey("#00ff00", similarity=0.2, blend=0.1)],
     )
+    c5.animate(
+        "transform.x",
+        [(0, 700.0, "ease_out"), (1.5, 500.0, bezier(0.25, 0.1, 0.25, 1)), (7, 480.0)],
+    )
+    c5.animate("transform.scale", {0: 0.2, 1: 0.25}, easing=spring(stiffness=120, damping=14))
+    c5.animate("opacity", [(0, 0.0), (0.5, 0.8, "hold")])
     pip.muted = True
     pip.locked = True
 
@@ -124,7 +131,7 @@ def expected_full() -> Project:
     music.metadata = {"license": "CC-BY-4.0"}
 
     titles = p.add_track("text", "titles")
-    titles.add_title(
+    hello = titles.add_title(
         "Hello, vnb",
         start=0.5,
         duration=2.5,
@@ -140,7 +147,12 @@ def expected_full() -> Project:
         outline_color="navy",
         fade_in=0.5,
         fade_out=0.25,
+        x=10.0,
+        y=-20.0,
+        scale=1.5,
+        opacity=0.9,
     )
+    hello.animate("y", {0: 60, 0.6: -20}, easing="ease_in_out")
     titles.add_title(
         'The end\nThanks for watching "vnb"', start=9.0, duration=3.0, position="bottom-right"
     )
@@ -289,3 +301,18 @@ def test_full_golden_uses_every_field() -> None:
         "Project", "Track", "Clip", "Transform", "Crop", "Effect", "Transition", "Title",
         "Subtitles", "Cue", "Marker", "ExportSettings", "Overlay", "Redaction",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["minimal", "full"])
+def test_version_1_documents_load_unchanged(name: str) -> None:
+    """A version-1 file (before keyframes) loads as the same project, now version 2."""
+    old = vnb.load(BASELINES / "v1" / f"{name}.vnb.json")
+    new = vnb.load(BASELINES / f"{name}.vnb.json")
+    assert old.version == 2
+    for clip in (c for t in new.tracks for c in t.clips):
+        clip.animations = {}
+        clip.reverse, clip.freeze = False, False  # fields added beside keyframes
+    for title in (t for tr in new.tracks for t in tr.titles):
+        title.animations = {}
+        title.x, title.y, title.scale, title.opacity = 0.0, 0.0, 1.0, 1.0
+    assert old.to_json() == new.to_json()

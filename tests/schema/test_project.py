@@ -204,7 +204,7 @@ def test_too_many_clips_are_refused() -> None:
 
     doc = {
         "format": "vnb.project",
-        "version": 1,
+        "version": vnb.Project().version,
         "tracks": [{"clips": clips(5001, "a")}, {"clips": clips(5000, "b")}],
     }
     with pytest.raises(ProjectError, match="10001 clips is more than the limit of 10000"):

@@ -35,6 +35,7 @@ from vnb.ffmpeg.chains import (
 )
 from vnb.ffmpeg.finish import finish_video
 from vnb.ffmpeg.graph import Chain, Filter, Graph, Input, make_filter
+from vnb.ffmpeg.motion import motion_origin
 from vnb.ffmpeg.sources import SHARED, Cut, check_reverse, lay_out
 from vnb.plan.compositing import base_layer, blend_of, runs
 from vnb.plan.model import (
@@ -216,7 +217,8 @@ class Builder:
         fill = self.bg if base else "black@0"
         x, y = clip_origin(item)
         rw, rh = rotated_box(p.width, p.height, p.rotation) if p.rotation else (p.width, p.height)
-        if x >= cw or y >= ch or x + rw <= 0 or y + rh <= 0:  # nothing of it is visible
+        hidden = x >= cw or y >= ch or x + rw <= 0 or y + rh <= 0
+        if hidden and item.motion is None:  # nothing of it is visible
             return self.color(fill, self.canvas, n)
         blend = blend_of(item)
         how, alpha = blend.on_canvas(base=base), blend.picture_alpha(base=base)
@@ -231,6 +233,10 @@ class Builder:
         else:
             under = self.color(fill, self.canvas, n)
             top = self.picture(item, k0, k1, role, alpha=alpha)
+            if item.motion is not None:  # the main input's time 0 is the piece's start
+                x, y = motion_origin(  # type: ignore[assignment]
+                    item.motion, frame=None, fps=self.plan.fps, offset=k0 - item.start
+                )
             overlay = {"x": x, "y": y, "eof_action": "pass", "format": "yuv420" if base else "auto"}
             pic = self.chain([under, top], [make_filter("overlay", overlay)])
         pix = "yuv420p" if base else "yuva420p"
@@ -311,6 +317,10 @@ class Builder:
                 alpha = blend_of(item).alpha
                 pic = self.picture(item, first.start, first.end, "body", alpha=alpha)
                 x, y = clip_origin(item)
+                if item.motion is not None:  # the main input's time is the timeline's
+                    x, y = motion_origin(  # type: ignore[assignment]
+                        item.motion, frame=None, fps=self.plan.fps, offset=-item.start
+                    )
             else:
                 pic = self.concat(
                     [self.piece_picture(track, p, base=False) for p in run.pieces], video=True

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from vnb.ffmpeg.graph import Filter, make_filter
+from vnb.ffmpeg.motion import motion_filters
 from vnb.plan.model import TextItem, VideoItem
 from vnb.schema.registry import effect_filters
 
@@ -196,6 +197,7 @@ def picture_filters(
     alpha: bool,
     background: str,
     placed: bool = False,
+    at: int | None = None,
 ) -> list[Filter]:
     """The filters that turn a clip's source picture into its placed picture.
 
@@ -213,6 +215,8 @@ def picture_filters(
         background: ffmpeg colour of the canvas (rotation corners and fades of opaque pictures).
         placed: the frames were already cropped and scaled (`placing_filters`): the render
             does that once for all the cuts of an input rather than once per cut.
+        at: the preview's timeline frame: a moving picture (`VideoItem.motion`) gets that
+            frame's numbers; None (the render): formulas the filters evaluate per frame.
     """
     p = item.placement
     filters = [] if placed else placing_filters(item)
@@ -229,6 +233,9 @@ def picture_filters(
         fill = "none" if alpha else background
         rotate = {"a": math.radians(p.rotation), "ow": rw, "oh": rh, "c": fill}
         filters.append(make_filter("rotate", rotate))
+    if item.motion is not None:
+        frame = None if at is None else at - item.start
+        filters += motion_filters(item.motion, frame=frame, fps=fps, offset=piece[0] - item.start)
     return filters + fade_filters(item, piece, fps, alpha=alpha, background=background)
 
 

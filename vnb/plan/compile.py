@@ -25,13 +25,14 @@ from vnb.plan.model import (
     VideoItem,
     VideoTrackPlan,
 )
+from vnb.plan.motion import Curve, Motion, curve_of, motion_of
 from vnb.plan.timeline import check_timeline, clip_frames, track_spans
 from vnb.schema.color import parse_color
 from vnb.schema.registry import normalize_params, spec_of
 from vnb.schema.timebase import frame_to_sample, to_frame
 
 if TYPE_CHECKING:
-    from vnb.schema import Clip, Project, Track, Transform
+    from vnb.schema import Clip, Project, Title, Track, Transform
     from vnb.schema.media import MediaInfo
 
 __all__ = ["check_timeline", "compile_plan"]
@@ -109,6 +110,48 @@ def place(source_size: tuple[int, int], transform: Transform, canvas: tuple[int,
     return Placement(crop=crop, width=w, height=h, x=x, y=y, rotation=rotation, covers=covers)
 
 
+MOTION_PATHS = ("transform.x", "transform.y", "transform.scale", "transform.rotation", "opacity")
+"""The animated paths that make a clip's picture a `vnb.plan.motion.Motion`."""
+
+
+def _curve(item: Clip | Title, path: str, static: float, fps: Fraction) -> Curve | float:
+    keys = item.animations.get(path)
+    if not keys:
+        return static
+    return curve_of([(k.t, k.value, k.easing) for k in keys], fps)
+
+
+def _moving(
+    clip: Clip, size: tuple[int, int], canvas: tuple[int, int], fps: Fraction, where: str
+) -> tuple[Motion, Placement]:
+    """The motion of an animated clip, and its placement: its picture at its largest scale."""
+    tr = clip.transform
+    still = place(size, tr.model_copy(update={"scale": 1.0, "x": 0.0, "y": 0.0}), canvas)
+    values = {
+        name: _curve(clip, f"transform.{name}", getattr(tr, name), fps)
+        for name in ("x", "y", "scale", "rotation")
+    }
+    values["opacity"] = _curve(clip, "opacity", 1.0, fps)  # static opacity: `VideoItem.opacity`
+    cw, ch = canvas
+    motion, (pw, ph) = motion_of(
+        values, base=(still.width, still.height), centre=(cw / 2, ch / 2), canvas=canvas,
+        where=where,
+    )  # fmt: skip
+    placement = Placement(
+        crop=still.crop, width=pw, height=ph, x=0, y=0, rotation=0.0, covers=False
+    )
+    return motion, placement
+
+
+def _text_animation(title: Title, fps: Fraction) -> tuple[tuple[str, Curve | float], ...]:
+    values = tuple(
+        (name, _curve(title, name, getattr(title, name), fps))
+        for name in ("x", "y", "scale", "opacity")
+    )
+    defaults = {"x": 0.0, "y": 0.0, "scale": 1.0, "opacity": 1.0}
+    return values if any(v != defaults[k] for k, v in values) else ()
+
+
 def _display_size(info: MediaInfo) -> tuple[int, int]:
     v = info.video
     assert v is not None  # noqa: S101 - checked by the caller
@@ -154,6 +197,13 @@ def _video_item(
                 f"but the source ends at {info.duration:g} s"
             )
     placement = place(size, clip.transform, canvas)
+    motion = None
+    if any(path in clip.animations for path in MOTION_PATHS):
+        try:
+            motion, placement = _moving(clip, size, canvas, fps, f"{where} ({clip.id!r})")
+        except ValueError as err:
+            problems.append(str(err))
+            return None
     effects = tuple((e.name, _params(e.name, e.params)) for e in clip.effects)
     keyed = any(spec_of(name).alpha for name, _ in effects)
     if project.overlays or project.redactions:  # detections applied to the clips of a source
@@ -164,10 +214,13 @@ def _video_item(
         effects = (*before, *effects, *after)
     fade_in, fade_out = to_frame(clip.fade_in, fps), to_frame(clip.fade_out, fps)
     opacity, color = clip.opacity, clip.color
+    if "opacity" in clip.animations:  # the curve is the motion's; a colour's alpha stays here
+        opacity = 1.0
     if color is not None:  # a translucent colour is an opaque colour at that opacity
         r, g, b, a = parse_color(color)
         opacity, color = opacity * a / 255, f"#{r:02x}{g:02x}{b:02x}"
     alpha = keyed or opacity < 1 or not placement.covers or (upper and (fade_in or fade_out) > 0)
+    alpha = alpha or motion is not None
     return VideoItem(
         clip_id=clip.id,
         source=info.path if info is not None else None,
@@ -189,6 +242,7 @@ def _video_item(
         source_duration=info.duration if info is not None and not still else math.inf,
         reverse=clip.reverse,
         freeze=clip.freeze,
+        motion=motion,
     )
 
 
@@ -259,6 +313,7 @@ def _text_items(
                 position=t.position, margin=t.margin,
                 start=to_frame(t.start, fps), end=to_frame(t.end, fps),
                 fade_in=to_frame(t.fade_in, fps), fade_out=to_frame(t.fade_out, fps),
+                animation=_text_animation(t, fps),
             )
         )  # fmt: skip
     for s in track.subtitles:

@@ -67,7 +67,9 @@ class Blend:
 
 def blend_of(item: VideoItem) -> Blend:
     """The compositing decisions for one clip."""
-    blended = item.keyed or item.opacity < 1 or bool(item.placement.rotation)
+    blended = (
+        item.keyed or item.opacity < 1 or bool(item.placement.rotation) or item.motion is not None
+    )
     return Blend(
         keyed=item.keyed,
         blended=blended,

@@ -10,7 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from vnb.plan.motion import Curve, Motion
 
 __all__ = [
     "AudioItem",
@@ -84,6 +87,9 @@ class VideoItem:
     ``start + end - 1 - k`` (see `forward`)."""
     freeze: bool = False
     """The clip shows, at every frame, what the forward clip shows at its first."""
+    motion: Motion | None = None
+    """How the picture moves when its transform or opacity is animated (`vnb.plan.motion`);
+    ``placement`` is then its size at the largest scale, unrotated."""
 
     def source_time(self, frame: int, fps: Fraction) -> float:
         """The source time the forward clip shows at timeline ``frame`` (see `forward`)."""
@@ -169,6 +175,9 @@ class TextItem:
     end: int
     fade_in: int
     fade_out: int
+    animation: tuple[tuple[str, Curve | float], ...] = ()
+    """``x``, ``y``, ``scale``, ``opacity`` when any is not its default (offsets, scale, a
+    translucent or animated title): drawn as a `vnb.plan.motion.Motion` of its image."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -30,6 +30,7 @@ from vnb.ffmpeg.chains import (
     text_origin,
 )
 from vnb.ffmpeg.filters import filter_frame, overlay, xfade
+from vnb.ffmpeg.motion import motion_origin
 from vnb.media.reader import reader_for, still_frame
 from vnb.plan.compositing import base_layer, blend_of, piece_at, run_at
 from vnb.plan.model import Piece, Plan, TextItem, TextTrackPlan, VideoItem, VideoTrackPlan
@@ -130,7 +131,9 @@ def _picture(item: VideoItem, piece: Piece, k: int, plan: Plan, *, alpha: bool) 
     """The placed picture of ``item`` at ``k`` (4:2:0, with alpha when ``alpha``)."""
     frame = _source_frame(item, piece, k, plan)
     bg = to_ffmpeg_color(plan.background)
-    filters = picture_filters(item, (piece.start, piece.end), plan.fps, alpha=alpha, background=bg)
+    filters = picture_filters(
+        item, (piece.start, piece.end), plan.fps, alpha=alpha, background=bg, at=k
+    )
     return filter_frame(frame, filters, pts=k - piece.start, fps=plan.fps)
 
 
@@ -148,7 +151,15 @@ def _on_canvas(item: VideoItem, piece: Piece, k: int, plan: Plan, *, base: bool)
     under = (
         _solid(plan.background, size, "yuv420p") if base else _solid("#00000000", size, "yuva420p")
     )
-    return overlay(under, picture, *clip_origin(item), fmt="yuv420" if base else "auto")
+    return overlay(under, picture, *_origin(item, k), fmt="yuv420" if base else "auto")
+
+
+def _origin(item: VideoItem, k: int) -> tuple[int, int]:
+    """Where the clip's picture goes on the canvas at frame ``k``."""
+    if item.motion is None:
+        return clip_origin(item)
+    x, y = motion_origin(item.motion, frame=k - item.start)
+    return int(x), int(y)  # type: ignore[call-overload]
 
 
 def _track_picture(
@@ -224,7 +235,7 @@ def compose_frame(plan: Plan, k: int) -> av.VideoFrame:
         elif _alone(layer, k) and piece.item is not None:
             clip = layer.item(piece.item)
             picture = _picture(clip, piece, k, plan, alpha=blend_of(clip).alpha)
-            canvas = overlay(canvas, picture, *clip_origin(clip))
+            canvas = overlay(canvas, picture, *_origin(clip, k))
         else:
             canvas = overlay(canvas, _track_picture(layer, piece, k, plan, base=False), 0, 0)
     return canvas

@@ -10,10 +10,21 @@ from vnb.errors import SchemaVersionError
 __all__: list[str] = []  # internal: used only inside its own package
 
 FORMAT: Final = "vnb.project"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 # MIGRATIONS[n] upgrades a version-n document to version n + 1.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 adds keyframes and title offsets: nothing changes in a version 1 document.
+
+    The new fields (``animations``; a title's ``x``, ``y``, ``scale``, ``opacity``) default
+    to what version 1 meant.
+    """
+    return doc
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
 
 
 def migrate(doc: dict[str, Any], *, file: str | None = None) -> dict[str, Any]:

@@ -81,7 +81,7 @@ class Project(Model):
     """
 
     format: Literal["vnb.project"] = FORMAT
-    version: Literal[1] = SCHEMA_VERSION
+    version: Literal[2] = SCHEMA_VERSION
     name: str = Field(default="untitled", max_length=1000)
     width: int = Field(default=1920, ge=16, le=8192)
     """Canvas width in pixels (even)."""

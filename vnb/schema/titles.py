@@ -6,6 +6,15 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from vnb.easing import Easing
+from vnb.schema.animation import (
+    Animations,
+    Keyframe,
+    KeysLike,
+    check_animations,
+    parse_keys,
+    value_at,
+)
 from vnb.schema.base import Model, PathStr, new_id
 from vnb.schema.clips import Color, ItemId, Seconds, TimeRange
 
@@ -41,6 +50,45 @@ class Title(Model):
     outline_color: Color = "black"
     fade_in: Seconds = 0.0
     fade_out: Seconds = 0.0
+    x: float = Field(default=0.0, ge=-100_000, le=100_000)
+    """Pixels right of where ``position`` puts the text (animatable)."""
+    y: float = Field(default=0.0, ge=-100_000, le=100_000)
+    """Pixels below where ``position`` puts the text (animatable)."""
+    scale: float = Field(default=1.0, gt=0, le=20)
+    """Size of the drawn text relative to ``size``, about its centre (animatable)."""
+    opacity: float = Field(default=1.0, ge=0, le=1)
+    """0 transparent, 1 opaque (animatable)."""
+    animations: Animations = Field(default_factory=dict, max_length=16)
+    """Keyframes by path (``x``, ``y``, ``scale``, ``opacity``): `animate`."""
+
+    @model_validator(mode="after")
+    def _animatable(self) -> Title:
+        check_animations(self, self.animations)
+        return self
+
+    def _path(self) -> str:
+        return super()._path() or f"title {self.id!r}"
+
+    def animate(self, path: str, keys: KeysLike | None, easing: Easing = "linear") -> Title:
+        """Animate ``x``, ``y``, ``scale`` or ``opacity`` with keys ``{t: value}`` (title seconds).
+
+        As `vnb.schema.Clip.animate`; None removes the animation. Returns the title.
+        """
+        animations = dict(self.animations)
+        if keys is None:
+            animations.pop(path, None)
+        else:
+            animations[path] = parse_keys(self, path, keys, easing)
+        self.animations = animations
+        return self
+
+    def keyframes(self, path: str) -> list[Keyframe]:
+        """The keys of ``path`` in time order (empty when it is not animated)."""
+        return list(self.animations.get(path, ()))
+
+    def value_at(self, path: str, t: float) -> float:
+        """The value of ``path`` at ``t`` seconds of title time."""
+        return value_at(self, path, t)
 
     @property
     def end(self) -> float:
