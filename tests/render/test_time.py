@@ -204,3 +204,70 @@ def test_reversed_clip_of_another_frame_rate_matches_the_render(media, tmp_path:
         got = frame_at(p, k / FPS, cache=False)
         assert _number(got) == shown[k], f"frame {k}"
         assert psnr(got, frame) >= 35, f"frame {k}"
+
+
+def _ramp_frames(frames: int, speed_at: Callable[[int], float], start: float) -> list[int]:
+    """Source frames a ramp shows: segments of 4 frames, each at the speed of its first.
+
+    Each frame shows the source frame that holds its instant (one that starts up to a
+    millisecond of output time later counts: container times are rounded).
+    """
+    shown, t = [], start
+    for k in range(frames):
+        speed = speed_at(k - k % 4)
+        shown.append(int((t + 0.001 * speed) * FPS))
+        t += speed / FPS
+    return shown
+
+
+def test_speed_ramp_plays_the_integral_of_the_speed_in_render_and_preview(numbered: Path, tmp_path):
+    p = vnb.Project(width=320, height=240, fps=FPS)
+    v = p.add_track("video")
+    up = v.add_clip(str(numbered), source_start=0.0, duration=1.5)
+    up.animate("speed", {0: 1.0, 1.5: 3.0})  # 3 s of source in 1.5 s
+    back = v.add_clip(str(numbered), start=1.5, source_start=0.2, duration=1.0)
+    back.animate("speed", [(0, 2.0, "ease_in"), (1.0, 1.0)])
+    back.reverse = True
+    render(p, tmp_path / "ramp.mp4", crf=0)
+    rendered = video_frames(tmp_path / "ramp.mp4")
+    shown = [_number(f) for f in rendered]
+    assert shown[:45] == _ramp_frames(45, lambda f: 1 + 2 * f / 45, 0.0)
+    assert shown[44] > 80  # it did speed up: about 2.9 s of source
+    eased = _ramp_frames(30, lambda f: 2 - (f / 30) ** 3, 0.2)  # ease_in: cubic
+    assert shown[45:] == eased[::-1]
+    for k, frame in enumerate(rendered):
+        got = frame_at(p, k / FPS, cache=False)
+        assert _number(got) == shown[k], f"frame {k}"
+        assert psnr(got, frame) >= 35, f"frame {k}"
+    samples, rate = audio_samples(tmp_path / "ramp.mp4")
+    # the click at 0.50 s of source comes where the ramp reaches it (atempo: within 20 ms)
+    t, k, speed = 0.0, 0, 1.0
+    while t + (speed := 1 + 2 * (k - k % 4) / 45) / FPS <= 0.5:
+        t, k = t + speed / FPS, k + 1
+    at = k / FPS + (0.5 - t) / speed
+    assert _loudest(samples, rate, 0, 1.5) == pytest.approx(at + 0.005, abs=0.02)
+    assert at < 0.44  # not where a plain clip plays it (0.50)
+
+
+def test_speed_keys_are_checked_against_the_speed_range(numbered: Path):
+    p = vnb.Project(width=320, height=240, fps=FPS)
+    clip = p.add_track("video").add_clip(str(numbered), duration=1.0)
+    with pytest.raises(ProjectError, match=r"speed key value 0\.0"):
+        clip.animate("speed", {0: 1.0, 1: 0.0})
+    with pytest.raises(ProjectError, match="source ends"):
+        clip.animate("speed", {0: 1.0, 1: 9.0})
+        plan_project(p)
+
+
+def test_a_ramps_sound_has_no_gaps(media, tmp_path: Path):
+    tone = media("time_tone.mp4", video="color=c=gray:s=64x48:r=30:d=4", audio="sine=f=440:d=4")
+    p = vnb.Project(width=64, height=48, fps=FPS)
+    p.add_track("audio").add_clip(str(tone), duration=2.0).animate("speed", {0: 0.6, 2: 1.6})
+    render(p, tmp_path / "tone.m4a", video_codec="none")
+    samples, rate = audio_samples(tmp_path / "tone.m4a")
+    hop = rate // 200  # 5 ms windows, away from the ends
+    rms = [
+        float(np.sqrt(np.mean(samples[0, i : i + hop] ** 2)))
+        for i in range(rate // 10, 19 * rate // 10, hop)
+    ]
+    assert min(rms) > 0.85 * float(np.median(rms))  # the pieces join without silence

@@ -94,8 +94,11 @@ def _source_end_ok(project: Project, clip: Clip) -> None:
         return  # a missing file is shown by the preview; it does not block editing
     if info.is_still or info.duration <= 0:
         return
-    end = clip.source_start + (0.0 if clip.freeze else clip.duration * clip.speed)
-    if end > info.duration + 0.5 * clip.speed * _frame(project) + _EPS:
+    from vnb.plan.speed import speed_ramp  # noqa: PLC0415 - the plan imports the schema
+
+    speed, _, played = speed_ramp(clip, project.fps)
+    end = clip.source_start + (0.0 if clip.freeze else played)
+    if end > info.duration + 0.5 * speed * _frame(project) + _EPS:
         msg = (
             f"clip {clip.id!r}: would play {end:.3f} s of {clip.source!r}, which lasts "
             f"{info.duration:.3f} s (trimming past the source's end)"

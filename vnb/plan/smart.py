@@ -137,6 +137,7 @@ def _item_reason(item: Any, plan: Plan) -> str | None:
         (item.still, "is a still image"),
         (item.speed != 1, "changes speed"),
         (item.reverse, "plays backwards"),
+        (bool(item.ramp), "ramps its speed"),
         (item.freeze, "is a freeze frame"),
         (item.opacity != 1, "has opacity"),
         (bool(item.effects), "has effects"),

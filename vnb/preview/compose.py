@@ -93,10 +93,12 @@ def shown_frame_index(item: VideoItem, piece: tuple[int, int], k: int, fps: Frac
 
     Reversed and frozen clips included: the render cuts the forward piece that shows the same
     frames (`VideoItem.forward`) and plays it backwards or holds its frame, so the frame is
-    the one that forward piece shows at the mirrored (or first) frame.
+    the one that forward piece shows at the mirrored (or first) frame. A speed ramp's piece
+    is cut segment by segment (`VideoItem.segments`): the frame is the one its segment shows.
     """
     (f0, _), m = item.forward(piece, k)
-    return source_frame_index(item, f0, m, fps)
+    seg = item.segment(m)  # the render cuts a speed ramp's segments one by one
+    return source_frame_index(seg, max(f0, seg.start), m, fps)
 
 
 def _solid(color: str, size: tuple[int, int], fmt: str) -> av.VideoFrame:
