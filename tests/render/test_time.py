@@ -233,8 +233,10 @@ def test_speed_ramp_plays_the_integral_of_the_speed_in_render_and_preview(number
     shown = [_number(f) for f in rendered]
     assert shown[:45] == _ramp_frames(45, lambda f: 1 + 2 * f / 45, 0.0)
     assert shown[44] > 80  # it did speed up: about 2.9 s of source
-    eased = _ramp_frames(30, lambda f: 2 - (f / 30) ** 3, 0.2)  # ease_in: cubic
+    # shown from 2× easing in to 1×: the forward clip reads the keys mirrored
+    eased = _ramp_frames(30, lambda f: 2 - ((29 - f) / 30) ** 3, 0.2)  # ease_in: cubic
     assert shown[45:] == eased[::-1]
+    assert shown[45] - shown[46] == 2 and shown[73] - shown[74] == 1
     for k, frame in enumerate(rendered):
         got = frame_at(p, k / FPS, cache=False)
         assert _number(got) == shown[k], f"frame {k}"
@@ -271,3 +273,13 @@ def test_a_ramps_sound_has_no_gaps(media, tmp_path: Path):
         for i in range(rate // 10, 19 * rate // 10, hop)
     ]
     assert min(rms) > 0.85 * float(np.median(rms))  # the pieces join without silence
+
+
+def test_split_of_a_speed_ramp_starts_the_right_part_where_the_ramp_is(numbered: Path):
+    p = vnb.Project(width=320, height=240, fps=FPS)
+    clip = p.add_track("video").add_clip(str(numbered), source_start=0.1, duration=1.2, id="r")
+    clip.animate("speed", {0: 1.0, 1.2: 2.0})
+    shown = _numbers(p, range(36))
+    right = edit.split_clip(p, "r", 0.8)  # frame 24: where 4-frame segments start
+    assert int(right.source_start * FPS) == shown[24] == 33  # the integral: not 27 (1×), 51 (2×)
+    assert _numbers(p, range(24)) == shown[:24]  # the left part plays on as it did

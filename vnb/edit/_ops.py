@@ -106,17 +106,20 @@ def _source_end_ok(project: Project, clip: Clip) -> None:
         raise ProjectError(msg)
 
 
-def source_start_of(clip: Clip, start: float, end: float) -> float:
+def source_start_of(project: Project, clip: Clip, start: float, end: float) -> float:
     """The ``source_start`` of the part ``[start, end)`` (timeline seconds) of ``clip``.
 
     So that the part shows what the clip shows there: a forward clip's part starts later in
     the source by the time cut from the head, a reversed clip's by the time cut from the tail
-    (it plays its source from the end), and a freeze keeps its one frame.
+    (it plays its source from the end), a speed ramp's by the integral of its speed, and a
+    freeze keeps its one frame.
     """
+    from vnb.plan.speed import source_at  # noqa: PLC0415 - the plan imports the schema
+
     if clip.freeze:
         return clip.source_start
-    cut = clip.end - end if clip.reverse else start - clip.start
-    return clip.source_start + cut * clip.speed
+    forward = clip.start + clip.end - end if clip.reverse else start
+    return source_at(clip, project.fps, forward)
 
 
 def _fit_transitions(project: Project, track: Track, clip_id: str, what: str) -> None:
@@ -201,7 +204,7 @@ def trim_clip(
     if new_end - new_start < _frame(project) - _EPS:
         msg = f"{what}: at least one frame must be left"
         raise ProjectError(msg)
-    source_start = source_start_of(clip, new_start, new_end)
+    source_start = source_start_of(project, clip, new_start, new_end)
     if source_start < -_EPS:
         msg = f"{what}: the head would begin {-source_start:.3f} s before its source starts"
         raise ProjectError(msg)
@@ -238,7 +241,7 @@ def split_clip(project: Project, clip_id: str, t: float) -> Clip:
         data.update(
             id=project.new_id("c"),
             start=t,
-            source_start=source_start_of(clip, t, clip.end),
+            source_start=source_start_of(project, clip, t, clip.end),
             duration=clip.end - t,
             fade_in=0.0,
         )
@@ -247,7 +250,7 @@ def split_clip(project: Project, clip_id: str, t: float) -> Clip:
         except ValidationError as err:
             raise ProjectError(format_validation_error(err, f"clip {clip_id!r}")) from None
         clip.fade_out = 0.0
-        clip.source_start = source_start_of(clip, clip.start, t)
+        clip.source_start = source_start_of(project, clip, clip.start, t)
         clip.duration = t - clip.start
         track.clips.insert(track.clips.index(clip) + 1, right)
         right._parent = track

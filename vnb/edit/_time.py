@@ -22,12 +22,15 @@ def shown_source_time(project: Project, clip: Clip, at: float) -> float:
     """Source seconds of the frame ``clip`` shows at timeline time ``at`` (on the frame grid).
 
     A reversed clip shows at frame ``k`` what it would show forwards at the mirrored frame
-    (`vnb.plan.model.VideoItem.forward`); a freeze always shows its one frame.
+    (`vnb.plan.model.VideoItem.forward`); a speed ramp plays the integral of its speed; a
+    freeze always shows its one frame.
     """
+    from vnb.plan.speed import source_at  # noqa: PLC0415 - the plan imports the schema
+
     if clip.freeze:
         return clip.source_start
-    offset = clip.end - _frame(project) - at if clip.reverse else at - clip.start
-    return clip.source_start + max(0.0, offset) * clip.speed
+    forward = clip.start + clip.end - _frame(project) - at if clip.reverse else at
+    return source_at(clip, project.fps, max(clip.start, forward))
 
 
 def freeze_frame(project: Project, clip_id: str, at: float, duration: float) -> Clip:

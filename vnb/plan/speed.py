@@ -33,8 +33,9 @@ Segments = tuple[tuple[int, float, float], ...]
 def speed_ramp(clip: Clip, fps: Fraction) -> tuple[float, Segments, float]:
     """``(speed, segments, played)`` of a clip on the project's frame grid.
 
-    ``segments``: ``(first timeline frame, source seconds there, speed)``, empty when the speed
-    is constant (``speed`` then); ``played``: source seconds from ``source_start`` to the end.
+    ``segments``: ``(first timeline frame, source seconds there, speed)`` of the forward clip
+    (`vnb.plan.model.VideoItem.forward`), empty when the speed is constant (``speed`` then);
+    ``played``: source seconds from ``source_start`` to the end.
     """
     start, end = clip_frames(clip, fps)
     keys = clip.animations.get("speed")
@@ -44,8 +45,24 @@ def speed_ramp(clip: Clip, fps: Fraction) -> tuple[float, Segments, float]:
     source = float(to_frame(clip.source_start, fps) / fps)
     segments = []
     for k in range(start, end, RAMP_FRAMES):
-        speed = min(SPEEDS[1], max(SPEEDS[0], curve.at(k - start)))
+        # A reversed clip shows forward frame k at clip frame end - 1 - k: its keys, in the
+        # clip's own time, are read there.
+        at = end - 1 - k if clip.reverse else k - start
+        speed = min(SPEEDS[1], max(SPEEDS[0], curve.at(at)))
         segments.append((k, source, speed))
         source += float(min(RAMP_FRAMES, end - k) / fps) * speed
     played = source - float(to_frame(clip.source_start, fps) / fps)
     return segments[0][2], tuple(segments), played
+
+
+def source_at(clip: Clip, fps: Fraction, t: float) -> float:
+    """Source seconds the forward clip plays at timeline time ``t`` (on the frame grid).
+
+    The integral of its speed: a ramp's segments (`speed_ramp`), or the constant speed.
+    """
+    speed, segments, _ = speed_ramp(clip, fps)
+    if not segments:
+        return clip.source_start + (t - clip.start) * speed
+    frame = to_frame(t, fps)
+    first, source, speed = next((s for s in reversed(segments) if s[0] <= frame), segments[0])
+    return source + float((frame - first) / fps) * speed
