@@ -115,3 +115,21 @@ def test_easings_match_css_and_remotion():
     assert ease(s, 0.5, t) == pytest.approx(want)
     assert ease("hold", 0.9) == 0
     assert ease("ease_in_out", 0.5) == pytest.approx(0.5)
+
+
+def test_an_animated_title_moves_scales_and_fades_the_same_in_render_and_preview(tmp_path):
+    p = vnb.Project(width=320, height=240, fps=30, background="#203040")
+    p.add_track("video").add_clip(color="#406080", duration=2)
+    titles = p.add_track("text")
+    t = titles.add_title("Hello", start=0.2, duration=1.5, size=40, fade_in=0.3, opacity=0.8)
+    t.animate("y", {0: 80, 0.8: 0}, easing="ease_out")
+    t.animate("scale", {0: 0.5, 1.0: 1.2}, easing=spring(damping=9))
+    titles.add_title("static", start=0, duration=2, position="top", size=20)
+    p.render(tmp_path / "o.mp4", crf=0, speed="ultrafast", progress_bar=False)
+    rendered = _decode(tmp_path / "o.mp4")
+    for k in range(0, 60, 3):
+        assert psnr(p.frame_at(k / 30), rendered[k]) >= 35, f"frame {k}"
+    # the text rises: the bright rows' centre moves up between frame 8 and frame 30
+    diff = [np.clip(rendered[k].astype(int) - rendered[59], 0, 255) for k in (8, 30)]
+    rows = [centroid(d)[1] for d in diff]
+    assert rows[0] > rows[1] + 20, rows

@@ -27,6 +27,8 @@ from vnb.ffmpeg.chains import (
     rotated_box,
     seconds,
     text_filters,
+    text_motion,
+    text_motion_filters,
     text_origin,
 )
 from vnb.ffmpeg.finish import finish_video
@@ -324,11 +326,17 @@ class Builder:
                 make_filter("loop", {"loop": -1, "size": 1, "start": 0}),
                 make_filter("setpts", {"expr": f"N*{fps.denominator}/{fps.numerator}/TB"}),
                 make_filter("trim", {"end_frame": n}),
-                *text_filters(t, fps),
-                make_filter("setpts", {"expr": _shift(t.start, fps)}),
             ]
+            motion = text_motion(t, (img.width, img.height), self.canvas)
+            if motion is None:
+                filters += text_filters(t, fps)
+            else:  # fades, then the motion, on the title's own time
+                filters += text_motion_filters(t, motion, fps)
+            filters.append(make_filter("setpts", {"expr": _shift(t.start, fps)}))
             pic = self.chain([f"{len(self.inputs) - 1}:v"], filters)
             x, y = img.at or text_origin(t.position, t.margin, (img.width, img.height), self.canvas)
+            if motion is not None:
+                x, y = motion_origin(motion, frame=None, fps=fps, offset=-t.start)  # type: ignore[assignment]
             under = self.chain(
                 [under, pic], [make_filter("overlay", {"x": x, "y": y, "eof_action": "pass"})]
             )

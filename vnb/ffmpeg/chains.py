@@ -14,6 +14,7 @@ from fractions import Fraction
 from vnb.ffmpeg.graph import Filter, make_filter
 from vnb.ffmpeg.motion import motion_filters
 from vnb.plan.model import TextItem, VideoItem
+from vnb.plan.motion import Motion, motion_of
 from vnb.schema.registry import effect_filters
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "rotated_box",
     "seek_lead",
     "text_filters",
+    "text_motion",
+    "text_motion_filters",
     "text_origin",
     "visible_text",
 ]
@@ -251,6 +254,35 @@ def text_filters(item: TextItem, fps: Fraction) -> list[Filter]:
         fade = {"t": "out", "st": start, "d": seconds(item.fade_out / fps), "alpha": 1}
         filters.append(make_filter("fade", fade))
     return filters
+
+
+def text_motion(item: TextItem, size: tuple[int, int], canvas: tuple[int, int]) -> Motion | None:
+    """How a title with offsets, a scale, an opacity or keys moves (None: it stands still).
+
+    Its image (of ``size``, padded to even by `text_motion_filters`) is placed where
+    ``position`` puts it, then offset by ``x``, ``y``.
+
+    Raises:
+        ValueError: the animated image would be too large (named).
+    """
+    if not item.animation:
+        return None
+    w, h = size[0] + size[0] % 2, size[1] + size[1] % 2
+    x, y = text_origin(item.position, item.margin, (w, h), canvas)
+    values = dict(item.animation) | {"rotation": 0.0}
+    where = f"title or subtitle {item.id!r}"
+    motion, _ = motion_of(values, base=(w, h), centre=(x + w / 2, y + h / 2), canvas=canvas,
+                          where=where)  # fmt: skip
+    return motion
+
+
+def text_motion_filters(
+    item: TextItem, motion: Motion, fps: Fraction, *, at: int | None = None
+) -> list[Filter]:
+    """A title's fades, then its motion: at the preview's timeline frame ``at`` or per frame."""
+    even = make_filter("pad", {"w": "ceil(iw/2)*2", "h": "ceil(ih/2)*2", "color": "black@0"})
+    frame = None if at is None else at - item.start
+    return [*text_filters(item, fps), even, *motion_filters(motion, frame=frame, fps=fps)]
 
 
 def fade_filters(

@@ -27,6 +27,8 @@ from vnb.ffmpeg.chains import (
     resampled,
     seek_lead,
     text_filters,
+    text_motion,
+    text_motion_filters,
     text_origin,
 )
 from vnb.ffmpeg.filters import filter_frame, overlay, xfade
@@ -185,10 +187,18 @@ def _text(item: TextItem, k: int, plan: Plan) -> tuple[av.VideoFrame, int, int]:
         msg = f"title or subtitle {item.id!r}: {exc}"
         raise ProjectError(msg) from exc
     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgba), format="rgba")
+    size, canvas = (rgba.shape[1], rgba.shape[0]), (plan.width, plan.height)
+    try:
+        motion = text_motion(item, size, canvas)
+    except ValueError as exc:
+        raise ProjectError(str(exc)) from exc
+    if motion is not None:
+        filters = text_motion_filters(item, motion, plan.fps, at=k)
+        frame = filter_frame(frame, filters, pts=k - item.start, fps=plan.fps)
+        x, y = motion_origin(motion, frame=k - item.start)
+        return frame, int(x), int(y)  # type: ignore[call-overload]
     frame = filter_frame(frame, text_filters(item, plan.fps), pts=k - item.start, fps=plan.fps)
-    x, y = text_origin(
-        item.position, item.margin, (rgba.shape[1], rgba.shape[0]), (plan.width, plan.height)
-    )
+    x, y = text_origin(item.position, item.margin, size, canvas)
     return frame, x, y
 
 

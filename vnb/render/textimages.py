@@ -34,7 +34,7 @@ def _runs(items: tuple[TextItem, ...]) -> tuple[list[TextItem], list[list[TextIt
     runs: list[list[TextItem]] = []
     alone: list[TextItem] = []
     for item in sorted(items, key=lambda t: (t.start, t.end)):
-        if item.fade_in or item.fade_out:
+        if item.fade_in or item.fade_out or item.animation:
             alone.append(item)
             continue
         run = next((r for r in runs if r[-1].end <= item.start), None)
@@ -141,6 +141,7 @@ def text_images(
         if not isinstance(layer, TextTrackPlan):
             continue
         shown: dict[str, tuple[np.ndarray, tuple[int, int]]] = {}
+        moving: dict[str, np.ndarray] = {}
         for item in layer.items:
             try:
                 rgba = rasterize_text(item.text, style(item, plan.width))
@@ -148,11 +149,14 @@ def text_images(
                 msg = f"title or subtitle {item.id!r} (text track {layer.index}): {exc}"
                 raise ProjectError(msg) from exc
             size = (rgba.shape[1], rgba.shape[0])
+            if item.animation:  # a moving title: the whole image, placed per frame
+                moving[item.id] = np.ascontiguousarray(rgba)
+                continue
             (x0, y0, x1, y1), at = visible_text(item.position, item.margin, size, canvas)
             shown[item.id] = (np.ascontiguousarray(rgba[y0:y1, x0:x1]), at)
         alone, runs = _runs(layer.items)
         for n, item in enumerate(alone):
-            rgba, at = shown[item.id]
+            rgba, at = shown.get(item.id) or (moving[item.id], None)  # type: ignore[assignment]
             count(rgba.shape[0] * rgba.shape[1], item)
             path = folder / f"text{layer.index}_{n}.png"
             Image.fromarray(rgba).save(path)  # H×W×4 uint8 is RGBA
