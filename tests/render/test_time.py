@@ -283,3 +283,27 @@ def test_split_of_a_speed_ramp_starts_the_right_part_where_the_ramp_is(numbered:
     right = edit.split_clip(p, "r", 0.8)  # frame 24: where 4-frame segments start
     assert int(right.source_start * FPS) == shown[24] == 33  # the integral: not 27 (1×), 51 (2×)
     assert _numbers(p, range(24)) == shown[:24]  # the left part plays on as it did
+
+
+def test_clips_with_a_python_effect_play_backwards_frozen_and_ramped_alike(numbered, tmp_path):
+    # Such clips are pre-rendered forwards first (`vnb.render.prerender`), then cut as above.
+    @vnb.effects.python_effect
+    def dim(frame, t):
+        return (frame * 0.9).astype(np.uint8)
+
+    p = vnb.Project(width=320, height=240, fps=FPS)
+    v = p.add_track("video")
+    v.add_clip(str(numbered), source_start=0.5, duration=0.5, reverse=True, effects=[dim()])
+    v.add_clip(
+        str(numbered), start=0.5, source_start=1.0, duration=0.3, freeze=True, effects=[dim()]
+    )
+    ramp = v.add_clip(str(numbered), start=0.8, source_start=1.5, duration=0.6, effects=[dim()])
+    ramp.animate("speed", {0: 1.0, 0.6: 2.5})
+    render(p, tmp_path / "dim.mp4", crf=0)
+    rendered = video_frames(tmp_path / "dim.mp4")
+    shown = [_number(f) for f in rendered]
+    assert shown[:15] == list(range(29, 14, -1)) and shown[15:24] == [30] * 9
+    for k, frame in enumerate(rendered):
+        got = frame_at(p, k / FPS, cache=False)
+        assert _number(got) == shown[k], f"frame {k}"
+        assert psnr(got, frame) >= 35, f"frame {k}"
