@@ -46,6 +46,13 @@
  *                      under a control saying why its value was refused (`data-control`);
  *                      vnb-effect: an effect (`data-index`, `data-name`), its
  *                      vnb-effect-remove button; vnb-add-effect: the list of effects to add
+ *   vnb-key-toggle     beside an animatable control (`data-path`): add/remove the key at
+ *                      the playhead, `data-on` "true" when one is there; vnb-key-prev,
+ *                      vnb-key-next: go to the previous/next key; vnb-key-easing: the easing
+ *                      of the key at or before the playhead (selected property)
+ *   vnb-curve          the selected property's curve (an SVG, `data-path`)
+ *   vnb-key            a diamond on the selected clip: `data-path`, `data-t` (clip time),
+ *                      `data-value`; drag it to move the key
  *   vnb-error          the error area (.vnb-error, hidden when empty); vnb-error-dismiss
  *   vnb-overlay        the canvas of detection boxes over the frame: `data-boxes` (how many),
  *                      `data-frame-index` (whose), `data-json` ([track, class, x, y, w, h] in

@@ -317,3 +317,72 @@ export function mediaWanted(tl, asked) {
 /** Fill `{name}` placeholders of a text from the labels table. */
 export const fill = (template, values = {}) =>
   String(template).replace(/\{(\w+)(?:[^}]*)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+
+// -- keyframes (the inspector's key buttons, the timeline's diamonds, the curve view) --------
+// Keys come from Python (`inspector` trait: `anim.keys`, clip time in seconds, snapped to
+// frames); so do the values between them (`anim.curve`: `clip.value_at` on clip frames), so
+// no easing is computed here.
+
+/** The clip time (s, on the frame grid) of the frame shown at timeline time `t`. */
+export const clipTimeAt = (t, start, fps) => (frameOf(t, fps) - Math.round(start * fps)) / fps;
+
+/** Whether clip time `ct` is a frame of a clip lasting `duration` seconds. */
+export const insideClip = (ct, duration, fps) => ct > -0.5 / fps && ct < duration - 0.5 / fps;
+
+/** The index of the key on the frame of clip time `ct`, or -1. */
+export function keyIndexAt(keys, ct, fps) {
+  return (keys || []).findIndex((k) => Math.abs(k.t - ct) < 0.5 / fps);
+}
+
+/** The index of the last key at or before clip time `ct` (same frame counts), or -1. */
+export function keyIndexBefore(keys, ct, fps) {
+  let found = -1;
+  (keys || []).forEach((k, i) => {
+    if (k.t < ct + 0.5 / fps && (found < 0 || k.t >= keys[found].t)) found = i;
+  });
+  return found;
+}
+
+/** The clip time of the nearest key strictly before (`dir` -1) or after (+1) `ct`, or null. */
+export function neighbourKey(keys, ct, fps, dir) {
+  let best = null;
+  for (const k of keys || []) {
+    const ahead = dir > 0 ? k.t > ct + 0.5 / fps : k.t < ct - 0.5 / fps;
+    if (ahead && (best === null || (dir > 0 ? k.t < best : k.t > best))) best = k.t;
+  }
+  return best;
+}
+
+/**
+ * The value of a curve `{step, values}` (values[i] at clip time i·step) at clip time `ct`:
+ * the sample itself on a sampled frame, linear between samples, the end values outside.
+ */
+export function curveValue(curve, ct) {
+  const v = curve.values;
+  if (!v.length) return undefined;
+  const x = clamp(ct / curve.step, 0, v.length - 1);
+  const i = Math.floor(x + 1e-9);
+  const f = x - i;
+  return f < 1e-9 || i + 1 >= v.length ? v[i] : v[i] + (v[i + 1] - v[i]) * f;
+}
+
+/**
+ * The curve view's drawing: `points` for an SVG polyline of the values over a clip lasting
+ * `duration` seconds in a `width`×`height` box (`pad` pixels kept free above and below), the
+ * value range drawn, and `x(ct)`, `y(value)` to place the keys and the playhead.
+ */
+export function curveGeometry(curve, duration, width, height, pad = 4) {
+  const v = curve.values;
+  let lo = Math.min(...v);
+  let hi = Math.max(...v);
+  if (hi - lo < 1e-9) {
+    lo -= 1;
+    hi += 1;
+  }
+  const x = (ct) => clamp(ct / Math.max(duration, 1e-9), 0, 1) * width;
+  const y = (value) => pad + (1 - (value - lo) / (hi - lo)) * (height - 2 * pad);
+  const round = (n) => Math.round(n * 100) / 100;
+  const points = v.map((value, i) => `${round(x(i * curve.step))},${round(y(value))}`);
+  if (v.length === 1 || (v.length - 1) * curve.step < duration) points.push(`${round(width)},${round(y(v[v.length - 1]))}`);
+  return { points: points.join(" "), lo, hi, x, y };
+}

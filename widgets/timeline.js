@@ -2,6 +2,9 @@
  * The timeline: tracks, clips with thumbnails and waveforms, ruler, markers, playhead; zoom;
  * the pointer (select, move, trim, scrub).
  *
+ * The keys of the property selected in the inspector show as diamonds on the selected clip;
+ * dragging one moves the key in time (one edit, sent when it is let go).
+ *
  * `Timeline` is the editor's part that owns them: its elements, the zoom, the drag in progress,
  * the clips' boxes, thumbnails and waveforms. It moves the playhead and sends edits through the
  * editor (`ed`, editor.js).
@@ -111,6 +114,8 @@ export class Timeline {
     const { x, y } = this.point(e);
     const marker = e.target.closest?.(".vnb-marker");
     if (marker) return this.ed.setPlayhead(Number(marker.dataset.time), true);
+    const diamond = e.target.closest?.(".vnb-key");
+    if (diamond) return this.grabKey(e, diamond, x);
     const hit = y >= RULER_HEIGHT && !e.target.closest?.(".vnb-playhead") ? hitTest(this.rects, x, y - RULER_HEIGHT) : null;
     this.content.setPointerCapture?.(e.pointerId);
     if (hit === null) {
@@ -137,6 +142,7 @@ export class Timeline {
     const { x, y } = this.point(e);
     const fps = this.tl.fps;
     if (d.mode === "scrub") return this.ed.setPlayhead(snapToFrame(xToTime(x, this.zoom), fps), false);
+    if (d.mode === "key") return this.dragKey(d, x);
     if (!d.moved && Math.abs(x - d.x0) < 3 && !(d.mode === "move" && trackAt(y - RULER_HEIGHT, this.rows) !== d.track)) return undefined;
     d.moved = true;
     const threshold = this.model.get("snap") && !e.altKey ? SNAP_PX / this.zoom : 0;
@@ -161,6 +167,7 @@ export class Timeline {
 
   onPointerUp(e) {
     const d = this.drag;
+    const fps = this.tl?.fps || 30;
     this.drag = null;
     this.content.releasePointerCapture?.(e.pointerId);
     if (d === null) return;
@@ -170,14 +177,56 @@ export class Timeline {
     }
     this.ed.sendDrag.cancel();
     if (!d.moved) return;
+    if (d.mode === "key") {
+      if (Math.abs(d.to - d.from) > 0.5 / fps) this.ed.edit({ op: "key_move", clip_id: d.clip.id, path: d.path, t: d.from, to: d.to });
+      else this.drawKeys();
+      return;
+    }
     if (d.mode === "move") this.ed.edit({ op: "move", clip_id: d.clip.id, start: d.start, track: d.to, key: d.key, final: true });
     else this.ed.edit({ op: "trim", clip_id: d.clip.id, [d.edge]: d.edge === "start" ? d.start : d.end, key: d.key, final: true });
+  }
+
+  /** Start dragging the key drawn as `diamond` (on the selected clip). */
+  grabKey(e, diamond, x) {
+    const sel = this.ed.inspector.selectedKeys();
+    const clip = this.tl.tracks.flatMap((tr) => tr.clips).find((c) => c.id === diamond.dataset.clipId);
+    if (!sel || !clip || sel.locked) return;
+    this.content.setPointerCapture?.(e.pointerId);
+    const from = Number(diamond.dataset.t);
+    this.drag = { mode: "key", clip, path: sel.path, from, to: from, x0: x, grab: xToTime(x, this.zoom) - (clip.start + from), el: diamond, moved: false };
+  }
+
+  /** Move a dragged diamond to the frame under the pointer, inside its clip. */
+  dragKey(d, x) {
+    if (!d.moved && Math.abs(x - d.x0) < 3) return;
+    d.moved = true;
+    const fps = this.tl.fps;
+    d.to = clamp(snapToFrame(xToTime(x, this.zoom) - d.grab - d.clip.start, fps), 0, snapToFrame(d.clip.duration, fps));
+    d.el.style.left = `${timeToX(d.to, this.zoom)}px`;
+    d.el.classList.add("vnb-dragging");
+    d.el.dataset.to = String(d.to);
+  }
+
+  /** Draw the diamonds of the inspector's selected property on the selected clip. */
+  drawKeys() {
+    for (const old of this.lanes.querySelectorAll(".vnb-key")) old.remove();
+    const sel = this.ed.inspector.selectedKeys();
+    if (!sel) return;
+    const el = this.lanes.querySelector(`.vnb-clip[data-clip-id="${CSS.escape(sel.clipId)}"]`);
+    if (!el) return;
+    for (const k of sel.keys) {
+      el.append(h("div", {
+        class: "vnb-key", title: `${sel.path} = ${k.value} @ ${k.t.toFixed(3)} s`,
+        dataset: { testid: "vnb-key", clipId: sel.clipId, path: sel.path, t: k.t, value: k.value },
+        style: { left: `${timeToX(k.t, this.zoom)}px` },
+      }));
+    }
   }
 
   /** Show the dragged clip where the drag has it (until the project says where it is). */
   applyGhost() {
     const d = this.drag;
-    if (!d || d.mode === "scrub" || !d.moved) return;
+    if (!d || d.mode === "scrub" || d.mode === "key" || !d.moved) return;
     const el = this.lanes.querySelector(`.vnb-clip[data-clip-id="${CSS.escape(d.clip.id)}"]`);
     if (!el) return;
     el.classList.add("vnb-dragging");
@@ -241,6 +290,7 @@ export class Timeline {
     this.ed.t = clamp(this.ed.t, 0, lastFrameTime(tl));
     this.drawPlayhead();
     this.applyGhost();
+    this.drawKeys();
     this.redraw();
     this.askMedia();
   }
@@ -280,6 +330,7 @@ export class Timeline {
       this.ed.timecodeEl.textContent = timecode(this.ed.t, this.tl.fps);
       this.ed.frameEl.textContent = `${this.ed.L("frame")} ${frameOf(this.ed.t, this.tl.fps)}`;
     }
+    this.ed.inspector.atPlayhead();
   }
 
   /** Redraw what depends on the scroll position (ruler, clip media), once per frame. */

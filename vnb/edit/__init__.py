@@ -19,10 +19,13 @@ Example:
     edit.move_clip(p, "c2", 4.0)
     edit.freeze_frame(p, "c1", 1.0, 2.0)  # hold the frame at 1 s for 2 s
     h.undo()  # c2 is back
+    edit.set_key(p, "c1", "transform.x", 0.0, -300)  # a key: clip time, value
+    edit.set_key(p, "c1", "transform.x", 2.0, 0, easing="ease_out")
     ```
 """
 
 from vnb.edit._history import History
+from vnb.edit._keyframes import move_key, remove_key, set_key, set_key_easing
 from vnb.edit._ops import (
     add_effect,
     add_marker,
@@ -45,12 +48,16 @@ __all__ = [
     "add_marker",
     "freeze_frame",
     "move_clip",
+    "move_key",
     "remove_clip",
     "remove_effect",
+    "remove_key",
     "remove_marker",
     "remove_transition",
     "set_clip",
     "set_effect_param",
+    "set_key",
+    "set_key_easing",
     "set_track",
     "split_clip",
     "trim_clip",

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from vnb.edit._transaction import transaction
 from vnb.errors import ProjectError, VnbError
+from vnb.schema.animation import effect_path
 from vnb.schema.base import Model, format_validation_error
 from vnb.schema.timebase import snap_time
 from vnb.schema.timeline import Clip, Effect, Track
@@ -361,7 +362,7 @@ def set_effect_param(project: Project, clip_id: str, position: int, param: str, 
 
 
 def remove_effect(project: Project, clip_id: str, position: int) -> None:
-    """Remove the clip's effect at ``position``.
+    """Remove the clip's effect at ``position`` (and its keys; later effects' keys follow them).
 
     Raises:
         ProjectError: no such clip or effect, or a locked track.
@@ -371,6 +372,19 @@ def remove_effect(project: Project, clip_id: str, position: int) -> None:
     _effect_at(clip, position)
     with transaction(project):
         clip.effects = [e for i, e in enumerate(clip.effects) if i != position]
+        clip.animations = _without_effect_keys(clip.animations, position)
+
+
+def _without_effect_keys(animations: dict[str, Any], position: int) -> dict[str, Any]:
+    """The animations once effect ``position`` is gone: its keys too, later effects' renumbered."""
+    out = {}
+    for path, keys in animations.items():
+        spot = effect_path(path)
+        if spot is None or spot[0] < position:
+            out[path] = keys
+        elif spot[0] > position:
+            out[f"effects[{spot[0] - 1}].{spot[1]}"] = keys
+    return out
 
 
 # -- tracks and markers ------------------------------------------------------------------

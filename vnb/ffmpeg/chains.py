@@ -238,7 +238,8 @@ def picture_filters(
         filters.append(make_filter("rotate", rotate))
     if item.motion is not None:
         frame = None if at is None else at - item.start
-        filters += motion_filters(item.motion, frame=frame, fps=fps, offset=piece[0] - item.start)
+        offset, frames = piece[0] - item.start, piece[1] - piece[0]
+        filters += motion_filters(item.motion, frame=frame, fps=fps, offset=offset, frames=frames)
     return filters + fade_filters(item, piece, fps, alpha=alpha, background=background)
 
 
@@ -282,7 +283,8 @@ def text_motion_filters(
     """A title's fades, then its motion: at the preview's timeline frame ``at`` or per frame."""
     even = make_filter("pad", {"w": "ceil(iw/2)*2", "h": "ceil(ih/2)*2", "color": "black@0"})
     frame = None if at is None else at - item.start
-    return [*text_filters(item, fps), even, *motion_filters(motion, frame=frame, fps=fps)]
+    moving = motion_filters(motion, frame=frame, fps=fps, frames=item.end - item.start)
+    return [*text_filters(item, fps), even, *moving]
 
 
 def fade_filters(

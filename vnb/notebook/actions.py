@@ -87,6 +87,23 @@ def _remove_marker(p: Project, m: Message) -> None:
     edit.remove_marker(p, _int(m, "index"))
 
 
+def _key_set(p: Project, m: Message) -> None:
+    clip_id, path, t, value = _str(m, "clip_id"), _str(m, "path"), m.get("t"), m.get("value")
+    edit.set_key(p, clip_id, path, t, value, easing=m.get("easing"))  # type: ignore[arg-type]
+
+
+def _key_remove(p: Project, m: Message) -> None:
+    edit.remove_key(p, _str(m, "clip_id"), _str(m, "path"), m.get("t"))  # type: ignore[arg-type]
+
+
+def _key_move(p: Project, m: Message) -> None:
+    edit.move_key(p, _str(m, "clip_id"), _str(m, "path"), m.get("t"), m.get("to"))  # type: ignore[arg-type]
+
+
+def _key_easing(p: Project, m: Message) -> None:
+    edit.set_key_easing(p, _str(m, "clip_id"), _str(m, "path"), m.get("t"), m.get("easing"))  # type: ignore[arg-type]
+
+
 OPS: dict[str, Callable[[Project, Message], None]] = {
     "move": _move,
     "trim": _trim,
@@ -99,6 +116,10 @@ OPS: dict[str, Callable[[Project, Message], None]] = {
     "track": _track,
     "marker": _marker,
     "remove_marker": _remove_marker,
+    "key_set": _key_set,
+    "key_remove": _key_remove,
+    "key_move": _key_move,
+    "key_easing": _key_easing,
 }
 """``op`` name → the function doing it (``undo`` and ``redo`` are handled by the widget)."""
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from vnb.errors import ProjectError, VnbError
 from vnb.notebook.i18n import text
+from vnb.schema.animation import animatable_paths
 from vnb.schema.detection import Overlay
 
 if TYPE_CHECKING:
@@ -38,6 +39,10 @@ _NUMBER_FIELDS: dict[str, tuple[float | None, float | None, float]] = {
     "transform.rotation": (-360.0, 360.0, 0.5),
 }
 
+
+# At most this many values of an animated property's curve go to the browser (one a frame
+# for clips up to this many frames, else every n-th frame).
+_CURVE_POINTS = 1200
 
 # Fields whose values span decades: their sliders are logarithmic, with 1.0 (no change) in
 # the middle (the widget's logic.js `logSlider`).
@@ -232,6 +237,30 @@ def _number(key: str, value: float) -> dict[str, Any]:
     return field
 
 
+def _animation(project: Project, clip: Clip, path: str) -> dict[str, Any]:
+    """The keys of an animatable property and, when it has any, its value on clip frames.
+
+    ``{"path", "keys": [{"t", "value", "easing"}] (JSON, clip time), "curve": {"step",
+    "values"}}``: ``values[i]`` is the value at clip time ``i * step`` (``clip.value_at``), so
+    the widget shows the value at the playhead and draws the curve without easing math of its
+    own.
+    """
+    keys = clip.keyframes(path)
+    out: dict[str, Any] = {"path": path, "keys": [k.model_dump(mode="json") for k in keys]}
+    if keys:
+        fps = Fraction(project.fps)
+        frames = max(1, math.floor(clip.duration * fps + Fraction(1, 2)))
+        stride = max(1, math.ceil(frames / _CURVE_POINTS))
+        values = [clip.value_at(path, float(i / fps)) for i in range(0, frames, stride)]
+        out["curve"] = {"step": float(stride / fps), "values": values}
+    return out
+
+
+def _animated(project: Project, clip: Clip, field: dict[str, Any], path: str) -> dict[str, Any]:
+    field["anim"] = _animation(project, clip, path)
+    return field
+
+
 def inspector_view(project: Project, clip_id: str) -> dict[str, Any]:
     """The ``inspector`` trait: the selected clip's properties and effects as controls.
 
@@ -243,6 +272,7 @@ def inspector_view(project: Project, clip_id: str) -> dict[str, Any]:
     if not found:
         return {}
     index, track, clip = found[0]
+    paths = set(animatable_paths(clip))
     fields = [
         _number(key, clip.start if key == "start" else clip.duration)
         for key in ("start", "duration")
@@ -251,10 +281,12 @@ def inspector_view(project: Project, clip_id: str) -> dict[str, Any]:
         _number(k, float(getattr(clip, k)))
         for k in ("speed", "volume", "opacity", "fade_in", "fade_out")
     ]
+    fields = [_animated(project, clip, f, f["key"]) if f["key"] in paths else f for f in fields]
     fields.append({"key": "muted", "label": text("muted"), "type": "bool", "value": clip.muted})
     t = clip.transform
     fields += [
-        _number(f"transform.{k}", float(getattr(t, k))) for k in ("x", "y", "scale", "rotation")
+        _animated(project, clip, _number(f"transform.{k}", float(getattr(t, k))), f"transform.{k}")
+        for k in ("x", "y", "scale", "rotation")
     ]
     fields.append(
         {
@@ -289,6 +321,8 @@ def inspector_view(project: Project, clip_id: str) -> dict[str, Any]:
                     "step": span / 200 if span else 0.01,
                 }
             )
+            if f"effects[{position}].{p.name}" in paths:
+                _animated(project, clip, params[-1], f"effects[{position}].{p.name}")
         effects.append({"index": position, "name": effect.name, "params": params})
     return {
         "clip_id": clip.id,
@@ -297,6 +331,9 @@ def inspector_view(project: Project, clip_id: str) -> dict[str, Any]:
         "title": f"{text('clip')} {clip.id}",
         "source": clip.source or str(clip.color),
         "source_start": clip.source_start,
+        "start": clip.start,
+        "duration": clip.duration,
+        "fps": float(Fraction(project.fps)),
         "fields": fields,
         "effects": effects,
         "available_effects": sorted(REGISTRY),
