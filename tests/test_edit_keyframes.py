@@ -94,7 +94,7 @@ def test_set_key_easing_by_name_and_as_json(project):
     ("call", "match"),
     [
         (lambda p: edit.set_key(p, "zz", "opacity", 0, 1), "no clip or title with id 'zz'"),
-        (lambda p: edit.set_key(p, "a", "speed", 0, 1), r"'speed' cannot be animated.*transform.x"),
+        (lambda p: edit.set_key(p, "a", "fade_in", 0, 1), r"'fade_in' cannot be animated.*speed"),
         (lambda p: edit.set_key(p, "a", "effects[0].amount", 0, 1), r"effects\[0\].amount"),
         (lambda p: edit.set_key(p, "a", "opacity", 0, 2.0), r"clip 'a'.*opacity.*2\.0"),
         (lambda p: edit.set_key(p, "a", "opacity", 0, "x"), r"clip 'a': opacity.*number"),
@@ -170,8 +170,8 @@ def test_the_inspector_sends_keys_and_the_curve_on_frames(project):
     assert curve["values"][20] > -100 + 200 * (1 / 6) + 20  # eased out: ahead of linear
     y = next(f for f in ins["fields"] if f["key"] == "transform.y")
     assert y["anim"] == {"path": "transform.y", "keys": []}  # animatable, no keys
-    speed = next(f for f in ins["fields"] if f["key"] == "speed")
-    assert "anim" not in speed
+    fade = next(f for f in ins["fields"] if f["key"] == "fade_in")
+    assert "anim" not in fade
 
 
 def test_removing_an_effect_takes_its_keys_and_renumbers_the_later_ones(project):

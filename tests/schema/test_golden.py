@@ -72,6 +72,7 @@ def expected_full() -> Project:
         source_start=1.5,
         duration=4.0,
         speed=2.0,
+        reverse=True,
         volume=0.5,
         fade_in=0.5,
         transform={
@@ -86,7 +87,7 @@ def expected_full() -> Project:
         metadata={"take": 3, "note": "best take"},
     )
     c2 = main.add_clip(color="#102030", start=3.5, duration=3.0)
-    c3 = main.add_clip("media/b.mov", start=6.0, duration=5.0, muted=True)
+    c3 = main.add_clip("media/b.mov", start=6.0, duration=5.0, muted=True, freeze=True)
     c3.effects += [vnb.effects.sepia(0.6), vnb.effects.grayscale()]
     c4 = main.add_clip(color="white", start=10.0, duration=2.0, fade_out=0.5)
     main.add_transition(c1, c2)  # the 0.5 s overlap
@@ -310,6 +311,7 @@ def test_version_1_documents_load_unchanged(name: str) -> None:
     assert old.version == 2
     for clip in (c for t in new.tracks for c in t.clips):
         clip.animations = {}
+        clip.reverse, clip.freeze = False, False  # fields added beside keyframes
     for title in (t for tr in new.tracks for t in tr.titles):
         title.animations = {}
         title.x, title.y, title.scale, title.opacity = 0.0, 0.0, 1.0, 1.0

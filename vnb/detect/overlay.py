@@ -299,12 +299,12 @@ def pixelate(
 # -- the boxes on the canvas --------------------------------------------------------------------
 
 
-def _shown_time(item: VideoItem, piece_start: int, k: int, fps: Any) -> float:
+def _shown_time(item: VideoItem, piece: tuple[int, int], k: int, fps: Any) -> float:
     """Source time of the frame the render shows for ``item`` at timeline frame ``k``."""
     from vnb.media.reader import reader_for  # noqa: PLC0415
-    from vnb.preview.compose import source_frame_index  # noqa: PLC0415
+    from vnb.preview.compose import shown_frame_index  # noqa: PLC0415
 
-    index = source_frame_index(item, piece_start, k, fps)
+    index = shown_frame_index(item, piece, k, fps)
     return float(reader_for(item.source).times[index])  # type: ignore[arg-type]
 
 
@@ -395,7 +395,7 @@ def overlay_boxes(project: Project, t: float) -> list[dict[str, Any]]:
                 if ov.rows and shows_source(project, ov, clip, item.source)
             ]
             if shows:
-                shown = _shown_time(item, piece.start, k, plan.fps)
+                shown = _shown_time(item, (piece.start, piece.end), k, plan.fps)
                 out += _clip_boxes(shows, clip_id, item, shown, (plan.width, plan.height))
     return out
 

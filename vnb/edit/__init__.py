@@ -17,6 +17,7 @@ Example:
     h = edit.History(p)
     edit.split_clip(p, "c1", 2.0)
     edit.move_clip(p, "c2", 4.0)
+    edit.freeze_frame(p, "c1", 1.0, 2.0)  # hold the frame at 1 s for 2 s
     h.undo()  # c2 is back
     edit.set_key(p, "c1", "transform.x", 0.0, -300)  # a key: clip time, value
     edit.set_key(p, "c1", "transform.x", 2.0, 0, easing="ease_out")
@@ -39,11 +40,13 @@ from vnb.edit._ops import (
     split_clip,
     trim_clip,
 )
+from vnb.edit._time import freeze_frame
 
 __all__ = [
     "History",
     "add_effect",
     "add_marker",
+    "freeze_frame",
     "move_clip",
     "move_key",
     "remove_clip",

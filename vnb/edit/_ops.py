@@ -33,7 +33,8 @@ __all__ = [
 ]
 
 CLIP_FIELDS = (
-    "start", "duration", "speed", "volume", "muted", "opacity", "fade_in", "fade_out",
+    "start", "duration", "speed", "reverse", "freeze", "volume", "muted", "opacity",
+    "fade_in", "fade_out",
     "transform.x", "transform.y", "transform.scale", "transform.rotation", "transform.fit",
 )  # fmt: skip
 """The clip fields `set_clip` changes (``start`` moves the clip, ``duration`` trims its tail)."""
@@ -94,13 +95,32 @@ def _source_end_ok(project: Project, clip: Clip) -> None:
         return  # a missing file is shown by the preview; it does not block editing
     if info.is_still or info.duration <= 0:
         return
-    end = clip.source_start + clip.duration * clip.speed
-    if end > info.duration + 0.5 * clip.speed * _frame(project) + _EPS:
+    from vnb.plan.speed import speed_ramp  # noqa: PLC0415 - the plan imports the schema
+
+    speed, _, played = speed_ramp(clip, project.fps)
+    end = clip.source_start + (0.0 if clip.freeze else played)
+    if end > info.duration + 0.5 * speed * _frame(project) + _EPS:
         msg = (
             f"clip {clip.id!r}: would play {end:.3f} s of {clip.source!r}, which lasts "
             f"{info.duration:.3f} s (trimming past the source's end)"
         )
         raise ProjectError(msg)
+
+
+def source_start_of(project: Project, clip: Clip, start: float, end: float) -> float:
+    """The ``source_start`` of the part ``[start, end)`` (timeline seconds) of ``clip``.
+
+    So that the part shows what the clip shows there: a forward clip's part starts later in
+    the source by the time cut from the head, a reversed clip's by the time cut from the tail
+    (it plays its source from the end), a speed ramp's by the integral of its speed, and a
+    freeze keeps its one frame.
+    """
+    from vnb.plan.speed import source_at  # noqa: PLC0415 - the plan imports the schema
+
+    if clip.freeze:
+        return clip.source_start
+    forward = clip.start + clip.end - end if clip.reverse else start
+    return source_at(clip, project.fps, forward)
 
 
 def _fit_transitions(project: Project, track: Track, clip_id: str, what: str) -> None:
@@ -185,7 +205,7 @@ def trim_clip(
     if new_end - new_start < _frame(project) - _EPS:
         msg = f"{what}: at least one frame must be left"
         raise ProjectError(msg)
-    source_start = clip.source_start + (new_start - clip.start) * clip.speed
+    source_start = source_start_of(project, clip, new_start, new_end)
     if source_start < -_EPS:
         msg = f"{what}: the head would begin {-source_start:.3f} s before its source starts"
         raise ProjectError(msg)
@@ -222,7 +242,7 @@ def split_clip(project: Project, clip_id: str, t: float) -> Clip:
         data.update(
             id=project.new_id("c"),
             start=t,
-            source_start=clip.source_start + (t - clip.start) * clip.speed,
+            source_start=source_start_of(project, clip, t, clip.end),
             duration=clip.end - t,
             fade_in=0.0,
         )
@@ -231,6 +251,7 @@ def split_clip(project: Project, clip_id: str, t: float) -> Clip:
         except ValidationError as err:
             raise ProjectError(format_validation_error(err, f"clip {clip_id!r}")) from None
         clip.fade_out = 0.0
+        clip.source_start = source_start_of(project, clip, clip.start, t)
         clip.duration = t - clip.start
         track.clips.insert(track.clips.index(clip) + 1, right)
         right._parent = track

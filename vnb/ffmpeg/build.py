@@ -20,16 +20,12 @@ from collections.abc import Mapping
 from fractions import Fraction
 
 from vnb.ffmpeg.chains import (
-    GUARD,
     TextImage,
     clip_origin,
     picture_filters,
     placing_filters,
-    resample_setpts,
-    resampled,
     rotated_box,
     seconds,
-    seek_lead,
     text_filters,
     text_motion,
     text_motion_filters,
@@ -38,7 +34,8 @@ from vnb.ffmpeg.chains import (
 from vnb.ffmpeg.finish import finish_video
 from vnb.ffmpeg.graph import Chain, Filter, Graph, Input, make_filter
 from vnb.ffmpeg.motion import motion_origin
-from vnb.ffmpeg.sources import SHARED, Cut, lay_out
+from vnb.ffmpeg.sources import SHARED, Cut, check_reverse, lay_out
+from vnb.ffmpeg.speed import forward_cut, ramp_sound, tempo_filters
 from vnb.plan.compositing import base_layer, blend_of, runs
 from vnb.plan.model import (
     AudioItem,
@@ -54,6 +51,10 @@ from vnb.schema.export import ExportSettings
 from vnb.schema.timebase import frame_to_sample
 
 __all__ = ["build_graph"]
+
+
+def _concat(n: int) -> Filter:
+    return make_filter("concat", {"n": n, "v": 1, "a": 0})
 
 
 def _shift(start: int, fps: Fraction) -> str:
@@ -92,10 +93,12 @@ class Builder:
         t0: float,
         needed: float,
         lead: float,
+        part: int = 0,
     ) -> str:
         """The label of a source's frames (or samples) from ``t0 - lead`` to ``t0 + needed``.
 
-        The frames keep their timestamps; the caller's chain starts them at zero.
+        The frames keep their timestamps; the caller's chain starts them at zero. ``part``:
+        see `vnb.ffmpeg.sources.Cut.part`.
         """
         assert item.source is not None  # noqa: S101 - callers check
         label = self.label("c")
@@ -103,9 +106,8 @@ class Builder:
         prepare = tuple(
             placing_filters(item) if isinstance(item, VideoItem) else self.sound_format(item)
         )
-        cut = Cut(
-            label, kind, item.source, self.group, item.clip_id, frames, start, t0 + needed, prepare
-        )
+        where = (item.clip_id, frames, start, t0 + needed)
+        cut = Cut(label, kind, item.source, self.group, *where, prepare, part)
         self.cuts.append(cut)
         return label
 
@@ -145,36 +147,29 @@ class Builder:
         if item.source is None:
             inputs = [self.color(to_ffmpeg_color(item.color or "black"), (p.width, p.height), n)]
         else:
-            pad = item.still
+            shown = n
             if item.still:
                 stream = f"{self.image(item.source, n)}:v"
-                filters.append(make_filter("fps", {"fps": fps}))
-            else:
-                src_fps = item.source_fps or fps
-                t0 = item.source_time(k0, fps)
-                # The cut ends a guard before the source frame of the instant after the last,
-                # so no frame is decoded that the piece does not show: a filter that saw a
-                # frame holds it until the whole render ends (2,000 cuts held 6 GB). Only
-                # near the end of the source, whose picture may stop a frame short, is there
-                # slack and a padding ``tpad`` (which holds its last frame).
-                span = float(n / fps) * item.speed
-                pad = t0 + span + float(1 / src_fps) > item.source_duration
-                needed = span + float((2 if pad else -GUARD) / src_fps)
-                lead = float(seek_lead(item, fps) / src_fps)
-                stream = self.source("v", item, (k0, k1), t0, needed, lead)
-                # One for one: the first frame the seek keeps is the one shown at k0 (STARTPTS
-                # absorbs the lead). Resampled: frame j shows the last source frame that starts
-                # at or before instant j (see `hold_offset`).
-                rate: dict[str, object] = {"fps": fps}
-                if resampled(item, fps):
-                    rate |= {"round": "up", "start_time": 0}
                 filters += [
-                    make_filter("setpts", {"expr": resample_setpts(item, fps, t0)}),
-                    make_filter("fps", rate),
+                    make_filter("fps", {"fps": fps}),
+                    make_filter("tpad", {"stop_mode": "clone", "stop": -1}),
+                    make_filter("trim", {"end_frame": n}),
                 ]
-            if pad:
-                filters.append(make_filter("tpad", {"stop_mode": "clone", "stop": -1}))
-            filters.append(make_filter("trim", {"end_frame": n}))
+            else:
+                # A reversed or frozen piece is cut as the forward piece that shows its frames
+                # (`VideoItem.forward`), then played backwards or held; a speed ramp's forward
+                # piece is its constant-speed segments (`VideoItem.segments`), one after another.
+                (f0, f1), _ = item.forward((k0, k1), k0)
+                part, shown = (k0 if item.reverse else 0), f1 - f0
+                subs = [
+                    forward_cut(self, s, a, b, (k0, k1), part) for s, a, b in item.segments(f0, f1)
+                ]
+                stream = subs[0] if len(subs) == 1 else self.chain(subs, [_concat(len(subs))])
+            if shown < n:  # a freeze: its one frame, held
+                filters.append(make_filter("tpad", {"stop_mode": "clone", "stop": n - shown}))
+            if item.reverse and not item.still:
+                check_reverse(item.clip_id, n, p.width * p.height)
+                filters.append(make_filter("reverse"))
             inputs = [stream]
         placed = item.source is not None and not item.still  # cut from a placed input
         filters += picture_filters(
@@ -403,21 +398,22 @@ class Builder:
         n = s1 - s0
         if item.source is None:
             return self.silence(n)
-        t0 = item.source_start + (s0 - item.start) / sr * item.speed
+        # A reversed piece is the forward clip's mirrored samples, played backwards.
+        f0 = item.start + item.end - s1 if item.reverse else s0
+        t0 = item.source_time(f0, sr)
         if t0 >= item.source_end - 0.01:  # the source's sound ended before this piece
             return self.silence(n)
-        needed = n / sr * item.speed + 0.1
-        cut = self.source("a", item, (k0, k1), t0, needed, 0.0)
-        filters = [make_filter("asetpts", {"expr": "PTS-STARTPTS"})]
-        speed = item.speed
-        while speed > 2.0 + 1e-9:
-            filters.append(make_filter("atempo", {"tempo": 2.0}))
-            speed /= 2.0
-        while speed < 0.5 - 1e-9:
-            filters.append(make_filter("atempo", {"tempo": 0.5}))
-            speed /= 0.5
-        if abs(speed - 1.0) > 1e-9:
-            filters.append(make_filter("atempo", {"tempo": speed}))
+        needed = item.source_time(f0 + n, sr) - t0 + 0.1
+        part = k0 if item.reverse else 0
+        if item.ramp:  # pieces at constant tempos (`vnb.ffmpeg.speed`)
+            cut, filters = ramp_sound(self, item, f0, f0 + n, (k0, k1), part), []
+        else:
+            cut = self.source("a", item, (k0, k1), t0, needed, 0.0, part)
+            filters = [make_filter("asetpts", {"expr": "PTS-STARTPTS"}), *tempo_filters(item.speed)]
+        if item.reverse:
+            check_reverse(item.clip_id, 0, 0, n)
+            filters += [make_filter("apad"), make_filter("atrim", {"end_sample": n})]
+            filters += [make_filter("areverse"), make_filter("asetpts", {"expr": "N/SR/TB"})]
         if item.volume != 1:
             filters.append(make_filter("volume", {"volume": item.volume}))
         if item.fade_in and s0 == item.start:

@@ -48,6 +48,37 @@ OVERLAP = 0.25
 """Source seconds two consecutive cuts of one lane may share (the margins that cuts keep)."""
 
 
+REVERSE_PIXELS = 600 * 1280 * 720
+"""Pixels of placed pictures one reversed piece may hold: ``reverse`` keeps the whole cut in
+memory before it passes on its last frame (600 frames of 720p, about 0.8 GB in 4:2:0)."""
+
+REVERSE_SAMPLES = 600 * 48_000
+"""Samples (per channel) one reversed piece of sound may hold: ``areverse`` keeps it whole
+(10 minutes at 48 kHz, about 230 MB of stereo float)."""
+
+
+def check_reverse(clip: str, frames: int, pixels: int, samples: int = 0) -> None:
+    """Refuse a reversed piece of ``clip`` too long to hold in memory.
+
+    ``frames`` pictures of ``pixels`` each (or ``samples`` of sound, per channel).
+
+    Raises:
+        ProjectError: naming the clip, the piece's length and the bound.
+    """
+    if frames * pixels <= REVERSE_PIXELS and samples <= REVERSE_SAMPLES:
+        return
+    what = (
+        f"{frames} frames of {pixels} pixels (at most {REVERSE_PIXELS} pixels in all)"
+        if samples <= REVERSE_SAMPLES
+        else f"{samples} samples of sound (at most {REVERSE_SAMPLES})"
+    )
+    msg = (
+        f"clip {clip!r}: plays backwards {what}, which the render would hold in memory at "
+        "once; split it into shorter reversed clips (vnb.edit.split_clip) or make it smaller"
+    )
+    raise ProjectError(msg)
+
+
 @dataclass(frozen=True, slots=True)
 class Cut:
     """A stretch ``[start, end)`` of a source's stream that one chain of the graph reads."""
@@ -70,6 +101,10 @@ class Cut:
     """Filters every frame of the cut goes through first (crop and scale to the placed size):
     cuts that share them share an input, which runs them once, before the cutting, so the
     graph holds one scaler per input rather than one per cut (each about 1.2 MB at 1080p)."""
+    part: int = 0
+    """Cuts of one clip with different parts may go on different lanes: a reversed clip's
+    pieces (a body, a transition's side) are read last in the source first, so each gets its
+    own reading rather than waiting in the graph for the others."""
 
 
 @dataclass(slots=True)
@@ -81,9 +116,9 @@ class _Lane:
 
 def _clips(cuts: list[Cut]) -> list[list[Cut]]:
     """Cuts of one group by clip, in timeline order."""
-    by_clip: dict[str, list[Cut]] = {}
+    by_clip: dict[tuple[str, int], list[Cut]] = {}
     for c in cuts:
-        by_clip.setdefault(c.clip, []).append(c)
+        by_clip.setdefault((c.clip, c.part), []).append(c)
     return sorted(by_clip.values(), key=lambda cs: (min(c.frames[0] for c in cs), cs[0].clip))
 
 

@@ -113,10 +113,15 @@ def _clip_view(project: Project, clip: Clip) -> dict[str, Any]:
                 source_duration = info.duration
     # How far each edge can be trimmed: the head to where the source starts, the tail to
     # where it ends (None: no limit, for stills and colours).
+    # A reversed clip plays its source from the end: its head reaches toward the source's end.
     min_start = clip.start - clip.source_start / clip.speed
     max_end = None
     if source_duration is not None:
         max_end = clip.start + (source_duration - clip.source_start) / clip.speed
+        if clip.reverse:
+            min_start, max_end = clip.start + clip.end - max_end, clip.start + clip.end - min_start
+    if clip.freeze:  # one frame, held as long as wanted
+        min_start, max_end = 0.0, None
     return {
         "id": clip.id,
         "label": PurePath(clip.source).name if clip.source else str(clip.color),

@@ -26,6 +26,7 @@ from vnb.plan.model import (
     VideoTrackPlan,
 )
 from vnb.plan.motion import Curve, Motion, curve_of, motion_of
+from vnb.plan.speed import speed_ramp
 from vnb.plan.timeline import check_timeline, clip_frames, track_spans
 from vnb.schema.color import parse_color
 from vnb.schema.registry import normalize_params, spec_of
@@ -187,8 +188,10 @@ def _video_item(
     else:
         size, still, src_fps = canvas, True, None
     source_start = float(to_frame(clip.source_start, fps) / fps)
+    speed, ramp, played = speed_ramp(clip, fps)
     if clip.source is not None and info is not None and not still:
-        needed = source_start + float((end - start) / fps) * clip.speed
+        # a freeze shows the clip's first frame
+        needed = source_start + (float(1 / fps) * speed if clip.freeze else played)
         slack = float(1 / (src_fps or fps))
         if needed > info.duration + slack:
             problems.append(
@@ -230,7 +233,7 @@ def _video_item(
         start=start,
         end=end,
         source_start=source_start,
-        speed=clip.speed,
+        speed=speed,
         placement=placement,
         opacity=opacity,
         effects=effects,
@@ -239,7 +242,10 @@ def _video_item(
         alpha=alpha,
         keyed=keyed,
         source_duration=info.duration if info is not None and not still else math.inf,
+        reverse=clip.reverse,
+        freeze=clip.freeze,
         motion=motion,
+        ramp=() if clip.freeze else ramp,
     )
 
 
@@ -257,10 +263,10 @@ def _check_sound_end(
     A clip longer than its sound used to be padded with silence without a word; one rule
     now holds for pictures and sound alike.
     """
-    start, end = clip_frames(clip, fps)
     source_start = float(to_frame(clip.source_start, fps) / fps)
-    needed = source_start + float((end - start) / fps) * clip.speed
-    if needed > _sound_end(info) + float(1 / fps) * clip.speed:
+    speed, _, played = speed_ramp(clip, fps)
+    needed = source_start + played
+    if needed > _sound_end(info) + float(1 / fps) * speed:
         problems.append(
             f"{where} ({clip.id!r}): plays {source_start:g}–{needed:g} s of {clip.source} "
             f"but its sound ends at {_sound_end(info):g} s"
@@ -270,7 +276,14 @@ def _check_sound_end(
 def _audio_item(clip: Clip, project: Project, info: MediaInfo | None, silent: bool) -> AudioItem:
     fps, sr = project.fps, project.sample_rate
     start, end = clip_frames(clip, fps)
-    has_sound = not silent and not clip.muted and info is not None and info.audio is not None
+    speed, ramp, _ = speed_ramp(clip, fps)
+    has_sound = (
+        not silent
+        and not clip.muted
+        and not clip.freeze  # a frozen picture is silent
+        and info is not None
+        and info.audio is not None
+    )
     return AudioItem(
         clip_id=clip.id,
         source=info.path if has_sound and info is not None else None,
@@ -279,10 +292,12 @@ def _audio_item(clip: Clip, project: Project, info: MediaInfo | None, silent: bo
         source_start=float(to_frame(clip.source_start, fps) / fps),
         source_end=_sound_end(info),
         channels=info.audio.channels if has_sound and info is not None and info.audio else 2,
-        speed=clip.speed,
+        speed=speed,
         volume=clip.volume,
         fade_in=round(clip.fade_in * sr),
         fade_out=round(clip.fade_out * sr),
+        reverse=clip.reverse,
+        ramp=tuple((frame_to_sample(k, fps, sr), t, v) for k, t, v in ramp),
     )
 
 
@@ -423,7 +438,7 @@ def _check_sounds(
     """Record the clips of an audio track whose file has no sound or ends too early."""
     for n, c in enumerate(clips):
         info = media.get(c.source) if c.source else None
-        if not c.source or info is None:
+        if not c.source or info is None or c.freeze:  # a freeze plays no sound
             continue
         if info.audio is None:
             problems.append(f"{where}.clips[{n}] ({c.id!r}): {c.source} has no sound")

@@ -7,8 +7,9 @@ project's rate.
 
 from __future__ import annotations
 
+import bisect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal
 
@@ -82,13 +83,66 @@ class VideoItem:
     `vnb.plan.compositing`, which decides from it how the clip is composited."""
     source_duration: float = math.inf
     """Seconds the source lasts (its container's word: the picture may end a little sooner)."""
+    reverse: bool = False
+    """The clip plays backwards: frame ``k`` shows what the forward clip shows at
+    ``start + end - 1 - k`` (see `forward`)."""
+    freeze: bool = False
+    """The clip shows, at every frame, what the forward clip shows at its first."""
     motion: Motion | None = None
     """How the picture moves when its transform or opacity is animated (`vnb.plan.motion`);
     ``placement`` is then its size at the largest scale, unrotated."""
+    ramp: tuple[tuple[int, float, float], ...] = ()
+    """A speed ramp: constant-speed segments ``(first frame, source seconds there, speed)``
+    that tile ``[start, end)`` in order (see `segment`); empty: ``speed`` throughout."""
 
     def source_time(self, frame: int, fps: Fraction) -> float:
-        """The source time shown at timeline ``frame``."""
+        """The source time the forward clip shows at timeline ``frame`` (see `forward`)."""
+        if self.ramp:
+            return self.segment(frame).source_time(frame, fps)
         return self.source_start + float((frame - self.start) / fps) * self.speed
+
+    def segment(self, frame: int) -> VideoItem:
+        """The forward, constant-speed clip that shows what this clip does at ``frame``.
+
+        The segment of the speed ramp that holds ``frame`` (the clip itself without a ramp):
+        the render cuts each segment as a clip of its own, the preview picks its frames the
+        same way.
+        """
+        if not self.ramp:
+            return self
+        i = max(0, bisect.bisect_right(self.ramp, frame, key=lambda s: s[0]) - 1)
+        k, t, speed = self.ramp[i]
+        end = self.ramp[i + 1][0] if i + 1 < len(self.ramp) else self.end
+        return replace(
+            self, start=k, end=end, source_start=t, speed=speed, ramp=(), reverse=False,
+            freeze=False,
+        )  # fmt: skip
+
+    def segments(self, k0: int, k1: int) -> list[tuple[VideoItem, int, int]]:
+        """The constant-speed clips (`segment`) that show ``[k0, k1)``, each with its frames."""
+        out = []
+        k = k0
+        while k < k1:
+            seg = self.segment(k)
+            end = min(k1, seg.end)
+            out.append((seg, k, end))
+            k = end
+        return out
+
+    def forward(self, piece: tuple[int, int], k: int) -> tuple[tuple[int, int], int]:
+        """The forward piece and frame that show what frame ``k`` of ``piece`` shows.
+
+        A reversed clip's piece ``[k0, k1)`` is the forward clip's mirrored piece ``[start +
+        end - k1, start + end - k0)`` played backwards; a frozen clip's piece is the forward
+        clip's first frame, held. The render cuts the forward piece from the source (then
+        ``reverse`` or ``tpad``), the preview picks its frame: one choice of source frames.
+        """
+        if self.freeze:
+            return (self.start, self.start + 1), self.start
+        if self.reverse:
+            mirror = self.start + self.end
+            return (mirror - piece[1], mirror - piece[0]), mirror - 1 - k
+        return piece, k
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -187,6 +241,23 @@ class AudioItem:
     fade_in: int
     """Samples."""
     fade_out: int
+    ramp: tuple[tuple[int, float, float], ...] = ()
+    """A speed ramp: ``(first sample, source seconds there, speed)`` segments tiling ``[start,
+    end)`` (the picture's segments, in samples); empty: ``speed`` throughout."""
+    reverse: bool = False
+    """The sound plays backwards: samples ``[s0, s1)`` are the forward clip's ``[start + end -
+    s1, start + end - s0)`` reversed."""
+
+    def source_time(self, sample: int, sample_rate: int) -> float:
+        """Source seconds the forward sound plays at mix ``sample``."""
+        k, t, speed = self._segment(sample)
+        return t + (sample - k) / sample_rate * speed
+
+    def _segment(self, sample: int) -> tuple[int, float, float]:
+        if not self.ramp:
+            return self.start, self.source_start, self.speed
+        i = bisect.bisect_right(self.ramp, sample, key=lambda s: s[0]) - 1
+        return self.ramp[max(0, i)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

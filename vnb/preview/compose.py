@@ -38,7 +38,7 @@ from vnb.plan.compositing import base_layer, blend_of, piece_at, run_at
 from vnb.plan.model import Piece, Plan, TextItem, TextTrackPlan, VideoItem, VideoTrackPlan
 from vnb.schema.color import parse_color, to_ffmpeg_color
 
-__all__ = ["source_frame_index"]
+__all__ = ["shown_frame_index", "source_frame_index"]
 
 _STILLS: LRU[str, av.VideoFrame] = LRU(
     64, max_weight=512 * 1024**2, weigh=lambda f: sum(p.buffer_size for p in f.planes)
@@ -90,6 +90,19 @@ def source_frame_index(item: VideoItem, piece_start: int, k: int, fps: Fraction)
     return max(first, lo - 1)
 
 
+def shown_frame_index(item: VideoItem, piece: tuple[int, int], k: int, fps: Fraction) -> int:
+    """Index of the source frame the render shows at frame ``k`` of ``piece`` ``[k0, k1)``.
+
+    Reversed and frozen clips included: the render cuts the forward piece that shows the same
+    frames (`VideoItem.forward`) and plays it backwards or holds its frame, so the frame is
+    the one that forward piece shows at the mirrored (or first) frame. A speed ramp's piece
+    is cut segment by segment (`VideoItem.segments`): the frame is the one its segment shows.
+    """
+    (f0, _), m = item.forward(piece, k)
+    seg = item.segment(m)  # the render cuts a speed ramp's segments one by one
+    return source_frame_index(seg, max(f0, seg.start), m, fps)
+
+
 def _solid(color: str, size: tuple[int, int], fmt: str) -> av.VideoFrame:
     with _LOCK:
         key = f"{color}|{size}|{fmt}"
@@ -111,7 +124,7 @@ def _source_frame(item: VideoItem, piece: Piece, k: int, plan: Plan) -> av.Video
     elif item.still:
         frame = still_frame(item.source)
     else:
-        index = source_frame_index(item, piece.start, k, plan.fps)
+        index = shown_frame_index(item, (piece.start, piece.end), k, plan.fps)
         frame = reader_for(item.source).frame(index)
     if has_custom(item):  # WASM and Python effects run first, on the source picture
         frame = apply_custom(item, frame, *clock(item, plan.fps, k, index))
@@ -203,7 +216,8 @@ def _decode_ahead(plan: Plan, k: int) -> None:
         for clip_id in (piece.item, piece.other):
             item = layer.item(clip_id) if clip_id is not None else None
             if item is not None and item.source is not None and not item.still:
-                wanted.setdefault(item.source, source_frame_index(item, piece.start, k, plan.fps))
+                index = shown_frame_index(item, (piece.start, piece.end), k, plan.fps)
+                wanted.setdefault(item.source, index)
     if len(wanted) < 2:
         return
     jobs = [_DECODERS.submit(reader_for(src).frame, index) for src, index in wanted.items()]

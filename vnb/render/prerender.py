@@ -63,8 +63,13 @@ class Job:
             from vnb.media.reader import reader_for  # noqa: PLC0415
 
             shift = reader_for(item.source).times[self.first]
+            ramp = tuple((k, t - shift, speed) for k, t, speed in item.ramp)  # speed ramps too
             return replace(
-                item, source=str(self.path), source_start=item.source_start - shift, effects=effects
+                item,
+                source=str(self.path),
+                source_start=item.source_start - shift,
+                effects=effects,
+                ramp=ramp,
             )
         p = item.placement
         placement = p if item.source is not None else replace(p, crop=None)

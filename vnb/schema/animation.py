@@ -30,6 +30,7 @@ MAX_KEYS = 1000
 """Keys one path may hold."""
 CLIP_PATHS = (
     "transform.x", "transform.y", "transform.scale", "transform.rotation", "opacity", "volume",
+    "speed",
 )  # fmt: skip
 """A clip's animatable paths, besides ``effects[i].<param>`` for each numeric effect parameter."""
 TITLE_PATHS = ("x", "y", "scale", "opacity")

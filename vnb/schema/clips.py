@@ -140,6 +140,10 @@ class Clip(Model):
     """How long the clip lasts on the timeline."""
     speed: float = Field(default=1.0, ge=0.1, le=100)
     """Playback speed: 2 plays the source twice as fast (audio keeps its pitch)."""
+    reverse: bool = False
+    """Play the clip's source range backwards, its last frame first (the sound too)."""
+    freeze: bool = False
+    """Show one source frame, the one at ``source_start``, for the whole duration (no sound)."""
     volume: float = Field(default=1.0, ge=0, le=10)
     """Linear gain of the clip's audio."""
     muted: bool = False
@@ -166,6 +170,9 @@ class Clip(Model):
             raise ValueError(msg)
         if self.fade_in + self.fade_out > self.duration + 1e-9:
             msg = f"fade_in + fade_out ({self.fade_in + self.fade_out:g} s) exceed the duration"
+            raise ValueError(msg)
+        if self.freeze and self.reverse:
+            msg = "a clip is either frozen or reversed, not both"
             raise ValueError(msg)
         check_animations(self, {p: k for p, k in self.animations.items() if "[" not in p})
         return self
@@ -217,5 +224,9 @@ class Clip(Model):
         return TimeRange(self.start, self.end)
 
     def source_range(self) -> TimeRange:
-        """The part of the source the clip plays, in source seconds (speed applied)."""
+        """The part of the source the clip plays, in source seconds (speed applied).
+
+        A reversed clip plays it from its end to its start (a frozen one shows only the frame
+        at its start).
+        """
         return TimeRange(self.source_start, self.source_start + self.duration * self.speed)
