@@ -185,3 +185,19 @@ def test_removing_an_effect_takes_its_keys_and_renumbers_the_later_ones(project)
     animations = project.find_clip("a").animations
     assert sorted(animations) == ["effects[0].amount", "effects[1].amount", "opacity"]
     assert animations["effects[1].amount"][0].value == 0.3
+
+
+def test_split_and_head_trim_keep_the_curves_where_they_were_on_the_timeline():
+    from vnb.edit import split_clip, trim_clip
+
+    p = vnb.Project(width=320, height=240)
+    c = p.add_track("video").add_clip(color="red", duration=4)
+    c.animate("transform.x", {0: -100, 4: 100}, easing="ease_in_out")
+    want = {t: c.value_at("transform.x", t) for t in (0.5, 1.5, 2.5, 3.5)}
+    right = split_clip(p, c.id, 2.0)
+    assert c.value_at("transform.x", 0.5) == want[0.5]
+    assert c.value_at("transform.x", 1.5) == want[1.5]
+    assert right.value_at("transform.x", 0.5) == pytest.approx(want[2.5])
+    assert right.value_at("transform.x", 1.5) == pytest.approx(want[3.5])
+    trim_clip(p, right.id, start=3.0)
+    assert right.value_at("transform.x", 0.5) == pytest.approx(want[3.5])

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from vnb.edit._transaction import transaction
 from vnb.errors import ProjectError, VnbError
-from vnb.schema.animation import effect_path
+from vnb.schema.animation import effect_path, shifted
 from vnb.schema.base import Model, format_validation_error
 from vnb.schema.timebase import snap_time
 from vnb.schema.timeline import Clip, Effect, Track
@@ -210,6 +210,7 @@ def trim_clip(
         msg = f"{what}: the head would begin {-source_start:.3f} s before its source starts"
         raise ProjectError(msg)
     with transaction(project):
+        clip.animations = shifted(clip.animations, new_start - clip.start)  # curves stay put
         clip.start = new_start
         clip.source_start = max(0.0, source_start)
         clip.duration = new_end - new_start
@@ -245,6 +246,10 @@ def split_clip(project: Project, clip_id: str, t: float) -> Clip:
             source_start=source_start_of(project, clip, t, clip.end),
             duration=clip.end - t,
             fade_in=0.0,
+            animations={  # the same curves, on the right part's own time
+                p: [k.model_dump() for k in keys]
+                for p, keys in shifted(clip.animations, t - clip.start).items()
+            },
         )
         try:
             right = Clip.model_validate(data)

@@ -41,7 +41,8 @@ _EFFECT_PATH = re.compile(r"^effects\[(\d{1,2})\]\.([A-Za-z_][A-Za-z0-9_]{0,63})
 class Keyframe(Model):
     """One key: at item time ``t`` (seconds) the value is ``value``; ``easing`` leads on."""
 
-    t: float = Field(ge=0, le=86_400)
+    t: float = Field(ge=-86_400, le=86_400)
+    """Seconds from the item's start (before it, after a split or a trim of its head)."""
     value: float = Field(ge=-1e6, le=1e6)
     easing: Easing = "linear"
 
@@ -186,6 +187,20 @@ def check_animations(item: Clip | Title, animations: Animations) -> None:
         if any(a.t >= b.t for a, b in itertools.pairwise(keys)):
             msg = f"{item._path()}: {path}: keys must be in time order, one per time"
             raise ProjectError(msg)
+
+
+def shifted(animations: Animations, dt: float) -> Animations:
+    """The keys ``dt`` seconds earlier, so that the curves stay where they were on the timeline.
+
+    For an item whose start moves ``dt`` later while its content stays: a split's right part,
+    a trimmed head.
+    """
+    if not dt:
+        return dict(animations)
+    return {
+        path: [k.model_copy(update={"t": k.t - dt}) for k in keys]
+        for path, keys in animations.items()
+    }
 
 
 def value_at(item: Clip | Title, path: str, t: float) -> float:
