@@ -34,6 +34,7 @@ from vnb.ffmpeg.chains import (
 from vnb.ffmpeg.finish import finish_video
 from vnb.ffmpeg.graph import Chain, Filter, Graph, Input, make_filter
 from vnb.ffmpeg.motion import motion_origin
+from vnb.ffmpeg.params import volume_filters
 from vnb.ffmpeg.sources import SHARED, Cut, check_reverse, lay_out
 from vnb.ffmpeg.speed import forward_cut, ramp_sound, tempo_filters
 from vnb.plan.compositing import base_layer, blend_of, runs
@@ -414,8 +415,7 @@ class Builder:
             check_reverse(item.clip_id, 0, 0, n)
             filters += [make_filter("apad"), make_filter("atrim", {"end_sample": n})]
             filters += [make_filter("areverse"), make_filter("asetpts", {"expr": "N/SR/TB"})]
-        if item.volume != 1:
-            filters.append(make_filter("volume", {"volume": item.volume}))
+        filters += volume_filters(item, s0, fps, sr)
         if item.fade_in and s0 == item.start:
             filters.append(make_filter("afade", {"t": "in", "ss": 0, "ns": item.fade_in}))
         if item.fade_out and s1 == item.end:

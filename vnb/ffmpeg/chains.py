@@ -13,9 +13,9 @@ from fractions import Fraction
 
 from vnb.ffmpeg.graph import Filter, make_filter
 from vnb.ffmpeg.motion import motion_filters
+from vnb.ffmpeg.params import effect_chain
 from vnb.plan.model import TextItem, VideoItem
 from vnb.plan.motion import Motion, motion_of
-from vnb.schema.registry import effect_filters
 
 __all__ = [
     "TEXT_PIXEL_BUDGET",
@@ -224,8 +224,7 @@ def picture_filters(
         make_filter("format", {"pix_fmts": "yuva420p" if alpha else "yuv420p"}),
         make_filter("setsar", {"sar": 1}),
     ]
-    for name, params in item.effects:
-        filters += effect_filters(name, dict(params))
+    filters += effect_chain(item, fps=fps, offset=piece[0] - item.start, length=piece[1] - piece[0])
     if alpha and item.opacity < 1:
         filters.append(make_filter("lutyuv", {"a": f"val*{item.opacity!r}"}))
     if p.rotation:

@@ -26,6 +26,7 @@ from vnb.plan.model import (
     VideoTrackPlan,
 )
 from vnb.plan.motion import Curve, Motion, curve_of, motion_of
+from vnb.plan.params import param_curves
 from vnb.plan.speed import speed_ramp
 from vnb.plan.timeline import check_timeline, clip_frames, track_spans
 from vnb.schema.color import parse_color
@@ -208,12 +209,19 @@ def _video_item(
             return None
     effects = tuple((e.name, _params(e.name, e.params)) for e in clip.effects)
     keyed = any(spec_of(name).alpha for name, _ in effects)
+    first = 0  # the index of the clip's first effect among the item's
     if project.overlays or project.redactions:  # detections applied to the clips of a source
         from vnb.plan.detections import clip_effects  # noqa: PLC0415 - numpy on use
 
         path = info.path if info is not None else None
         before, after = clip_effects(project, clip, path, source_start)
         effects = (*before, *effects, *after)
+        first = len(before)
+    try:
+        curves = param_curves(clip, fps, first)
+    except ValueError as err:
+        problems.append(f"{where} {err}")
+        return None
     fade_in, fade_out = to_frame(clip.fade_in, fps), to_frame(clip.fade_out, fps)
     opacity, color = clip.opacity, clip.color
     if "opacity" in clip.animations:  # the curve is the motion's; a colour's alpha stays here
@@ -246,6 +254,7 @@ def _video_item(
         freeze=clip.freeze,
         motion=motion,
         ramp=() if clip.freeze else ramp,
+        param_curves=curves,
     )
 
 
@@ -284,6 +293,7 @@ def _audio_item(clip: Clip, project: Project, info: MediaInfo | None, silent: bo
         and info is not None
         and info.audio is not None
     )
+    volume = _curve(clip, "volume", clip.volume, fps)
     return AudioItem(
         clip_id=clip.id,
         source=info.path if has_sound and info is not None else None,
@@ -293,11 +303,12 @@ def _audio_item(clip: Clip, project: Project, info: MediaInfo | None, silent: bo
         source_end=_sound_end(info),
         channels=info.audio.channels if has_sound and info is not None and info.audio else 2,
         speed=speed,
-        volume=clip.volume,
+        volume=volume if not isinstance(volume, Curve) else 1.0,
         fade_in=round(clip.fade_in * sr),
         fade_out=round(clip.fade_out * sr),
         reverse=clip.reverse,
         ramp=tuple((frame_to_sample(k, fps, sr), t, v) for k, t, v in ramp),
+        volume_curve=volume if isinstance(volume, Curve) else None,
     )
 
 

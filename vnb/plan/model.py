@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from vnb.plan.motion import Curve, Motion
+    from vnb.plan.params import ParamCurve
 
 __all__ = [
     "AudioItem",
@@ -94,6 +95,8 @@ class VideoItem:
     ramp: tuple[tuple[int, float, float], ...] = ()
     """A speed ramp: constant-speed segments ``(first frame, source seconds there, speed)``
     that tile ``[start, end)`` in order (see `segment`); empty: ``speed`` throughout."""
+    param_curves: tuple[ParamCurve, ...] = ()
+    """Animated effect parameters (`vnb.plan.params`), by their index in ``effects``."""
 
     def source_time(self, frame: int, fps: Fraction) -> float:
         """The source time the forward clip shows at timeline ``frame`` (see `forward`)."""
@@ -244,6 +247,8 @@ class AudioItem:
     ramp: tuple[tuple[int, float, float], ...] = ()
     """A speed ramp: ``(first sample, source seconds there, speed)`` segments tiling ``[start,
     end)`` (the picture's segments, in samples); empty: ``speed`` throughout."""
+    volume_curve: Curve | None = None
+    """The volume when it is animated (``volume`` is then unused), in frames of the clip."""
     reverse: bool = False
     """The sound plays backwards: samples ``[s0, s1)`` are the forward clip's ``[start + end -
     s1, start + end - s0)`` reversed."""

@@ -59,6 +59,12 @@ class Job:
         """The clip as the graph sees it once the intermediate exists."""
         item = self.item
         effects = tuple((n, p) for n, p in item.effects if not is_custom(n))
+        kept = [i for i, (n, _) in enumerate(item.effects) if not is_custom(n)]
+        curves = tuple(  # the built-in effects' curves, by their new index
+            replace(pc, effect=kept.index(pc.effect))
+            for pc in item.param_curves
+            if pc.effect in kept
+        )
         if item.source is not None and not item.still:
             from vnb.media.reader import reader_for  # noqa: PLC0415
 
@@ -70,6 +76,7 @@ class Job:
                 source_start=item.source_start - shift,
                 effects=effects,
                 ramp=ramp,
+                param_curves=curves,
             )
         p = item.placement
         placement = p if item.source is not None else replace(p, crop=None)
@@ -77,7 +84,7 @@ class Job:
         return replace(
             item, source=str(self.path), color=None, still=False, source_size=size,
             source_fps=self.fps, source_start=0.0, speed=1.0, placement=placement,
-            effects=effects,
+            effects=effects, param_curves=curves,
         )  # fmt: skip
 
 

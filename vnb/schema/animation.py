@@ -136,6 +136,24 @@ def _check_value(item: Clip | Title, path: str, value: float) -> None:
         raise ProjectError(msg) from None
 
 
+def _check_effect_animates(item: Clip | Title, path: str, keys: list[Keyframe]) -> None:
+    """Refuse animating an effect parameter whose filters cannot follow it (see the registry)."""
+    spot = effect_path(path)
+    if spot is None:
+        return
+    from vnb.schema.registry import animation_problem, is_custom  # noqa: PLC0415
+
+    name = item.effects[spot[0]].name  # type: ignore[union-attr]
+    values = [k.value for k in keys]
+    why = animation_problem(name, spot[1], min(values), max(values))
+    others = [p for p in item.animations if p != path and effect_path(p) is not None]
+    if not is_custom(name) and any(effect_path(p)[0] == spot[0] for p in others):  # type: ignore[index]
+        why = f"only one parameter of {name!r} can be animated"
+    if why is not None:
+        msg = f"{item._path()}: {path} cannot be animated: {why}"
+        raise ProjectError(msg)
+
+
 def _parse_key(raw: object, easing: Easing, where: str) -> Keyframe:
     if isinstance(raw, Keyframe):
         return raw
@@ -174,6 +192,7 @@ def parse_keys(item: Clip | Title, path: str, keys: KeysLike, easing: Easing) ->
             raise ProjectError(msg)
     for k in out:
         _check_value(item, path, k.value)
+    _check_effect_animates(item, path, out)
     return out
 
 

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 __all__ = [
     "PLUGINS",
     "REGISTRY",
+    "TIMELINE_FILTERS",
     "EffectSpec",
+    "animation_problem",
     "effect_filters",
     "is_custom",
     "normalize_params",
@@ -331,3 +333,41 @@ def effect_filters(name: str, params: Mapping[str, object]) -> list[Filter]:
     if name.startswith("vnb:"):  # run before the graph (vnb.effects.detection); no filters
         return []
     return spec_of(name).build(normalize_params(name, params))
+
+
+TIMELINE_FILTERS = frozenset(
+    {"lutyuv", "hue", "avgblur", "unsharp", "vignette", "chromakey", "colorchannelmixer"}
+)
+"""Filters of the built-in effects that take ``enable`` (``ffmpeg -filters``, column T): an
+animated parameter switches instances of them on and off (`vnb.ffmpeg.params`)."""
+
+_PROBES = 9
+"""Values between the smallest and largest key at which an animated parameter's filters are
+built to see that they keep their shape."""
+
+
+def animation_problem(name: str, param: str, lo: float, hi: float) -> str | None:
+    """Why the parameter ``param`` of effect ``name`` cannot go from ``lo`` to ``hi``, or None.
+
+    Custom (WASM and Python) effects run per frame: any numeric parameter animates. A built-in
+    effect's parameter animates when, over the range, its filters keep their shape (the same
+    filters, or none) and every filter that changes takes ``enable`` (`TIMELINE_FILTERS`).
+    """
+    if is_custom(name):
+        return None
+    params = normalize_params(name, {})
+    chains = []
+    for j in range(_PROBES):
+        value = lo + (hi - lo) * j / (_PROBES - 1)
+        chains.append(spec_of(name).build({**params, param: value}))
+    shapes = {tuple(f[0] for f in c) for c in chains if c}
+    if len(shapes) > 1:
+        return "its filters change with the value"
+    if any(not c for c in chains):
+        varying = {f[0] for c in chains for f in c}
+    else:
+        varying = {f[0] for pos in zip(*chains, strict=True) if len(set(pos)) > 1 for f in pos}
+    fixed = sorted(varying - TIMELINE_FILTERS)
+    if fixed:
+        return f"its filter {fixed[0]!r} cannot be switched per frame (no timeline support)"
+    return None
