@@ -18,6 +18,7 @@ table, each spec with its implementation, and this module runs them.
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -177,9 +178,48 @@ def implementation(name: str) -> CustomEffect:
     return find_plugin(name).impl
 
 
-def custom_effects(item: VideoItem) -> list[tuple[str, Mapping[str, object]]]:
-    """The clip's custom effects in order, with their complete parameters."""
-    return [(name, dict(params)) for name, params in item.effects if is_custom(name)]
+def custom_effects(
+    item: VideoItem, t: float | None = None
+) -> list[tuple[str, Mapping[str, object]]]:
+    """The clip's custom effects in order, with their complete parameters.
+
+    ``t``: the effects' clock (`clock`): animated parameters take their value at the clip's
+    frame of that time (both the preview and the pre-render ask with the same ``t``).
+    """
+    out: list[tuple[str, Mapping[str, object]]] = []
+    for i, (name, params) in enumerate(item.effects):
+        if is_custom(name):
+            values = dict(params)
+            if t is not None and item.param_curves:
+                values.update(animated_values(item, i, t))
+            out.append((name, values))
+    return out
+
+
+def clip_frame(item: VideoItem, t: float, fps: Fraction) -> int:
+    """The clip's frame that shows the source frame of clock time ``t`` (see `clock`).
+
+    Through the speed ramp's segments, mirrored for a reversed clip (a frozen clip shows one
+    source frame: the frame of its time).
+    """
+    if item.ramp:
+        src = item.source_start + t
+        k, start, speed = next((s for s in reversed(item.ramp) if s[1] <= src), item.ramp[0])
+        f = (k - item.start) + (src - start) / speed * float(fps)
+    else:
+        f = t / item.speed * float(fps)
+    if item.reverse:
+        f = (item.end - item.start - 1) - f
+    return math.floor(f + 0.5)
+
+
+def animated_values(item: VideoItem, effect: int, t: float) -> dict[str, float]:
+    """The animated parameters of the item's effect ``effect`` at clock time ``t``."""
+    return {
+        pc.param: pc.at(clip_frame(item, t, pc.curve.fps))
+        for pc in item.param_curves
+        if pc.effect == effect
+    }
 
 
 def has_custom(item: VideoItem) -> bool:
@@ -188,11 +228,16 @@ def has_custom(item: VideoItem) -> bool:
 
 
 def chain_identity(item: VideoItem) -> tuple[object, ...]:
-    """What the clip's custom effects depend on: names, parameters and each module's hash."""
+    """What the clip's custom effects depend on: names, parameters and each module's hash.
+
+    With the curves of their animated parameters: a frame made for one value is not reused
+    for another.
+    """
+    curves = tuple(pc for pc in item.param_curves if is_custom(item.effects[pc.effect][0]))
     return tuple(
         (name, tuple(sorted(params.items())), implementation(name).identity)
         for name, params in custom_effects(item)
-    )
+    ) + ((("animated", curves),) if curves else ())
 
 
 def apply_chain(
@@ -269,7 +314,7 @@ def apply_custom(
     """
     import av  # noqa: PLC0415
 
-    effects = custom_effects(item)
+    effects = custom_effects(item, t)
     if not effects:
         return frame
     with _CONVERT_LOCK:  # decoded frames are shared (reader, stills); PyAV's conversion of

@@ -230,7 +230,8 @@ def _make_frames(
         for frame, pts, t, index in frames:
             stop.check()
             out.open(facts["size"], facts["alpha"])
-            work = pool.submit(_work, effects, frame, t, index, alpha=facts["alpha"], stop=stop)
+            now = custom_effects(job.item, t) if job.item.param_curves else effects  # animated
+            work = pool.submit(_work, now, frame, t, index, alpha=facts["alpha"], stop=stop)
             pending.append(writer.submit(out.emit, work, pts))
             settle(block=False)
         settle(block=True)
