@@ -269,7 +269,9 @@ def kernel_value(page: Page, expr: str, timeout: float = 30_000) -> Any:
         f"() => document.querySelectorAll('.jp-Notebook .jp-Cell').length > {count}"
     )
     page.keyboard.press("Enter")
-    page.keyboard.insert_text(f"import json; print('@@', json.dumps({expr}))")
+    # one write, closed by a marker: the kernel may flush a stream in pieces under load, and
+    # a piece holding only the opening "@@" is not the value
+    page.keyboard.insert_text(f"import json; print('@@' + json.dumps({expr}) + '@@.')")
     page.keyboard.press("Control+Enter")  # run in place: adds no empty cell
     result = page.wait_for_function(
         """() => {
@@ -278,7 +280,7 @@ def kernel_value(page: Page, expr: str, timeout: float = 30_000) -> Any:
           const err = outs.find((o) => o.dataset.mimeType === 'application/vnd.jupyter.stderr'
             && /Traceback|Error/.test(o.innerText));
           if (err) return {error: err.innerText};
-          const out = outs.find((o) => o.innerText.includes('@@'));
+          const out = outs.find((o) => o.innerText.includes('@@.'));
           return out ? {text: out.innerText} : false;
         }""",
         timeout=timeout,
@@ -286,4 +288,4 @@ def kernel_value(page: Page, expr: str, timeout: float = 30_000) -> Any:
     if "error" in result:
         msg = f"{expr} raised in the kernel:\n{result['error']}"
         raise AssertionError(msg)
-    return json.loads(result["text"].split("@@", 1)[1])
+    return json.loads(result["text"].split("@@", 1)[1].split("@@.", 1)[0])
