@@ -133,3 +133,28 @@ def test_an_animated_title_moves_scales_and_fades_the_same_in_render_and_preview
     diff = [np.clip(rendered[k].astype(int) - rendered[59], 0, 255) for k in (8, 30)]
     rows = [centroid(d)[1] for d in diff]
     assert rows[0] > rows[1] + 20, rows
+
+
+def test_the_last_frame_of_a_title_and_of_a_moving_still_is_rendered(tmp_path):
+    """Pictures repeated by ``loop`` last a frame each: an overlay keeps the last one."""
+    still = tmp_path / "still.png"
+    av_frame = av.VideoFrame.from_ndarray(np.full((60, 80, 3), 200, np.uint8), format="rgb24")
+    av_frame.to_image().save(still)
+    p = vnb.Project(width=160, height=120, fps=10, background="#203040")
+    p.add_track("video").add_clip(color="#406080", duration=2)
+    moving = p.add_track("video").add_clip(str(still), duration=1.5)
+    moving.animate("transform.x", {0: -20, 1.5: 20})
+    p.add_track("text").add_title("Hi", start=0, duration=1.5, size=30)  # from 0: was lost
+    p.render(tmp_path / "o.mp4", crf=0, speed="ultrafast", progress_bar=False)
+    rendered = _decode(tmp_path / "o.mp4")
+    for k in (13, 14, 15):  # the last frame of both is 14
+        assert psnr(p.frame_at(k / 10), rendered[k]) >= 35, f"frame {k}"
+
+    def white(k: int) -> int:  # the title's pixels
+        return int((rendered[k].min(axis=2) > 230).sum())
+
+    def grey(k: int) -> int:  # the still's pixels
+        return int((np.abs(rendered[k].astype(int) - 200).max(axis=2) < 8).sum())
+
+    assert white(14) > 20 and white(15) == 0, (white(14), white(15))
+    assert grey(14) > 1000 and grey(15) == 0, (grey(14), grey(15))

@@ -119,13 +119,28 @@ class Builder:
         self.inputs += inputs
         self.chains += chains
 
-    def image(self, path: str, frames: int) -> int:
-        """A still image input looped for ``frames`` frames (and one more)."""
-        fps = self.plan.fps
-        opts = ["-f", "image2", "-pattern_type", "none", "-loop", "1", "-framerate"]
-        opts += [str(fps), "-t", seconds((frames + 1) / fps)]
-        self.inputs.append(Input(path, tuple(opts)))
+    def image(self, path: str) -> int:
+        """A still image input: its one picture (the graph repeats it: `still`)."""
+        opts = ("-f", "image2", "-pattern_type", "none", "-framerate", str(self.plan.fps))
+        self.inputs.append(Input(path, opts))
         return len(self.inputs) - 1
+
+    def still(self, item: VideoItem, frames: int) -> tuple[str, list[Filter]]:
+        """A still's input and the filters that place it once and show it for ``frames``.
+
+        Decoded and scaled once, then repeated by reference (``loop``): a demuxer's loop
+        decodes and scales the picture again for every frame.
+        """
+        assert item.source is not None  # noqa: S101 - stills have a source
+        fps = self.plan.fps
+        stream = f"{self.image(item.source)}:v"
+        return stream, [
+            *placing_filters(item),
+            make_filter("loop", {"loop": -1, "size": 1, "start": 0}),
+            make_filter("setpts", {"expr": f"N*{fps.denominator}/{fps.numerator}/TB"}),
+            make_filter("fps", {"fps": fps}),  # frames that last a frame: overlays keep the last
+            make_filter("trim", {"end_frame": frames}),
+        ]
 
     # -- pictures ----------------------------------------------------------------------
 
@@ -150,12 +165,8 @@ class Builder:
         else:
             shown = n
             if item.still:
-                stream = f"{self.image(item.source, n)}:v"
-                filters += [
-                    make_filter("fps", {"fps": fps}),
-                    make_filter("tpad", {"stop_mode": "clone", "stop": -1}),
-                    make_filter("trim", {"end_frame": n}),
-                ]
+                stream, placing = self.still(item, n)
+                filters += placing
             else:
                 # A reversed or frozen piece is cut as the forward piece that shows its frames
                 # (`VideoItem.forward`), then played backwards or held; a speed ramp's forward
@@ -172,7 +183,7 @@ class Builder:
                 check_reverse(item.clip_id, n, p.width * p.height)
                 filters.append(make_filter("reverse"))
             inputs = [stream]
-        placed = item.source is not None and not item.still  # cut from a placed input
+        placed = item.source is not None  # cut from a placed input, or a still placed once
         filters += picture_filters(
             item, (k0, k1), fps, alpha=alpha, background=self.bg, placed=placed
         )
@@ -326,6 +337,7 @@ class Builder:
                 make_filter("format", {"pix_fmts": "yuva420p"}),
                 make_filter("loop", {"loop": -1, "size": 1, "start": 0}),
                 make_filter("setpts", {"expr": f"N*{fps.denominator}/{fps.numerator}/TB"}),
+                make_filter("fps", {"fps": fps}),  # frames that last a frame: the last one shows
                 make_filter("trim", {"end_frame": n}),
             ]
             motion = text_motion(t, (img.width, img.height), self.canvas)

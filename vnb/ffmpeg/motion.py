@@ -50,15 +50,20 @@ def _used(m: Motion, name: str, frames: range, every: range) -> list[int]:
     return sorted({int(f(k)) for k in frames})
 
 
-def _shift(steps: int, axis: int) -> dict[str, object]:
-    mode = "row" if axis == 0 else "column"
+def _shift(sx: int, sy: int) -> dict[str, object]:
     opts: dict[str, object] = {}
     for plane in range(4):
-        chroma = plane in (1, 2)
-        opts[f"{plane}m"] = shift_kernel(steps, chroma=chroma)
-        opts[f"{plane}rdiv"] = 1 / (SHIFT_STEPS * (2 if chroma else 1))
-        opts[f"{plane}mode"] = mode
+        opts[f"{plane}m"], opts[f"{plane}rdiv"] = shift_kernel(sx, sy, chroma=plane in (1, 2))
     return opts
+
+
+def _pairs(m: Motion, frames: range) -> list[tuple[int, int]]:
+    """The sub-pixel shifts ``(x, y)`` a piece uses (every one for long pieces)."""
+    every = range(-SHIFT_STEPS, SHIFT_STEPS + 1)
+    if len(frames) > MAX_SCAN:
+        return [(x, y) for x in every for y in every]
+    fx, fy = _compiled(m)["shift0"], _compiled(m)["shift1"]
+    return sorted({(int(fx(k)), int(fy(k))) for k in frames})
 
 
 def _frame(fps: Fraction, offset: int) -> str:
@@ -108,14 +113,12 @@ def _motion_filters(m: Motion, fps: Fraction, offset: int, frames: int) -> tuple
         out.append(
             make_filter("rotate", {"a": _text(m.angle(), f), "ow": tw, "oh": th, "c": "black@0"})
         )
-    for axis in (0, 1):
-        steps = _text(m.shift(axis), f)
-        every = range(-SHIFT_STEPS, SHIFT_STEPS + 1)
-        out += [
-            make_filter("convolution", {**_shift(q, axis), "enable": f"eq({steps},{q})"})
-            for q in _used(m, f"shift{axis}", span, every)
-            if q
-        ]
+    sx, sy = _text(m.shift(0), f), _text(m.shift(1), f)
+    out += [
+        make_filter("convolution", {**_shift(x, y), "enable": f"eq({sx},{x})*eq({sy},{y})"})
+        for x, y in _pairs(m, span)
+        if x or y
+    ]
     return tuple(out)
 
 
