@@ -305,7 +305,7 @@ def measure_smoothness(folder: Path, mode: Mode) -> tuple[list[Smoothness], dict
             "exact warp (measure's floor)", exact_frames(png, clip, mode, side), clip, mode.crop
         )
     )
-    extra = {
+    extra: dict[str, object] = {
         "render_s": render_s,
         "zoompan_render_s": zoompan_s,
         "preview_ms_p50": 1000 * float(np.median(times)),
@@ -341,6 +341,22 @@ def smooth_table(results: list[Smoothness], mode: Mode, extra: dict[str, object]
     return "\n".join(lines)
 
 
+def run_profile(out: Path, folder: Path, mode: Mode) -> int:
+    """``--profile``: the graphs of the cost edit (static, animated) and of the Ken Burns."""
+    from anim_edit import project, sources
+    from anim_profile import profile
+
+    base, pip = sources(out, mode.edit)
+    kb, _ = ken_burns(make_photo(folder / "media", mode.canvas), mode)
+    print(f"graph only (no encode), CPU s, best of 3; load {os.getloadavg()[0]:.1f}")
+    profile({
+        "edit, static": project(base, pip, mode.edit, animated=False),
+        "edit, animated": project(base, pip, mode.edit, animated=True),
+        "Ken Burns": kb,
+    })  # fmt: skip
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     group = parser.add_mutually_exclusive_group()
@@ -351,10 +367,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT, help="cache and output folder")
     parser.add_argument("--json", type=Path, help="where the figures go")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
+    parser.add_argument(
+        "--profile", action="store_true", help="only: CPU of vnb's graphs with parts removed"
+    )
     args = parser.parse_args(argv)
     mode = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
     folder = args.out / f"animation-{mode.name}"
     folder.mkdir(parents=True, exist_ok=True)
+    if args.profile:
+        return run_profile(args.out, folder, mode)
     moviepy = not (args.no_moviepy or args.smoke)
     print(
         f"animation bench ({mode.name}): Python {platform.python_version()}, {ffmpeg_exe()}; "

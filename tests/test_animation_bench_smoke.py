@@ -56,3 +56,22 @@ def test_animation_bench_smoke_runs(bench_out: Path, tmp_path: Path) -> None:
         ratio = cost["ratios"][name]
         assert ratio["wall"] > 0 and ratio["cpu"] > 0, name
     assert "ratio animated/static render: " in proc.stdout
+
+
+@pytest.mark.slow
+def test_animation_bench_profile_runs(bench_out: Path) -> None:
+    """``--profile`` times vnb's graphs as built and with the shift / the looped still removed."""
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--smoke", "--profile", "--out", str(bench_out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    # "  Ken Burns                no sub-pixel shift        0.18 cpu s"
+    rows = [line for line in proc.stdout.splitlines() if line.endswith(" cpu s")]
+    variants = {line[27:50].strip() for line in rows}
+    assert {"as built", "no sub-pixel shift", "still decoded once", "both"} <= variants, rows
+    assert all(float(line.split()[-3]) > 0 for line in rows), rows
