@@ -140,7 +140,8 @@ def ken_burns(png: Path, mode: Mode) -> tuple[vnb.Project, vnb.Clip]:
 
 def curve(clip: vnb.Clip, k: int) -> tuple[float, float, float]:
     t = k / FPS
-    return tuple(clip.value_at(f"transform.{a}", t) for a in ("x", "y", "scale"))  # type: ignore[return-value]
+    x, y, s = (clip.value_at(f"transform.{a}", t) for a in ("x", "y", "scale"))
+    return x, y, s
 
 
 def predicted(clip: vnb.Clip, k: int) -> tuple[float, float]:
