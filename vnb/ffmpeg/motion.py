@@ -101,6 +101,7 @@ def _motion_filters(m: Motion, fps: Fraction, offset: int, frames: int) -> tuple
     w, h = m.size()
     bw, bh = m.box
     out += [
+        make_filter("format", {"pix_fmts": "yuva420p16le"}),  # a sub-pixel shift in 8 bits
         make_filter("scale", {"w": _text(w, f), "h": _text(h, f), "eval": "frame"}),
         make_filter(
             "pad",
@@ -119,6 +120,7 @@ def _motion_filters(m: Motion, fps: Fraction, offset: int, frames: int) -> tuple
         for x, y in _pairs(m, span)
         if x or y
     ]
+    out.append(make_filter("format", {"pix_fmts": "yuva420p"}))
     return tuple(out)
 
 

@@ -198,10 +198,13 @@ class Motion:
         return v.expr() if isinstance(v, Curve) else constant(v)
 
     def size(self) -> tuple[Expr, Expr]:
-        """The picture's even size at the frame."""
+        """The picture's size at the frame, to the nearest pixel.
+
+        Any pixel, not only even ones: a zoom's edges stay within half a pixel of their place.
+        """
         s = self.value("scale")
         w, h = self.base
-        return fn("max", 2.0, _even_round(w * s)), fn("max", 2.0, _even_round(h * s))
+        return fn("max", 2.0, fn("round", w * s)), fn("max", 2.0, fn("round", h * s))
 
     def inner(self) -> tuple[Expr, Expr]:
         """Top-left of the picture in its box (even: the middle, rounded down)."""
