@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import Field, TypeAdapter, ValidationError
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from vnb.schema.clips import Clip
     from vnb.schema.titles import Title
 
-__all__ = ["CLIP_PATHS", "TITLE_PATHS", "Animations", "Keyframe", "KeysLike"]
+__all__ = ["CLIP_PATHS", "TITLE_PATHS", "Animated", "Animations", "Keyframe", "KeysLike"]
 
 MAX_KEYS = 1000
 """Keys one path may hold."""
@@ -222,7 +222,7 @@ def shifted(animations: Animations, dt: float) -> Animations:
     }
 
 
-def value_at(item: Clip | Title, path: str, t: float) -> float:
+def _value_at(item: Clip | Title, path: str, t: float) -> float:
     """The value of ``path`` at item time ``t`` seconds (unsnapped; the plan snaps to frames)."""
     keys = item.animations.get(path)
     if not keys:
@@ -233,3 +233,46 @@ def value_at(item: Clip | Title, path: str, t: float) -> float:
         if t < b.t:
             return a.value + (b.value - a.value) * ease(a.easing, (t - a.t) / (b.t - a.t), t - a.t)
     return keys[-1].value
+
+
+class Animated(Model):
+    """What a clip and a title share: keyframes on their paths (`animate`, `keyframes`)."""
+
+    if TYPE_CHECKING:
+        animations: Animations
+
+    def animate(self, path: str, keys: KeysLike | None, easing: Easing = "linear") -> Self:
+        """Animate the property ``path`` with keys ``{t: value}`` (item seconds); None removes.
+
+        ``keys`` may also be a list of ``(t, value)`` or ``(t, value, easing)``; ``easing``
+        (see `vnb.easing`) applies to the keys that name none. A clip's paths:
+        ``transform.x``, ``transform.y``, ``transform.scale``, ``transform.rotation``,
+        ``opacity``, ``volume``, ``speed`` and ``effects[i].<param>`` for any numeric effect
+        parameter; a title's: ``x``, ``y``, ``scale``, ``opacity``. Returns the item.
+
+        Example:
+            ```python
+            clip.animate("transform.x", {0: -300, 2: 0}, easing="ease_out")
+            clip.animate("opacity", [(0, 0.0), (0.5, 1.0, "ease_in_out"), (4, 1.0), (4.5, 0)])
+            ```
+
+        Raises:
+            ProjectError: the path cannot be animated (the message lists those that can), a
+                key is malformed or its value out of the property's range.
+        """
+        item: Clip | Title = self  # type: ignore[assignment]
+        animations = dict(self.animations)
+        if keys is None:
+            animations.pop(path, None)
+        else:
+            animations[path] = parse_keys(item, path, keys, easing)
+        self.animations = animations
+        return self
+
+    def keyframes(self, path: str) -> list[Keyframe]:
+        """The keys of ``path`` in time order (empty when it is not animated)."""
+        return list(self.animations.get(path, ()))
+
+    def value_at(self, path: str, t: float) -> float:
+        """The value of ``path`` at ``t`` seconds of item time (its field's when not animated)."""
+        return _value_at(self, path, t)  # type: ignore[arg-type]

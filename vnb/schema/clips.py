@@ -10,15 +10,7 @@ from typing import Annotated, Literal, NamedTuple
 
 from pydantic import AfterValidator, Field, JsonValue, model_validator
 
-from vnb.easing import Easing
-from vnb.schema.animation import (
-    Animations,
-    Keyframe,
-    KeysLike,
-    check_animations,
-    parse_keys,
-    value_at,
-)
+from vnb.schema.animation import Animated, Animations, check_animations
 from vnb.schema.base import Model, PathStr, new_id
 from vnb.schema.color import parse_color
 from vnb.schema.registry import normalize_params
@@ -123,7 +115,7 @@ class Transform(Model):
         return self == Transform(fit=self.fit)
 
 
-class Clip(Model):
+class Clip(Animated):
     """A piece of a source (video, audio or still image) or a plain colour on a track."""
 
     id: ItemId = Field(default_factory=lambda: new_id("clip"))
@@ -179,40 +171,6 @@ class Clip(Model):
 
     def _path(self) -> str:
         return super()._path() or f"clip {self.id!r}"
-
-    def animate(self, path: str, keys: KeysLike | None, easing: Easing = "linear") -> Clip:
-        """Animate the property ``path`` with keys ``{t: value}`` (clip seconds); None removes.
-
-        ``keys`` may also be a list of ``(t, value)`` or ``(t, value, easing)``; ``easing``
-        (see `vnb.easing`) applies to the keys that name none. Paths: ``transform.x``,
-        ``transform.y``, ``transform.scale``, ``transform.rotation``, ``opacity``, ``volume``
-        and ``effects[i].<param>`` for any numeric effect parameter. Returns the clip.
-
-        Example:
-            ```python
-            clip.animate("transform.x", {0: -300, 2: 0}, easing="ease_out")
-            clip.animate("opacity", [(0, 0.0), (0.5, 1.0, "ease_in_out"), (4, 1.0), (4.5, 0)])
-            ```
-
-        Raises:
-            ProjectError: the path cannot be animated (the message lists those that can), a
-                key is malformed or its value out of the property's range.
-        """
-        animations = dict(self.animations)
-        if keys is None:
-            animations.pop(path, None)
-        else:
-            animations[path] = parse_keys(self, path, keys, easing)
-        self.animations = animations
-        return self
-
-    def keyframes(self, path: str) -> list[Keyframe]:
-        """The keys of ``path`` in time order (empty when it is not animated)."""
-        return list(self.animations.get(path, ()))
-
-    def value_at(self, path: str, t: float) -> float:
-        """The value of ``path`` at ``t`` seconds of clip time (its field's when not animated)."""
-        return value_at(self, path, t)
 
     @property
     def end(self) -> float:

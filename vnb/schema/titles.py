@@ -6,22 +6,14 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from vnb.easing import Easing
-from vnb.schema.animation import (
-    Animations,
-    Keyframe,
-    KeysLike,
-    check_animations,
-    parse_keys,
-    value_at,
-)
+from vnb.schema.animation import Animated, Animations, check_animations
 from vnb.schema.base import Model, PathStr, new_id
 from vnb.schema.clips import Color, ItemId, Seconds, TimeRange
 
 __all__ = ["Cue", "Subtitles", "Title"]
 
 
-class Title(Model):
+class Title(Animated):
     """Text drawn over the picture for a while."""
 
     id: ItemId = Field(default_factory=lambda: new_id("title"))
@@ -68,27 +60,6 @@ class Title(Model):
 
     def _path(self) -> str:
         return super()._path() or f"title {self.id!r}"
-
-    def animate(self, path: str, keys: KeysLike | None, easing: Easing = "linear") -> Title:
-        """Animate ``x``, ``y``, ``scale`` or ``opacity`` with keys ``{t: value}`` (title seconds).
-
-        As `vnb.schema.Clip.animate`; None removes the animation. Returns the title.
-        """
-        animations = dict(self.animations)
-        if keys is None:
-            animations.pop(path, None)
-        else:
-            animations[path] = parse_keys(self, path, keys, easing)
-        self.animations = animations
-        return self
-
-    def keyframes(self, path: str) -> list[Keyframe]:
-        """The keys of ``path`` in time order (empty when it is not animated)."""
-        return list(self.animations.get(path, ()))
-
-    def value_at(self, path: str, t: float) -> float:
-        """The value of ``path`` at ``t`` seconds of title time."""
-        return value_at(self, path, t)
 
     @property
     def end(self) -> float:
